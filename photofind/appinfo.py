@@ -1,0 +1,11 @@
+"""Application metadata in one place: the GUI, the CLI, the bundle and the desktop entry read it."""
+
+APP_NAME = "photofind"
+APP_DISPLAY_NAME = "photofind"
+APP_ID = "io.github.photofind.Photofind"
+ORGANIZATION = "photofind"
+ORGANIZATION_DOMAIN = "photofind.github.io"
+VERSION = "0.1.0"
+DESCRIPTION = "Find photos on your own computer by describing them. Runs fully offline."
+LICENSE = "MIT"
+HOMEPAGE = "https://github.com/photofind/photofind"

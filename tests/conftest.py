@@ -1,0 +1,31 @@
+"""Fixtures every test layer shares: the tiny trained CLIP and synthetic photos it understands."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TINY_MODEL = FIXTURES / "tiny-clip"
+
+# The synthetic picture generator is shared with models/train_tiny.py and is Pillow-only.
+sys.path.insert(0, str(ROOT / "models"))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir() -> Path:
+    """The committed tiny CLIP model folder (trained on synthetic shapes)."""
+    assert (TINY_MODEL / "manifest.json").is_file(), "tests/fixtures/tiny-clip is missing"
+    return TINY_MODEL
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """No test may touch the real user data folder."""
+    monkeypatch.setenv("PHOTOFIND_HOME", str(tmp_path_factory.mktemp("home")))
+    monkeypatch.delenv("PHOTOFIND_MODEL", raising=False)

@@ -35,5 +35,5 @@ class DownloadError(PhotofindError):
     """A model download or install failed (no network, 404, checksum, disk full)."""
 
 
-class Cancelled(PhotofindError):  # noqa: N818 - it is a signal, not a failure
+class Cancelled(PhotofindError):
     """Long work was cancelled by the user."""

@@ -1,0 +1,145 @@
+"""The catalog's SQL schema and its step-by-step migrations, versioned by PRAGMA user_version.
+
+Never edit a released step: add a new function to MIGRATIONS instead, so every catalog ever
+written walks the same path to the current version.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+
+from photofind.errors import CatalogError
+
+log = logging.getLogger(__name__)
+
+
+def _run(conn: sqlite3.Connection, script: str) -> None:
+    """Run statements one by one: `executescript` would COMMIT the open migration transaction."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            conn.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement: {statement.strip()[:60]}")
+
+
+def _v1_tables(conn: sqlite3.Connection) -> None:
+    """First release: folders, files, one vector per (file, model), settings."""
+    _run(
+        conn,
+        """
+        CREATE TABLE folders (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            exclude TEXT NOT NULL DEFAULT '[]',
+            online INTEGER NOT NULL DEFAULT 1,
+            added_at REAL NOT NULL,
+            last_scan REAL
+        );
+        -- AUTOINCREMENT: a deleted id is never reused, because ids are vector-index labels.
+        CREATE TABLE files (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+            path TEXT NOT NULL UNIQUE,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            quick_hash TEXT,
+            width INTEGER,
+            height INTEGER,
+            taken_at REAL,
+            camera TEXT,
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'ok', 'error')),
+            error TEXT,
+            added_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE INDEX files_folder ON files(folder_id);
+        CREATE INDEX files_hash ON files(quick_hash);
+        CREATE TABLE embeddings (
+            file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (file_id, model)
+        );
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """,
+    )
+
+
+def _v2_embedding_seq(conn: sqlite3.Connection) -> None:
+    """Number every stored vector (`seq`, never reused) so a vector-index file can tell which
+    vectors changed after it was saved; index vectors by model for streaming and id lists,
+    files by (folder, status) for counts and by date for search filters."""
+    _run(
+        conn,
+        """
+        CREATE TABLE embeddings_v2 (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            vector BLOB NOT NULL,
+            UNIQUE (file_id, model)
+        );
+        INSERT INTO embeddings_v2 (file_id, model, vector)
+            SELECT file_id, model, vector FROM embeddings ORDER BY file_id, model;
+        DROP TABLE embeddings;
+        ALTER TABLE embeddings_v2 RENAME TO embeddings;
+        CREATE INDEX embeddings_model ON embeddings(model, file_id);
+        DROP INDEX files_folder;
+        CREATE INDEX files_folder_status ON files(folder_id, status);
+        CREATE INDEX files_date ON files(COALESCE(taken_at, mtime_ns / 1e9));
+        """,
+    )
+
+
+# MIGRATIONS[n] takes a catalog from version n to n + 1 (version 0 = empty file).
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_tables, _v2_embedding_seq]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _check_not_newer(version: int, name: str) -> None:
+    if version > SCHEMA_VERSION:
+        raise CatalogError(
+            f"the catalog {name} was made by a newer photofind (schema version "
+            f"{version}, this one knows up to {SCHEMA_VERSION}); update photofind"
+        )
+
+
+def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION, *, name: str = "") -> None:
+    """Bring the catalog to `target`, one transaction per step (a kill mid-way is harmless).
+
+    `conn` must be in autocommit mode (isolation_level=None). Raises CatalogError when the
+    file was made by a newer photofind.
+    """
+    _check_not_newer(user_version(conn), name)
+    if user_version(conn) >= target:
+        return  # the usual case: no write lock needed, so a busy catalog still opens
+    while True:
+        conn.execute("BEGIN IMMEDIATE")  # re-read the version under the write lock
+        try:
+            version = user_version(conn)
+            _check_not_newer(version, name)
+            if version >= target:
+                conn.execute("COMMIT")
+                return
+            if version:
+                log.info("migrating catalog %s from schema %d to %d", name, version, version + 1)
+            MIGRATIONS[version](conn)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise

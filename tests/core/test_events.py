@@ -1,0 +1,130 @@
+"""Progress reports, the rate/ETA meter and pause/resume/cancel across threads."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from photofind.errors import Cancelled
+from photofind.library.events import Progress, ProgressMeter, TaskControl
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_progress_fraction() -> None:
+    assert Progress("scan", 5, 10).fraction == 0.5
+    assert Progress("scan", 3, 0).fraction is None
+    assert Progress("index", 12, 10).fraction == 1.0
+
+
+def test_meter_rate_and_eta_from_a_steady_pace() -> None:
+    clock = FakeClock()
+    meter = ProgressMeter("index", total=100, clock=clock)
+    first = meter.update(0)
+    assert first.rate == 0.0 and first.eta is None
+    for done in range(10, 60, 10):
+        clock.now += 1.0
+        report = meter.update(done)
+    assert report.rate == pytest.approx(10.0)
+    assert report.eta == pytest.approx(5.0)
+    assert (report.phase, report.done, report.total) == ("index", 50, 100)
+
+
+def test_meter_smooths_one_slow_window() -> None:
+    clock = FakeClock()
+    meter = ProgressMeter("index", total=1000, clock=clock, smoothing=0.2)
+    done = 0
+    for _ in range(5):
+        clock.now += 1.0
+        done += 10
+        meter.update(done)
+    clock.now += 10.0  # one file took ten seconds
+    done += 10
+    report = meter.update(done)
+    assert 5.0 < report.rate < 10.0  # the raw window rate would be 1/s
+
+
+def test_meter_counts_errors_and_current_item() -> None:
+    clock = FakeClock()
+    meter = ProgressMeter("scan", clock=clock)
+    meter.advance(3)
+    report = meter.advance(2, errors=1, current="b.jpg")
+    assert (report.done, report.errors, report.current) == (5, 1, "b.jpg")
+    assert report.eta is None  # total unknown
+
+
+def test_meter_leaves_out_paused_time() -> None:
+    clock = FakeClock()
+    control = TaskControl(clock=clock)
+    meter = ProgressMeter("index", total=100, control=control, clock=clock)
+    clock.now += 1.0
+    meter.update(10)
+    control.pause()
+    clock.now += 100.0
+    control.resume()
+    clock.now += 1.0
+    report = meter.update(20)
+    assert report.rate == pytest.approx(10.0)
+    assert control.paused_seconds == pytest.approx(100.0)
+
+
+def test_cancel_raises_at_checkpoint() -> None:
+    control = TaskControl()
+    control.checkpoint()
+    control.cancel()
+    assert control.cancelled
+    with pytest.raises(Cancelled):
+        control.checkpoint()
+
+
+def test_checkpoint_blocks_while_paused_until_resumed() -> None:
+    control = TaskControl()
+    control.pause()
+    entered, passed = threading.Event(), threading.Event()
+
+    def worker() -> None:
+        entered.set()
+        control.checkpoint()
+        passed.set()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert entered.wait(5)
+    assert not passed.wait(0.05)  # still blocked
+    control.resume()
+    thread.join(5)
+    assert passed.is_set() and not control.paused
+
+
+def test_cancel_wakes_a_paused_worker() -> None:
+    control = TaskControl()
+    control.pause()
+    outcome: list[str] = []
+
+    def worker() -> None:
+        try:
+            control.checkpoint()
+            outcome.append("passed")
+        except Cancelled:
+            outcome.append("cancelled")
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    control.cancel()
+    thread.join(5)
+    assert outcome == ["cancelled"]
+    assert not control.paused
+
+
+def test_sleep_returns_early_on_cancel() -> None:
+    control = TaskControl()
+    threading.Timer(0.05, control.cancel).start()
+    with pytest.raises(Cancelled):
+        control.sleep(60)

@@ -1,0 +1,65 @@
+"""LibraryPaths: which folder is the library, and the layout inside it."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+
+import pytest
+
+from photofind.errors import LibraryError
+from photofind.library.home import LibraryPaths, default_home
+
+
+def test_explicit_folder_wins_over_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PHOTOFIND_HOME", str(tmp_path / "from-env"))
+    paths = LibraryPaths.resolve(tmp_path / "explicit")
+    assert paths.home == tmp_path / "explicit"
+    assert paths.catalog == tmp_path / "explicit" / "catalog.sqlite"
+    for folder in (paths.home, paths.vectors_dir, paths.thumbnails_dir, paths.models_dir):
+        assert folder.is_dir()
+    assert not (tmp_path / "from-env").exists()
+
+
+def test_env_used_when_no_explicit_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PHOTOFIND_HOME", str(tmp_path / "lib"))
+    paths = LibraryPaths.resolve()
+    assert paths.home == tmp_path / "lib"
+    assert paths.vector_file("ViT-B-32-256__random-init") == (
+        tmp_path / "lib" / "vectors" / "ViT-B-32-256__random-init.hnsw"
+    )
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="XDG layout is Linux only")
+def test_default_follows_xdg_data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert default_home() == tmp_path / "data" / "photofind"
+    monkeypatch.setenv("XDG_DATA_HOME", "relative/ignored")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_home() == tmp_path / "home" / ".local" / "share" / "photofind"
+
+
+def test_relative_home_is_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    paths = LibraryPaths.resolve(Path("rel"))
+    assert paths.home == tmp_path / "rel"
+    assert paths.home.is_absolute()
+
+
+def test_paths_are_frozen(tmp_path: Path) -> None:
+    paths = LibraryPaths.at(tmp_path)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        paths.home = tmp_path / "other"  # type: ignore[misc]
+
+
+def test_file_in_the_way_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "lib").write_text("not a folder")
+    with pytest.raises(LibraryError, match="lib"):
+        LibraryPaths.resolve(tmp_path / "lib")
+
+
+@pytest.mark.parametrize("name", ["../evil", "a/b", "", "..", "sp ace"])
+def test_vector_file_rejects_unsafe_model_names(tmp_path: Path, name: str) -> None:
+    with pytest.raises(LibraryError, match="invalid model name"):
+        LibraryPaths.at(tmp_path).vector_file(name)

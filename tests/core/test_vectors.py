@@ -1,0 +1,391 @@
+"""VectorIndex: recall, deletes and reuse, growth, filters, atomic saves, open-time checks."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from photofind.errors import LibraryError
+from photofind.library import vectorfile, vectors, vectorsync
+from photofind.library.catalog import Catalog, NewFile
+from photofind.library.vectors import VectorIndex
+
+DIM = 16
+MODEL = "m"
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    rows = np.asarray(rows, dtype=np.float32)
+    return rows / np.linalg.norm(rows, axis=-1, keepdims=True)
+
+
+def _random(n: int, dim: int = DIM, seed: int = 0) -> np.ndarray:
+    return _unit(np.random.default_rng(seed).standard_normal((n, dim)))
+
+
+def _clustered(n: int, dim: int, seed: int) -> np.ndarray:
+    """Random vectors around random centres: embeddings of real photos cluster like this."""
+    rng = np.random.default_rng(seed)
+    centres = np.random.default_rng(1234).standard_normal((200, dim))
+    return _unit(centres[rng.integers(0, 200, n)] + 0.5 * rng.standard_normal((n, dim)))
+
+
+def _recall(index: VectorIndex, data: np.ndarray, queries: np.ndarray, k: int) -> float:
+    exact = np.argsort(-(queries @ data.T), axis=1)[:, :k]
+    hits = [
+        len({i for i, _ in index.query(q, k)} & set(exact[n].tolist())) / k
+        for n, q in enumerate(queries)
+    ]
+    return float(np.mean(hits))
+
+
+@pytest.fixture
+def catalog(tmp_path: Path):
+    cat = Catalog(tmp_path / "catalog.sqlite")
+    yield cat
+    cat.close()
+
+
+def _fill(cat: Catalog, n: int, seed: int = 0, start: int = 0) -> tuple[list[int], np.ndarray]:
+    """n files with stored vectors; returns their ids and vectors."""
+    root = cat.path.parent / "photos"
+    folder = cat.add_folder(root)
+    ids = cat.add_files([NewFile(folder.id, root / f"{start + i}.jpg", 1, 1) for i in range(n)])
+    data = _random(n, seed=seed)
+    cat.store_results(MODEL, [(i, data[n_], None) for n_, i in enumerate(ids)], [])
+    return ids, data
+
+
+def _open(cat: Catalog, progress=None) -> VectorIndex:
+    return VectorIndex.open(cat.path.parent / "vectors" / "m.hnsw", DIM, cat, MODEL, progress)
+
+
+def test_recall_on_clustered_vectors_with_default_params() -> None:
+    data, queries = _clustered(20_000, 64, seed=1), _clustered(50, 64, seed=2)
+    index = VectorIndex(64)
+    index.add(np.arange(20_000), data)
+    assert _recall(index, data, queries, k=50) >= 0.95
+
+
+def test_recall_on_uniform_vectors_with_a_wider_beam() -> None:
+    data, queries = _random(20_000, 64, seed=3), _random(50, 64, seed=4)
+    index = VectorIndex(64)
+    index.add(np.arange(20_000), data)
+    index.ef = 400  # iid uniform vectors are the worst case for HNSW
+    assert _recall(index, data, queries, k=50) >= 0.95
+
+
+def test_query_scores_order_and_small_cases() -> None:
+    index = VectorIndex(DIM)
+    assert index.query(_random(1)[0], 5) == []
+    data = _random(50)
+    index.add(np.arange(100, 150), data)
+    hits = index.query(data[7], 10)
+    assert hits[0][0] == 107 and hits[0][1] == pytest.approx(1.0, abs=1e-5)
+    scores = [s for _, s in hits]
+    assert scores == sorted(scores, reverse=True)
+    assert scores[3] == pytest.approx(
+        float(data[[i - 100 for i, _ in hits]][3] @ data[7]), abs=1e-5
+    )
+    assert len(index.query(data[0], 500)) == 50  # k > live count
+    assert index.query(data[0], 0) == []
+    with pytest.raises(ValueError, match="dims"):
+        index.query(np.ones(DIM + 1), 3)
+    with pytest.raises(ValueError, match="finite"):
+        index.query(np.full(DIM, np.nan), 3)
+    with pytest.raises(ValueError, match="dims"):
+        index.add(np.array([1]), np.ones((1, DIM + 1)))
+
+
+def test_remove_hides_ids_and_slots_are_reused() -> None:
+    index = VectorIndex(DIM)
+    data = _random(300)
+    index.add(np.arange(300), data)
+    index.remove([5, 6, 7, 999])
+    assert len(index) == 297 and 5 not in index and 8 in index
+    assert {i for i, _ in index.query(data[5], 300)}.isdisjoint({5, 6, 7})
+    slots = index._raw.element_count
+    index.add(np.array([1000, 1001, 1002]), _random(3, seed=9))
+    assert index._raw.element_count == slots  # the three deleted slots were reused
+    assert len(index) == 300 and 1001 in index
+    assert index.query(_random(3, seed=9)[1], 1)[0][0] == 1001
+
+
+def test_readding_replaces_the_vector() -> None:
+    index = VectorIndex(DIM)
+    data = _random(100)
+    index.add(np.arange(100), data)
+    new = _random(1, seed=42)
+    index.add(np.array([10]), new)  # live id: updated in place
+    assert index.query(new[0], 1)[0][0] == 10
+    np.testing.assert_allclose(index.get_vectors([10])[0], new[0], atol=1e-6)
+    index.remove([20])
+    index.add(np.array([20]), data[20:21])  # deleted id: back to life
+    assert 20 in index and index.query(data[20], 1)[0][0] == 20
+    index.add(np.array([30, 30]), np.stack([data[0], new[0]]))  # repeated id: last one wins
+    np.testing.assert_allclose(index.get_vectors([30])[0], new[0], atol=1e-6)
+    assert len(index) == 100
+    with pytest.raises(KeyError):
+        index.get_vectors([5000])
+
+
+def test_deleted_slot_taken_by_another_id_then_old_id_comes_back() -> None:
+    index = VectorIndex(DIM)
+    data = _random(10)
+    index.add(np.arange(10), data)
+    index.remove([3])
+    index.add(np.array([50]), _random(1, seed=5))  # takes 3's slot
+    index.add(np.array([3]), data[3:4])  # 3 no longer exists in hnswlib: added anew
+    assert 3 in index and 50 in index and len(index) == 11
+    assert index.query(data[3], 1)[0][0] == 3
+
+
+def test_capacity_grows_geometrically() -> None:
+    index = VectorIndex(DIM)
+    assert index.capacity == vectors.MIN_CAPACITY
+    data = _random(5000)
+    for start in range(0, 5000, 250):
+        index.add(np.arange(start, start + 250), data[start : start + 250])
+    assert len(index) == 5000 and 5000 <= index.capacity < 5000 * vectors.GROWTH * 1.1
+    assert index.query(data[4321], 1)[0][0] == 4321
+
+
+def test_filters_small_exact_and_large_approximate(monkeypatch: pytest.MonkeyPatch) -> None:
+    index = VectorIndex(DIM)
+    data = _random(3000)
+    index.add(np.arange(3000), data)
+    index.remove([2])
+    small = {1, 2, 3, 77, 999_999}
+    hits = index.query(data[2], 10, filter_ids=small)
+    assert {i for i, _ in hits} == {1, 3, 77}  # deleted and unknown ids left out
+    exact = sorted(((float(data[i] @ data[2]), i) for i in (1, 3, 77)), reverse=True)
+    assert [i for i, _ in hits] == [i for _, i in exact]
+    assert index.exact_limit() == vectors.BRUTE_FORCE_MIN
+    monkeypatch.setattr(vectors, "BRUTE_FORCE_MIN", 10)  # force the hnswlib filter path
+    monkeypatch.setattr(vectors, "BRUTE_FORCE_FACTOR", 0.0)
+    large = set(range(0, 3000, 3))
+    hits = index.query(data[9], 50, filter_ids=large)
+    assert len(hits) == 50 and all(i in large for i, _ in hits)
+    assert hits[0][0] == 9
+    assert len(index.query(data[9], 50, filter_ids=set(range(2, 40)))) == 37
+    assert index.query(data[9], 5, filter_ids=set()) == []
+    assert index.query(data[9], 3, filter_ids=sorted(large))[0][0] == 9  # any iterable
+
+
+def test_query_survives_mostly_deleted_index() -> None:
+    index = VectorIndex(DIM)
+    data = _random(2000)
+    index.add(np.arange(2000), data)
+    index.remove(np.arange(0, 1990))
+    hits = index.query(data[0], 50)
+    assert sorted(i for i, _ in hits) == list(range(1990, 2000))
+
+
+def test_exact_fallback_when_hnswlib_comes_up_short(monkeypatch: pytest.MonkeyPatch) -> None:
+    index = VectorIndex(DIM)
+    data = _random(500)
+    index.add(np.arange(500), data)
+
+    def short(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("Cannot return the results in a contiguous 2D array")
+
+    monkeypatch.setattr(index, "_raw", _Proxy(index._raw, knn_query=short))
+    hits = index.query(data[4], 5)
+    exact = np.argsort(-(data @ data[4]))[:5]
+    assert [i for i, _ in hits] == exact.tolist()
+
+
+class _Proxy:
+    """Wraps the hnswlib index, overriding some methods."""
+
+    def __init__(self, raw: object, **overrides: object) -> None:
+        self._raw, self._overrides = raw, overrides
+
+    def __getattr__(self, name: str) -> object:
+        return self._overrides.get(name) or getattr(self._raw, name)
+
+
+def test_open_builds_then_loads(catalog: Catalog) -> None:
+    ids, data = _fill(catalog, 500)
+    calls: list[tuple[int, int]] = []
+    index = _open(catalog, lambda done, total: calls.append((done, total)))
+    assert index.open_report.action == "rebuilt" and len(index) == 500
+    assert calls[-1] == (500, 500)
+    path = index.path
+    assert path.is_file() and vectorfile.sidecar_path(path).is_file()
+    again = _open(catalog)
+    assert again.open_report.action == "loaded"
+    assert again.query(data[10], 1)[0][0] == ids[10]
+    again.remove([ids[0]])
+    again.save()
+    assert VectorIndex.load_file(path, DIM, MODEL).ids().tolist() == ids[1:]
+
+
+def test_open_syncs_changes_made_behind_its_back(catalog: Catalog) -> None:
+    ids, _ = _fill(catalog, 400)
+    _open(catalog)
+    new_ids, new_data = _fill(catalog, 20, seed=7, start=1000)
+    catalog.delete_files(ids[:15])
+    changed = _random(1, seed=99)
+    catalog.store_results(MODEL, [(ids[100], changed[0], None)], [])  # re-encoded
+    index = _open(catalog)
+    report = index.open_report
+    assert (report.action, report.added, report.removed) == ("synced", 21, 15)
+    assert len(index) == 405
+    assert all(i not in index for i in ids[:15]) and all(i in index for i in new_ids)
+    assert index.query(new_data[3], 1)[0][0] == new_ids[3]
+    assert index.query(changed[0], 1)[0][0] == ids[100]
+    assert _open(catalog).open_report.action == "loaded"
+
+
+def test_large_difference_rebuilds(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    ids, _ = _fill(catalog, 200)
+    _open(catalog)
+    catalog.delete_files(ids[:150])
+    monkeypatch.setattr(vectorsync, "REBUILD_MIN", 10)
+    index = _open(catalog)
+    assert index.open_report.action == "rebuilt" and len(index) == 50
+    assert index._raw.element_count == 50  # the fresh graph has no dead slots
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated", "garbage", "no-sidecar", "sidecar"])
+def test_damaged_files_are_rebuilt(catalog: Catalog, damage: str) -> None:
+    ids, data = _fill(catalog, 300)
+    path = _open(catalog).path
+    side = vectorfile.sidecar_path(path)
+    if damage == "missing":
+        path.unlink()
+    elif damage == "truncated":
+        path.write_bytes(path.read_bytes()[:5000])
+    elif damage == "garbage":
+        path.write_bytes(os.urandom(path.stat().st_size))
+    elif damage == "no-sidecar":
+        side.unlink()
+    else:
+        side.write_text("{not json")
+    index = _open(catalog)
+    assert index.open_report.action == "rebuilt"
+    assert len(index) == 300 and index.query(data[5], 1)[0][0] == ids[5]
+
+
+def test_wrong_dimension_file_is_rebuilt(catalog: Catalog, tmp_path: Path) -> None:
+    _ids, _data = _fill(catalog, 50)
+    path = tmp_path / "vectors" / "m.hnsw"
+    other = VectorIndex(DIM * 2, path=path, model=MODEL)
+    other.add(np.arange(5), _random(5, DIM * 2))
+    other.save()
+    index = _open(catalog)
+    assert index.open_report.action == "rebuilt" and index.dim == DIM and len(index) == 50
+
+
+def test_catalog_vectors_of_another_size_are_a_clear_error(catalog: Catalog) -> None:
+    _fill(catalog, 5)
+    with pytest.raises(LibraryError, match="16-d vectors"):
+        VectorIndex.open(catalog.path.parent / "x.hnsw", 32, catalog, MODEL)
+
+
+def test_crash_before_rename_keeps_the_old_file(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids, _data = _fill(catalog, 300)
+    index = _open(catalog)
+    index.remove(ids[:10])
+
+    def crash(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(vectorfile.os, "replace", crash)
+    with pytest.raises(LibraryError, match="No space left"):
+        index.save()
+    monkeypatch.undo()
+    assert list(index.path.parent.glob("*.tmp-*")) == []
+    old = VectorIndex.load_file(index.path, DIM, MODEL)
+    assert len(old) == 300  # the file from before the failed save, intact
+
+
+def test_kill_between_the_two_renames_is_harmless(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _ids, _data = _fill(catalog, 300)
+    index = _open(catalog)
+    new_ids, new_data = _fill(catalog, 5, seed=3, start=500)
+    index.add(np.array(new_ids), new_data)
+    real_replace = os.replace
+    calls = []
+
+    def replace_then_die(src: str, dst: str) -> None:
+        calls.append(dst)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # killed after the sidecar rename
+        real_replace(src, dst)
+
+    monkeypatch.setattr(vectorfile.os, "replace", replace_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        index.save()
+    monkeypatch.undo()
+    reopened = _open(catalog)  # new sidecar, old index: its "previous" entry still matches
+    assert reopened.open_report.action == "synced"
+    assert reopened.open_report.added == 5 and len(reopened) == 305
+    assert reopened.query(new_data[2], 1)[0][0] == new_ids[2]
+
+
+def test_temp_files_of_a_killed_save_are_cleaned(catalog: Catalog) -> None:
+    _fill(catalog, 20)
+    path = _open(catalog).path
+    stale = path.with_name(path.name + ".tmp-123-456")
+    stale.write_bytes(b"half written")
+    assert _open(catalog).open_report.action == "loaded"
+    assert not stale.exists()
+
+
+def test_brute_force_uses_catalog_vectors(catalog: Catalog) -> None:
+    ids, data = _fill(catalog, 200)
+    index = _open(catalog)
+    hits = index.query(data[0], 3, filter_ids=set(ids[:20]))
+    sims = data[:20] @ data[0]
+    assert [i for i, _ in hits] == [ids[n] for n in np.argsort(-sims)[:3]]
+    assert hits[1][1] == pytest.approx(float(np.sort(sims)[-2]), abs=1e-5)
+
+
+def test_adds_and_queries_from_threads() -> None:
+    index = VectorIndex(DIM)
+    data = _random(4000)
+    index.add(np.arange(500), data[:500])
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def writer() -> None:
+        try:
+            n = 500
+            while not stop.is_set() and n < 4000:
+                index.add(np.arange(n, n + 50), data[n : n + 50])
+                index.remove([n - 400])
+                n += 50
+        except BaseException as exc:
+            errors.append(exc)
+
+    def reader(seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        try:
+            while not stop.is_set():
+                hits = index.query(data[rng.integers(0, 500)], 20)
+                assert len(hits) == 20 and len({i for i, _ in hits}) == 20
+                index.query(data[1], 5, filter_ids={1, 2, 3})
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer)] + [
+        threading.Thread(target=reader, args=(s,)) for s in range(3)
+    ]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    stop.set()
+    for t in threads:
+        t.join(30)
+    assert not errors, errors

@@ -1,0 +1,121 @@
+"""What a search asks for (`Query`), what it finds (`Hit`), and the query-text syntax."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from photofind.errors import PhotofindError
+
+if TYPE_CHECKING:
+    from photofind.library.catalog import FileRecord
+
+SORTS = ("relevance", "date")
+MAX_K = 10_000
+
+# A negative term is "-word" or '-"several words"' standing at the start of a token; a hyphen
+# inside a word ("t-shirt", "x-ray") or a lone "-" stays part of the text.
+_NEGATIVE = re.compile(r'(?<!\S)-(?:"([^"]*)"?|([^\s"-][^\s]*))')
+
+
+class QueryError(PhotofindError):
+    """A query that cannot run as given (nothing to look for, a bad k, an unknown sort...)."""
+
+
+@dataclass(frozen=True)
+class Query:
+    """One search: a text and/or an image, negative terms, filters and how to order the hits.
+
+    `image` is a file id of the library or a path to any picture. With both a text and an
+    image, the query vector is (1 - image_weight) * text + image_weight * image. Dates are unix
+    times compared with the photo's date taken (EXIF), else its modification time; `date_to`
+    is inclusive. `kinds` are lower-case extensions ("jpg", "png"). `sort="date"` orders the
+    best k hits newest first.
+    """
+
+    text: str | None = None
+    image: Path | int | None = None
+    image_weight: float = 0.5
+    negative: tuple[str, ...] = ()
+    k: int = 50
+    folders: tuple[int, ...] = ()
+    date_from: float | None = None
+    date_to: float | None = None
+    kinds: tuple[str, ...] = ()
+    min_score: float | None = None
+    sort: str = "relevance"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.k, int) or not 1 <= self.k <= MAX_K:
+            raise QueryError(f"the number of results must be between 1 and {MAX_K}, not {self.k}")
+        if not 0.0 <= self.image_weight <= 1.0:
+            raise QueryError(f"the image weight must be between 0 and 1, not {self.image_weight}")
+        if self.sort not in SORTS:
+            raise QueryError(f"unknown sort {self.sort!r}: use one of {', '.join(SORTS)}")
+        if self.min_score is not None and not -1.0 <= self.min_score <= 1.0:
+            raise QueryError(f"the minimum score must be between -1 and 1, not {self.min_score}")
+        if (
+            self.date_from is not None
+            and self.date_to is not None
+            and self.date_from > self.date_to
+        ):
+            raise QueryError("the date range is empty: its start is after its end")
+        # Normalise the tuples so callers may pass lists; frozen, hence object.__setattr__.
+        object.__setattr__(self, "negative", tuple(n for n in self.negative if n.strip()))
+        object.__setattr__(self, "folders", tuple(int(f) for f in self.folders))
+        object.__setattr__(self, "kinds", tuple(k.lower().lstrip(".") for k in self.kinds))
+
+    @classmethod
+    def parse(cls, text: str | None, **fields: object) -> Query:
+        """A query from search-box text: "beach -people" gives text "beach", negative people."""
+        if text is None:
+            return cls(**fields)  # type: ignore[arg-type]
+        positive, negative = parse_query(text)
+        extra = tuple(fields.pop("negative", ()))  # type: ignore[arg-type]
+        return cls(text=positive or None, negative=negative + extra, **fields)  # type: ignore[arg-type]
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.folders or self.kinds) or (
+            self.date_from is not None or self.date_to is not None
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result: the file, its score (cosine similarity with the query vector, higher is
+    better) and whether its folder is offline (the file is kept; the GUI shows it greyed)."""
+
+    file: FileRecord
+    score: float
+    offline: bool = False
+
+    @property
+    def date(self) -> float:
+        """Date taken, else modification time (unix seconds)."""
+        return photo_date(self.file)
+
+
+def photo_date(file: FileRecord) -> float:
+    """A photo's date as filters and sorting use it: EXIF date taken, else modification time."""
+    return file.taken_at if file.taken_at is not None else file.mtime_ns / 1e9
+
+
+def parse_query(text: str) -> tuple[str, tuple[str, ...]]:
+    """Split search text into the positive text and negative terms.
+
+    "beach -people -\"red car\"" -> ("beach", ("people", "red car")). Whitespace is collapsed;
+    hyphens inside words are kept ("t-shirt").
+    """
+    negatives: list[str] = []
+
+    def take(match: re.Match[str]) -> str:
+        term = " ".join((match.group(1) if match.group(1) is not None else match.group(2)).split())
+        if term:
+            negatives.append(term)
+        return " "
+
+    positive = _NEGATIVE.sub(take, text)
+    return " ".join(positive.split()), tuple(dict.fromkeys(negatives))

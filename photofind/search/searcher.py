@@ -1,0 +1,235 @@
+"""Searching a library: query vectors from text and images, ranked hits, filters, duplicates."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from photofind.errors import ImageLoadError, ModelError
+from photofind.search.duplicates import find_duplicates
+from photofind.search.query import Hit, Query, QueryError
+
+if TYPE_CHECKING:
+    from photofind.clip import ClipModel
+    from photofind.library import Catalog, FileRecord, Progress, TaskControl, VectorIndex
+    from photofind.library.library import Library
+
+log = logging.getLogger(__name__)
+
+NO_MODEL = "no model installed: run `photofind model install NAME` or `photofind model import DIR`"
+# Negative terms: the query vector becomes q - NEGATIVE_WEIGHT * n (n = the negative text
+# vectors, summed and scaled by 1/sqrt(count)), renormalised. Equivalent to ranking by
+# sim(q, x) - w * sim(n, x), but the vector index can search it directly. Tuned on the tiny
+# test model (tests/core/test_search_model.py: "a photo of a circle -red" demotes red circles).
+NEGATIVE_WEIGHT = 0.5
+TEXT_CACHE_SIZE = 256
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    vector = np.asarray(vector, dtype=np.float32).reshape(-1)
+    norm = float(np.linalg.norm(vector))
+    if not np.isfinite(norm) or norm < 1e-12:
+        raise QueryError("the query cancels itself out; try fewer or other negative terms")
+    return vector / norm
+
+
+class Searcher:
+    """Runs queries against one `Library`.
+
+    Any thread may call any method, also while the indexer adds vectors: the vector index has
+    a read/write lock and the catalog gives each thread its own connection. Only the small
+    text-vector cache is shared here, under a lock.
+    """
+
+    def __init__(self, library: Library) -> None:
+        self.library = library
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    # -- the parts of the library a search needs -------------------------------------------
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.library.catalog
+
+    def _model(self) -> ClipModel:
+        model = self.library.model
+        if model is None:
+            raise ModelError(NO_MODEL)
+        return model
+
+    def _vectors(self) -> VectorIndex:
+        vectors = self.library.vectors
+        if vectors is None:
+            raise ModelError(NO_MODEL)
+        return vectors
+
+    # -- public API ------------------------------------------------------------------------
+
+    def search(self, query: Query) -> list[Hit]:
+        """The best `query.k` hits, best first (or newest first with sort="date").
+
+        Only files whose status is 'ok' and that still exist appear; files of offline folders
+        stay in the results with `Hit.offline` set. Raises QueryError for a query with nothing
+        to look for, ImageLoadError for an unreadable query image, ModelError without a model.
+        """
+        vector, exclude = self.query_vector(query)
+        allowed: set[int] | None = None
+        if query.has_filters:
+            allowed = self.catalog.filter_ids(
+                folders=query.folders,
+                date_from=query.date_from,
+                date_to=query.date_to,
+                kinds=query.kinds,
+                model=self._model().name,
+            )
+            allowed -= exclude
+            if not allowed:
+                return []
+        hits = self._rank(vector, query.k, allowed, exclude, query.min_score)
+        if query.sort == "date":
+            hits.sort(key=lambda h: (-h.date, -h.score, h.file.id))
+        return hits
+
+    def similar(self, image: Path | int, k: int = 50) -> list[Hit]:
+        """Photos that look like `image` (a file id, a library photo or any picture file),
+        best first; the photo itself is left out."""
+        return self.search(Query(image=image, k=k))
+
+    def duplicates(
+        self,
+        threshold: float = 0.95,
+        *,
+        progress: Callable[[Progress], None] | None = None,
+        control: TaskControl | None = None,
+    ) -> list[list[FileRecord]]:
+        """Groups of near-identical photos (cosine >= threshold), largest group first.
+
+        `progress` is called from the calling thread; `control` may cancel (raises Cancelled).
+        """
+        model = self._model()
+        return find_duplicates(
+            self.catalog,
+            self._vectors(),
+            model.name,
+            threshold,
+            progress=progress,
+            control=control,
+        )
+
+    def query_vector(self, query: Query) -> tuple[np.ndarray, set[int]]:
+        """The unit query vector, and the library ids to leave out (the query photo itself)."""
+        parts: list[tuple[float, np.ndarray]] = []
+        exclude: set[int] = set()
+        text = (query.text or "").strip()
+        if text:
+            parts.append((1.0 - query.image_weight, self.text_vectors([text])[0]))
+        if query.image is not None:
+            image_vector, own_id = self.image_vector(query.image)
+            if own_id is not None:
+                exclude.add(own_id)
+            parts.append((query.image_weight if text else 1.0, image_vector))
+        if not parts:
+            raise QueryError("nothing to search for: give a text or an image")
+        vector = _unit(sum(weight * _unit(v) for weight, v in parts))
+        if query.negative:
+            negatives = self.text_vectors(list(query.negative))
+            push = negatives.sum(axis=0) / np.sqrt(len(negatives))
+            vector = _unit(vector - NEGATIVE_WEIGHT * push)
+        return vector, exclude
+
+    def text_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit text vectors [n, D]; recent ones come from a small cache (typing repeats)."""
+        model = self._model()
+        found: dict[str, np.ndarray] = {}
+        with self._cache_lock:
+            for text in texts:
+                if text in self._cache:
+                    self._cache.move_to_end(text)
+                    found[text] = self._cache[text]
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            encoded = np.asarray(model.text.encode_texts(missing), dtype=np.float32)
+            with self._cache_lock:
+                for text, vector in zip(missing, encoded, strict=True):
+                    found[text] = vector
+                    self._cache[text] = vector
+                    while len(self._cache) > TEXT_CACHE_SIZE:
+                        self._cache.popitem(last=False)
+        return np.stack([found[t] for t in texts])
+
+    def image_vector(self, image: Path | int) -> tuple[np.ndarray, int | None]:
+        """The vector of a query image and its library id (None for an outside picture).
+
+        A library photo uses its stored vector; any other picture is encoded now.
+        """
+        model = self._model()
+        if isinstance(image, (int, np.integer)) and not isinstance(image, bool):
+            file_id = int(image)
+            stored = self.catalog.get_embeddings(model.name, [file_id])
+            if file_id in stored:
+                return stored[file_id], file_id
+            record = self.catalog.get_file(file_id)
+            if record is None:
+                raise QueryError(f"there is no photo with id {file_id} in the library")
+            return self._encode(record.path), file_id
+        path = Path(os.path.abspath(Path(image).expanduser()))
+        record = self.catalog.file_by_path(path)
+        if record is not None:
+            stored = self.catalog.get_embeddings(model.name, [record.id])
+            if record.id in stored:
+                return stored[record.id], record.id
+        return self._encode(path), (record.id if record is not None else None)
+
+    def _encode(self, path: Path) -> np.ndarray:
+        if not path.is_file():
+            raise ImageLoadError(f"cannot read {path}: no such file")
+        return np.asarray(self._model().image.encode_images([path]), dtype=np.float32)[0]
+
+    # -- ranking ---------------------------------------------------------------------------
+
+    def _rank(
+        self,
+        vector: np.ndarray,
+        k: int,
+        allowed: set[int] | None,
+        exclude: set[int],
+        min_score: float | None,
+    ) -> list[Hit]:
+        """Ask the index for candidates and keep the usable ones; ask for more when files
+        turned out deleted, pending or gone from disk, until k are found or none are left."""
+        vectors = self._vectors()
+        online = {f.id: f.online for f in self.catalog.folders()}
+        limit = len(vectors) if allowed is None else min(len(vectors), len(allowed))
+        want = min(limit, k + len(exclude) + 8)
+        seen: set[int] = set()
+        hits: list[Hit] = []
+        while True:
+            found = vectors.query(vector, want, filter_ids=allowed)
+            fresh = [(i, s) for i, s in found if i not in seen and i not in exclude]
+            seen.update(i for i, _ in found)
+            records = self.catalog.get_files([i for i, _ in fresh])
+            for file_id, score in fresh:
+                if min_score is not None and score < min_score:
+                    continue
+                record = records.get(file_id)
+                if record is None or record.status != "ok":
+                    continue
+                is_online = online.get(record.folder_id, True)
+                if is_online and not os.path.exists(record.path):
+                    continue  # deleted since the last scan; the watcher will catch up
+                hits.append(Hit(record, score, offline=not is_online))
+            exhausted = len(found) < want or want >= limit
+            below = min_score is not None and found and found[-1][1] < min_score
+            if len(hits) >= k or exhausted or below:
+                break
+            want = min(limit, want * 4)
+        hits.sort(key=lambda h: (-h.score, h.file.id))
+        return hits[:k]

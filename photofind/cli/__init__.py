@@ -1,0 +1,163 @@
+"""The `photofind` command: argument parsing, error messages and exit codes.
+
+Each command lives in `photofind.cli.commands` (library and search) or
+`photofind.cli.model_commands` (model store); `photofind` alone starts the GUI.
+Exit codes: 0 done, 1 error, 2 bad usage, 130 cancelled (Ctrl+C).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+from photofind.appinfo import APP_NAME, DESCRIPTION, VERSION
+from photofind.errors import Cancelled, PhotofindError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+
+
+def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """Options accepted before or after the command (`photofind --library X search ...` and
+    `photofind search ... --library X`); SUPPRESS keeps a later parser from resetting them."""
+    default = None if top else argparse.SUPPRESS
+    group = parser.add_argument_group("global options")
+    group.add_argument(
+        "--library",
+        metavar="DIR",
+        default=default,
+        help="library folder (default: $PHOTOFIND_HOME or the user data folder)",
+    )
+    group.add_argument(
+        "--model",
+        metavar="DIR",
+        default=default,
+        help="model folder or installed model name (default: $PHOTOFIND_MODEL or the active one)",
+    )
+    group.add_argument(
+        "--debug",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="show debug logs and tracebacks",
+    )
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="show what photofind is doing",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from photofind.cli import commands, model_commands
+
+    parser = argparse.ArgumentParser(
+        prog=APP_NAME,
+        description=f"{DESCRIPTION} Without a command, the app window opens.",
+    )
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {VERSION}")
+    _global_options(parser, top=True)
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, top=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_commands(sub, [common])
+    model_commands.add_commands(sub, [common])
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (the console script exits with it)."""
+    _tolerant_output()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(debug=args.debug, verbose=args.verbose)
+    if args.command is None:
+        return _start_gui(args)
+    try:
+        return int(args.run(args) or EXIT_OK)
+    except Cancelled:
+        _fail("cancelled")
+        return EXIT_CANCELLED
+    except KeyboardInterrupt:
+        _fail("interrupted")
+        return EXIT_CANCELLED
+    except PhotofindError as exc:
+        if args.debug:
+            traceback.print_exc()
+        _fail(str(exc) or type(exc).__name__)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        # The reader went away (`photofind search x | head`): not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except OSError as exc:
+        if args.debug:
+            traceback.print_exc()
+        where = f": {exc.filename}" if exc.filename else ""
+        _fail(f"{exc.strerror or exc}{where}")
+        return EXIT_ERROR
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+            return EXIT_ERROR
+        _fail(
+            f"unexpected error: {type(exc).__name__}: {exc} "
+            f"(run again with --debug to see the traceback)"
+        )
+        return EXIT_ERROR
+
+
+def _tolerant_output() -> None:
+    """File names that are not valid UTF-8 print as their original bytes, never crash."""
+    errors = "surrogateescape" if os.name == "posix" else "backslashreplace"
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors=errors)
+
+
+def _fail(message: str) -> None:
+    first = message.strip().splitlines()[0] if message.strip() else "error"
+    print(f"{APP_NAME}: {first}", file=sys.stderr)
+
+
+def _setup_logging(*, debug: bool, verbose: bool) -> None:
+    """Quiet by default (errors reach the user as one line, not as log records)."""
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.CRITICAL + 1
+    logging.basicConfig(level=level, format=f"{APP_NAME}: %(levelname)s: %(name)s: %(message)s")
+    logging.getLogger().setLevel(level)
+
+
+def _start_gui(args: argparse.Namespace) -> int:
+    """Open the app window; the chosen library and model reach it through the environment."""
+    from photofind.library.home import HOME_ENV
+    from photofind.session import MODEL_ENV
+
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+        or os.environ.get("QT_QPA_PLATFORM")
+    ):
+        _fail(f"no display to open the app window on; run `{APP_NAME} --help` for the commands")
+        return EXIT_ERROR
+    if args.library:
+        os.environ[HOME_ENV] = os.path.abspath(args.library)
+    if args.model:
+        os.environ[MODEL_ENV] = str(args.model)
+    try:
+        from photofind.gui.app import main as gui_main
+    except ImportError as exc:
+        if args.debug:
+            traceback.print_exc()
+        _fail(
+            f"cannot start the app window ({exc}); the commands still work: run `{APP_NAME} --help`"
+        )
+        return EXIT_ERROR
+    return int(gui_main() or EXIT_OK)

@@ -1,0 +1,371 @@
+"""The library and search commands: folders, index, search, similar, duplicates, status."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from photofind.cli.output import (
+    file_json,
+    hit_json,
+    human_hit,
+    print_json,
+    say,
+    status_lines,
+)
+from photofind.cli.progress import run_with_progress
+from photofind.errors import LibraryError, ModelError, PhotofindError
+
+if TYPE_CHECKING:
+    from photofind.session import Session
+
+Parents = list[argparse.ArgumentParser]
+
+
+def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
+    _add_folders(sub, parents)
+    p = sub.add_parser("index", parents=parents, help="scan the folders and index new photos")
+    p.add_argument("--watch", action="store_true", help="keep running and index changes")
+    p.set_defaults(run=cmd_index)
+    _add_search(sub, parents)
+    p = sub.add_parser("similar", parents=parents, help="photos that look like a given one")
+    p.add_argument("image", metavar="PATH", help="a photo (in the library or not) or its id")
+    p.add_argument("-k", type=int, default=20, metavar="N", help="number of results (20)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_similar)
+    p = sub.add_parser("duplicates", parents=parents, help="groups of near-identical photos")
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=0.95,
+        metavar="T",
+        help="similarity from 0 to 1 above which photos count as duplicates (0.95)",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_duplicates)
+    p = sub.add_parser("status", parents=parents, help="photos, folders, model and errors")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_status)
+
+
+def _add_folders(sub: argparse._SubParsersAction, parents: Parents) -> None:
+    folders = sub.add_parser("folders", parents=parents, help="add, remove or list photo folders")
+    actions = folders.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = actions.add_parser("add", parents=parents, help="add folders to the library")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument(
+        "--exclude", action="append", default=[], metavar="GLOB", help="skip matching paths"
+    )
+    p.set_defaults(run=cmd_folders_add)
+    p = actions.add_parser("remove", parents=parents, help="forget a folder (files stay on disk)")
+    p.add_argument("folder", metavar="PATH|ID")
+    p.set_defaults(run=cmd_folders_remove)
+    p = actions.add_parser("list", parents=parents, help="list the folders and their state")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_folders_list)
+
+
+def _add_search(sub: argparse._SubParsersAction, parents: Parents) -> None:
+    p = sub.add_parser(
+        "search",
+        parents=parents,
+        help="find photos by describing them",
+        description="Find photos by text and/or image. Quote a query with negative terms: "
+        'photofind search "beach -people".',
+    )
+    p.add_argument("text", nargs="*", metavar="TEXT", help="what to look for; -word excludes")
+    p.add_argument("--image", metavar="PATH", help="a photo to look like (path or library id)")
+    p.add_argument(
+        "--image-weight",
+        type=float,
+        default=0.5,
+        metavar="W",
+        help="weight of --image against TEXT, 0 to 1 (0.5)",
+    )
+    p.add_argument("-k", type=int, default=20, metavar="N", help="number of results (20)")
+    p.add_argument(
+        "--folder", action="append", default=[], metavar="PATH", help="only in this folder"
+    )
+    p.add_argument("--after", metavar="YYYY-MM-DD", help="taken on or after this day")
+    p.add_argument("--before", metavar="YYYY-MM-DD", help="taken before this day")
+    p.add_argument(
+        "--type", action="append", default=[], metavar="EXT", help="only this file type (jpg)"
+    )
+    p.add_argument("--min-score", type=float, metavar="S", help="leave out weaker matches")
+    p.add_argument(
+        "--sort", choices=("relevance", "date"), default="relevance", help="order of the results"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_search)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _session(args: argparse.Namespace, *, load_model: bool = True) -> Session:
+    from photofind.session import open_session
+
+    library = Path(args.library).expanduser() if args.library else None
+    return open_session(library, args.model, load_model=load_model)
+
+
+def _require_model(session: Session) -> None:
+    if session.model is None:
+        from photofind.search import NO_MODEL
+
+        raise ModelError(NO_MODEL)
+
+
+def parse_day(text: str, option: str) -> float:
+    """A local date ("2023-05-01") or date and time as unix seconds; LibraryError if bad."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise PhotofindError(f"{option} needs a date like 2023-05-01, not {text!r}") from None
+    if when.tzinfo is None:
+        when = when.astimezone()  # naive = local time, as EXIF dates are read
+    return when.timestamp()
+
+
+def _folder_id(session: Session, text: str) -> int:
+    """A folder given by path (or a path inside it) or by id."""
+    catalog = session.library.catalog
+    path = Path(text).expanduser()
+    if text.isdigit() and not path.exists():
+        folder = catalog.get_folder(int(text))
+    else:
+        folder = catalog.folder_for_path(path.absolute())
+    if folder is None:
+        raise LibraryError(f"{text} is not a folder of the library (see `photofind folders list`)")
+    return folder.id
+
+
+def _image_arg(text: str) -> Path | int:
+    path = Path(text).expanduser()
+    if text.isdigit() and not path.exists():
+        return int(text)
+    return path
+
+
+# -- folders ---------------------------------------------------------------------------------
+
+
+def cmd_folders_add(args: argparse.Namespace) -> int:
+    with _session(args, load_model=False) as session:
+        for text in args.paths:
+            folder = session.library.add_folder(Path(text).expanduser(), args.exclude)
+            say(sys.stdout, f"added {folder.path}")
+        say(sys.stderr, "run `photofind index` to index the photos in it")
+    return 0
+
+
+def cmd_folders_remove(args: argparse.Namespace) -> int:
+    with _session(args, load_model=False) as session:
+        folder_id = _folder_id(session, args.folder)
+        folder = session.library.catalog.get_folder(folder_id)
+        session.library.remove_folder(folder_id)
+        say(sys.stdout, f"removed {folder.path if folder else folder_id} (files stay on disk)")
+    return 0
+
+
+def cmd_folders_list(args: argparse.Namespace) -> int:
+    with _session(args, load_model=False) as session:
+        rows = _folder_rows(session)
+    if args.json:
+        print_json({"folders": rows})
+    elif not rows:
+        say(sys.stderr, "no folders yet: add one with `photofind folders add PATH`")
+    else:
+        for row in rows:
+            counts = row["counts"]
+            say(
+                sys.stdout,
+                f"[{row['id']}] {row['path']}  {row['state']}  "
+                f"{counts['ok']} indexed, {counts['pending']} waiting, {counts['error']} failed",
+            )
+    return 0
+
+
+def _folder_rows(session: Session) -> list[dict[str, Any]]:
+    catalog = session.library.catalog
+    counts = catalog.folder_counts()
+    rows = []
+    for folder in catalog.folders():
+        c = counts.get(folder.id, {"ok": 0, "pending": 0, "error": 0})
+        if not folder.online:
+            state = "offline"
+        elif c.get("pending"):
+            state = "not indexed yet" if folder.last_scan is not None else "not scanned yet"
+        elif c.get("error"):
+            state = "errors"
+        elif folder.last_scan is None:
+            state = "not scanned yet"
+        else:
+            state = "up to date"
+        rows.append(
+            {
+                "id": folder.id,
+                "path": str(folder.path),
+                "online": folder.online,
+                "state": state,
+                "last_scan": folder.last_scan,
+                "counts": {k: int(c.get(k, 0)) for k in ("ok", "pending", "error")},
+            }
+        )
+    return rows
+
+
+# -- index -----------------------------------------------------------------------------------
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    with _session(args) as session:
+        _require_model(session)
+        if not session.library.catalog.folders():
+            raise LibraryError("no folders to index: add one with `photofind folders add PATH`")
+        start = time.monotonic()
+        report = run_with_progress(
+            lambda control, progress: session.library.index(control=control, progress=progress),
+            sys.stderr,
+            "cancelled; the photos indexed so far are saved",
+        )
+        elapsed = getattr(report, "elapsed", None) or time.monotonic() - start
+        failed = getattr(report, "failed", 0)
+        say(
+            sys.stdout,
+            f"indexed {getattr(report, 'indexed', 0):,} photos"
+            + (f", {failed:,} could not be read (see `photofind status`)" if failed else "")
+            + f" in {elapsed:.1f} s",
+        )
+        if args.watch:
+            _watch(session)
+    return 0
+
+
+def _watch(session: Session) -> None:
+    def indexed(report: Any) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        say(sys.stdout, f"{stamp} indexed {getattr(report, 'indexed', 0):,} changed photos")
+
+    watcher = session.library.watch(on_indexed=indexed)
+    say(sys.stderr, "watching the folders for changes; press Ctrl+C to stop")
+    try:
+        while True:
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop = getattr(watcher, "stop", None)
+        if stop is not None:
+            stop()
+
+
+# -- search ----------------------------------------------------------------------------------
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from photofind.search import Query
+
+    text = " ".join(args.text).strip()
+    if not text and not args.image:
+        raise PhotofindError("nothing to search for: give a TEXT or --image PATH")
+    date_from = parse_day(args.after, "--after") if args.after else None
+    date_to = None
+    if args.before:
+        date_to = parse_day(args.before, "--before") - 1e-3  # "before" excludes that day
+    with _session(args) as session:
+        _require_model(session)
+        query = Query.parse(
+            text or None,
+            image=_image_arg(args.image) if args.image else None,
+            image_weight=args.image_weight,
+            k=args.k,
+            folders=tuple(_folder_id(session, f) for f in args.folder),
+            date_from=date_from,
+            date_to=date_to,
+            kinds=tuple(args.type),
+            min_score=args.min_score,
+            sort=args.sort,
+        )
+        hits = session.searcher.search(query)
+    _print_hits(args, hits, {"text": query.text, "negative": list(query.negative)})
+    return 0
+
+
+def cmd_similar(args: argparse.Namespace) -> int:
+    with _session(args) as session:
+        _require_model(session)
+        hits = session.searcher.similar(_image_arg(args.image), k=args.k)
+    _print_hits(args, hits, {"image": args.image})
+    return 0
+
+
+def _print_hits(args: argparse.Namespace, hits: list, query: dict[str, Any]) -> None:
+    if args.json:
+        print_json({"query": query, "hits": [hit_json(h) for h in hits]})
+        return
+    if not hits:
+        say(sys.stderr, "no matching photos")
+    for rank, hit in enumerate(hits, 1):
+        say(sys.stdout, human_hit(rank, hit))
+
+
+def cmd_duplicates(args: argparse.Namespace) -> int:
+    if not 0.0 < args.threshold <= 1.0:
+        raise PhotofindError(f"--threshold must be between 0 and 1, not {args.threshold}")
+    with _session(args) as session:
+        _require_model(session)
+        groups = run_with_progress(
+            lambda control, progress: session.searcher.duplicates(
+                args.threshold, progress=progress, control=control
+            ),
+            sys.stderr,
+        )
+    if args.json:
+        print_json({"groups": [[file_json(f) for f in group] for group in groups]})
+        return 0
+    if not groups:
+        say(sys.stderr, "no duplicates found")
+    for n, group in enumerate(groups, 1):
+        say(sys.stdout, f"group {n} ({len(group)} photos)")
+        for f in group:
+            size = f"  {f.width}x{f.height}" if f.width and f.height else ""
+            say(sys.stdout, f"  {f.path}{size}")
+    return 0
+
+
+# -- status ----------------------------------------------------------------------------------
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    with _session(args, load_model=False) as session:
+        catalog = session.library.catalog
+        choice = session.model_choice
+        model: dict[str, Any] = {"name": None, "folder": None, "source": None, "problem": None}
+        if choice.folder is not None:
+            model.update(folder=str(choice.folder), source=choice.source)
+            try:
+                from photofind.clip import read_manifest
+
+                model["name"] = read_manifest(choice.folder).name
+            except PhotofindError as exc:
+                model["problem"] = str(exc)
+        status = {
+            "library": str(session.paths.home),
+            "model": model,
+            "counts": catalog.counts(),
+            "folders": _folder_rows(session),
+            "errors": [
+                {"id": f.id, "path": str(f.path), "error": f.error} for f in catalog.errors()
+            ],
+        }
+    if args.json:
+        print_json(status)
+    else:
+        for line in status_lines(status):
+            say(sys.stdout, line)
+    return 0

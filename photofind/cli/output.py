@@ -1,0 +1,90 @@
+"""How the commands print: one-line human text by default, JSON with --json."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from photofind.library.catalog import FileRecord
+    from photofind.search import Hit
+
+
+def say(stream: TextIO, line: str) -> None:
+    print(line, file=stream)
+
+
+def print_json(data: Any) -> None:
+    """JSON on stdout; ASCII escapes keep odd file names (not valid UTF-8) representable."""
+    json.dump(data, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+def iso_date(when: float | None) -> str | None:
+    if when is None:
+        return None
+    try:
+        return datetime.fromtimestamp(when).astimezone().isoformat(timespec="seconds")
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def file_json(f: FileRecord) -> dict[str, Any]:
+    date = f.taken_at if f.taken_at is not None else f.mtime_ns / 1e9
+    return {
+        "id": f.id,
+        "path": str(f.path),
+        "folder_id": f.folder_id,
+        "kind": f.kind,
+        "size": f.size,
+        "width": f.width,
+        "height": f.height,
+        "taken_at": iso_date(f.taken_at),
+        "date": iso_date(date),
+        "camera": f.camera,
+    }
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    return {"score": round(float(hit.score), 6), "offline": hit.offline, **file_json(hit.file)}
+
+
+def human_hit(rank: int, hit: Hit) -> str:
+    day = datetime.fromtimestamp(hit.date).strftime("%Y-%m-%d") if hit.date > 0 else "          "
+    flag = "  (offline)" if hit.offline else ""
+    return f"{rank:3d}  {hit.score:6.3f}  {day}  {hit.file.path}{flag}"
+
+
+def status_lines(status: dict[str, Any]) -> list[str]:
+    """The human form of `photofind status --json`."""
+    model = status["model"]
+    if model["folder"] is None:
+        model_line = "none (run `photofind model install NAME` or `photofind model import DIR`)"
+    else:
+        name = model["name"] or "?"
+        model_line = f"{name}  ({model['folder']}, from {model['source']})"
+        if model["problem"]:
+            model_line += f"  PROBLEM: {model['problem']}"
+    c = status["counts"]
+    lines = [
+        f"library: {status['library']}",
+        f"model:   {model_line}",
+        f"photos:  {c['files']:,} ({c['ok']:,} indexed, {c['pending']:,} waiting, "
+        f"{c['error']:,} failed)",
+    ]
+    if status["folders"]:
+        lines.append("folders:")
+        for row in status["folders"]:
+            n = row["counts"]
+            lines.append(
+                f"  [{row['id']}] {row['path']}  {row['state']}  ({n['ok']:,} indexed, "
+                f"{n['pending']:,} waiting, {n['error']:,} failed)"
+            )
+    else:
+        lines.append("folders: none (add one with `photofind folders add PATH`)")
+    if status["errors"]:
+        lines.append("files that could not be read:")
+        lines.extend(f"  {e['path']}: {e['error']}" for e in status["errors"])
+    return lines

@@ -1,0 +1,121 @@
+"""What every front end does first: find the library folder, pick the model, open both.
+
+The CLI and the GUI both call `open_session`, so they agree on which library and which model
+they use. The model folder is `--model DIR` (or an installed model's name), else the
+`PHOTOFIND_MODEL` environment variable, else the active installed model, else none.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from photofind.errors import ModelError
+from photofind.library.home import LibraryPaths
+
+if TYPE_CHECKING:
+    from photofind.clip import ClipModel
+    from photofind.library.library import Library
+    from photofind.search import Searcher
+
+log = logging.getLogger(__name__)
+
+MODEL_ENV = "PHOTOFIND_MODEL"
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """Which model folder to use and why ("--model", "PHOTOFIND_MODEL", "installed"), or none."""
+
+    folder: Path | None
+    source: str | None = None
+
+
+@dataclass
+class Session:
+    """An open library with its model and searcher. Close it (or use `with`) to save the
+    vector index. Any thread may search; see `Searcher` and `Library` for the rules."""
+
+    paths: LibraryPaths
+    model: ClipModel | None
+    library: Library
+    searcher: Searcher
+    model_choice: ModelChoice = field(default_factory=lambda: ModelChoice(None))
+
+    def close(self) -> None:
+        self.library.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def choose_model(paths: LibraryPaths, model: Path | str | None = None) -> ModelChoice:
+    """The model folder to use, without loading it.
+
+    `model` (from --model) and $PHOTOFIND_MODEL may be a folder or an installed model's name.
+    Raises ModelError when one of them names nothing usable (a typo must not silently fall
+    back to another model).
+    """
+    for value, source in ((model, "--model"), (os.environ.get(MODEL_ENV) or None, MODEL_ENV)):
+        if value is None or str(value) == "":
+            continue
+        return ModelChoice(_model_folder(paths, value, source), source)
+    name = _store(paths).active_name()
+    if not name:
+        return ModelChoice(None)
+    return ModelChoice(Path(_store(paths).get(name)), "installed")
+
+
+def _model_folder(paths: LibraryPaths, value: Path | str, source: str) -> Path:
+    folder = Path(value).expanduser()
+    if folder.is_dir():
+        return folder.absolute()
+    text = str(value)
+    if "/" not in text and os.sep not in text:
+        store = _store(paths)
+        if text in {getattr(m, "name", m) for m in store.installed()}:
+            return Path(store.get(text))
+    raise ModelError(f"model folder {folder} (from {source}) does not exist")
+
+
+def _store(paths: LibraryPaths):
+    from photofind.models import ModelStore
+
+    return ModelStore(paths.models_dir)
+
+
+def open_session(
+    library_dir: Path | None = None,
+    model_dir: Path | str | None = None,
+    *,
+    load_model: bool = True,
+    threads: int | None = None,
+) -> Session:
+    """Open the library (creating its folder) and load the chosen model.
+
+    `load_model=False` opens the library without a model (folder management, status); the
+    choice is still made and reported. Raises PhotofindError subclasses with one-line
+    messages: LibraryError/CatalogError for the library, ModelError for the model.
+    """
+    from photofind.library.library import Library
+    from photofind.search import Searcher
+
+    paths = LibraryPaths.resolve(library_dir)
+    choice = choose_model(paths, model_dir)
+    model = _load_model(choice, threads) if load_model and choice.folder is not None else None
+    library = Library(paths, model)
+    return Session(paths, model, library, Searcher(library), choice)
+
+
+def _load_model(choice: ModelChoice, threads: int | None) -> ClipModel:
+    from photofind.clip import ClipModel
+
+    assert choice.folder is not None
+    log.info("loading model %s (from %s)", choice.folder, choice.source)
+    return ClipModel.load(choice.folder, threads=threads)

@@ -1,0 +1,177 @@
+"""The image and text encoders: ONNX sessions plus the preprocessing the manifest fixes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from PIL import Image
+
+from photofind.clip.images import Preprocessor, open_image
+from photofind.clip.manifest import Manifest
+from photofind.clip.pipeline import iter_decoded
+from photofind.clip.tokenizer import ClipTokenizer
+from photofind.errors import ModelError
+
+_INT_TYPES = {"tensor(int64)": np.int64, "tensor(int32)": np.int32}
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    """L2-normalise rows. Our exports already do it in the graph; imported ones may not."""
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.maximum(norms, 1e-12)
+
+
+@dataclass
+class EncodeResult:
+    """Vectors for the files that decoded, and an error line for each that did not."""
+
+    vectors: np.ndarray
+    ok: list[int] = field(default_factory=list)
+    errors: dict[int, str] = field(default_factory=dict)
+
+
+class _Graph:
+    """One ONNX session with its single input and output."""
+
+    def __init__(self, session: ort.InferenceSession, embed_dim: int) -> None:
+        self.session = session
+        self.input = session.get_inputs()[0]
+        self.output = session.get_outputs()[0].name
+        self.embed_dim = embed_dim
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        try:
+            (out,) = self.session.run([self.output], {self.input.name: batch})
+        except Exception as exc:  # onnxruntime's errors are untyped
+            raise ModelError(f"the model failed to run: {str(exc).splitlines()[0]}") from None
+        if out.ndim != 2 or out.shape[1] != self.embed_dim:
+            raise ModelError(
+                f"the model gave vectors of shape {out.shape}, expected [n, {self.embed_dim}]"
+            )
+        return _unit_rows(out)
+
+
+class ImageEncoder:
+    """Photos -> unit vectors."""
+
+    def __init__(self, session: ort.InferenceSession, manifest: Manifest) -> None:
+        self._graph = _Graph(session, manifest.embed_dim)
+        self.preprocess = Preprocessor(
+            manifest.image_size, manifest.resize, manifest.interpolation, manifest.mean,
+            manifest.std,
+        )  # fmt: skip
+
+    @property
+    def input_size(self) -> tuple[int, int]:
+        return self.preprocess.size
+
+    def preprocess_image(self, img: Image.Image) -> np.ndarray:
+        return self.preprocess(img)
+
+    def preprocess_path(self, path: Path | str, *, draft: bool = True) -> np.ndarray:
+        """Decode and preprocess one file; ImageLoadError if it cannot be read."""
+        img = open_image(path, min_size=self.preprocess.draft_size if draft else None)
+        return self.preprocess(img)
+
+    def encode_pixels(self, pixels: np.ndarray) -> np.ndarray:
+        if len(pixels) == 0:
+            return np.zeros((0, self._graph.embed_dim), dtype=np.float32)
+        return self._graph(np.ascontiguousarray(pixels, dtype=np.float32))
+
+    def encode_images(
+        self, images: Sequence[Path | str | Image.Image], *, batch_size: int = 16
+    ) -> np.ndarray:
+        """Encode images or files; the first unreadable file raises ImageLoadError."""
+        out = []
+        for start in range(0, len(images), batch_size):
+            chunk = images[start : start + batch_size]
+            pixels = [
+                self.preprocess_image(i) if isinstance(i, Image.Image) else self.preprocess_path(i)
+                for i in chunk
+            ]
+            out.append(self.encode_pixels(np.stack(pixels)))
+        if not out:
+            return np.zeros((0, self._graph.embed_dim), dtype=np.float32)
+        return np.concatenate(out)
+
+    def iter_encode_files(
+        self,
+        paths: Sequence[Path | str],
+        *,
+        batch_size: int = 16,
+        workers: int | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> Iterator[EncodeResult]:
+        """Encode files batch by batch, decoding ahead in threads; bad files are reported."""
+        pixels: list[np.ndarray] = []
+        result = EncodeResult(np.zeros((0, self._graph.embed_dim), dtype=np.float32))
+        for index, array, error in iter_decoded(
+            paths, self.preprocess_path, workers=workers, window=2 * batch_size, cancel=cancel
+        ):
+            if error is not None:
+                result.errors[index] = error
+            else:
+                pixels.append(array)
+                result.ok.append(index)
+            if len(pixels) >= batch_size:
+                result.vectors = self.encode_pixels(np.stack(pixels))
+                yield result
+                pixels = []
+                result = EncodeResult(result.vectors[:0])
+        if pixels:
+            result.vectors = self.encode_pixels(np.stack(pixels))
+        if result.ok or result.errors:
+            yield result
+
+    def encode_files(
+        self,
+        paths: Sequence[Path | str],
+        *,
+        batch_size: int = 16,
+        workers: int | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> EncodeResult:
+        """All of `paths` at once: vectors for `ok` (in order) and errors by index."""
+        total = EncodeResult(np.zeros((0, self._graph.embed_dim), dtype=np.float32))
+        parts = [total.vectors]
+        for part in self.iter_encode_files(
+            paths, batch_size=batch_size, workers=workers, cancel=cancel
+        ):
+            parts.append(part.vectors)
+            total.ok.extend(part.ok)
+            total.errors.update(part.errors)
+        total.vectors = np.concatenate(parts)
+        return total
+
+
+class TextEncoder:
+    """Texts -> unit vectors in the same space as the images."""
+
+    def __init__(
+        self, session: ort.InferenceSession, manifest: Manifest, tokenizer: ClipTokenizer
+    ) -> None:
+        self._graph = _Graph(session, manifest.embed_dim)
+        self.tokenizer = tokenizer
+        self.variable_length = manifest.text_variable_length
+        self._dtype = _INT_TYPES.get(self._graph.input.type, np.int64)
+
+    def tokenize(self, texts: Sequence[str]) -> np.ndarray:
+        return self.tokenizer(texts)
+
+    def encode_texts(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self._graph.embed_dim), dtype=np.float32)
+        out = []
+        for start in range(0, len(texts), batch_size):
+            ids = self.tokenize(texts[start : start + batch_size])
+            if self.variable_length:
+                # Causal attention and EOT pooling: tokens after EOT cannot change the result.
+                ids = ids[:, : int(self.tokenizer.lengths(ids).max())]
+            out.append(self._graph(ids.astype(self._dtype, copy=False)))
+        return np.concatenate(out)

@@ -1,0 +1,183 @@
+"""Turning photo files into model input: robust decoding, then the manifest's exact transform.
+
+Decoding is where a photo library fights back: 12-megapixel JPEGs, sideways phone shots,
+CMYK scans, 16-bit PNGs, HEIC, truncated copies, files with the wrong suffix. Every failure
+becomes an ImageLoadError with one readable line, so the caller can record it and go on.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from photofind.errors import ImageLoadError
+
+# Suffixes the scanner treats as photos. Content decides the decoder, not the suffix.
+IMAGE_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff",
+     ".heic", ".heif", ".avif"}
+)  # fmt: skip
+HEIF_SUFFIXES = frozenset({".heic", ".heif", ".avif"})
+# Pixels we agree to decode after JPEG draft reduction: 16k x 10k. Beyond this a file is more
+# likely a decompression bomb than a photo, and would cost gigabytes of memory.
+MAX_PIXELS = 160_000_000
+# Draft decoding keeps at least this many times the model's input on the shortest side, so
+# the reduced decode is followed by a real (antialiased) resize, as with a full decode.
+DRAFT_MARGIN = 2
+
+_RESAMPLE = {
+    "bicubic": Image.Resampling.BICUBIC,
+    "bilinear": Image.Resampling.BILINEAR,
+    "nearest": Image.Resampling.NEAREST,
+    "lanczos": Image.Resampling.LANCZOS,
+}
+_heif_lock = threading.Lock()
+_heif_state: bool | None = None
+
+# Pillow warns between MAX_IMAGE_PIXELS and twice that; we apply our own limit instead.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+def _register_heif() -> bool:
+    """Teach Pillow HEIC/HEIF/AVIF if pillow-heif is installed (once, thread-safe)."""
+    global _heif_state
+    with _heif_lock:
+        if _heif_state is None:
+            try:
+                import pillow_heif
+
+                pillow_heif.register_heif_opener()
+                _heif_state = True
+            except ImportError:
+                _heif_state = False
+        return _heif_state
+
+
+def _open(path: Path) -> Image.Image:
+    try:
+        if path.stat().st_size == 0:
+            raise ImageLoadError(f"{path.name}: empty file")
+    except OSError as exc:
+        raise ImageLoadError(f"{path.name}: cannot read ({exc.strerror or exc})") from None
+    if path.suffix.lower() in HEIF_SUFFIXES and not _register_heif():
+        raise ImageLoadError(
+            f"{path.name}: HEIC/HEIF/AVIF needs pillow-heif (pip install pillow-heif)"
+        )
+    try:
+        return Image.open(path)
+    except UnidentifiedImageError:
+        if path.suffix.lower() not in HEIF_SUFFIXES and _register_heif():
+            try:  # an iPhone photo saved as .jpg
+                return Image.open(path)
+            except UnidentifiedImageError:
+                pass
+        raise ImageLoadError(f"{path.name}: not an image Pillow can read") from None
+    except Image.DecompressionBombError:
+        raise ImageLoadError(f"{path.name}: too many pixels (limit {MAX_PIXELS:,})") from None
+    except OSError as exc:
+        raise ImageLoadError(f"{path.name}: cannot open ({exc.strerror or exc})") from None
+
+
+def to_rgb(img: Image.Image) -> Image.Image:
+    """Any Pillow mode as 8-bit RGB: transparency over white, 16-bit and float scaled."""
+    mode = img.mode
+    if mode == "RGB":
+        return img
+    if mode == "P":
+        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+        mode = img.mode
+    if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+        data = np.asarray(img, dtype=np.float32)
+        top = float(data.max()) if data.size else 0.0
+        scale = 255.0 if top <= 1.0 else 255.0 / 65535.0 if top > 255.0 else 1.0
+        grey = np.clip(data * scale + 0.5, 0, 255).astype(np.uint8)
+        return Image.fromarray(grey, "L").convert("RGB")
+    if mode in ("RGBA", "LA", "PA", "La", "RGBa"):
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return img.convert("RGB")
+
+
+def open_image(path: Path | str, *, min_size: int | None = None) -> Image.Image:
+    """Decode a photo as upright RGB.
+
+    With `min_size`, a JPEG is decoded at the smallest DCT scale whose shortest side stays at
+    least `min_size`: a 12-megapixel photo bound for a 256-pixel model decodes 8-16x faster.
+    """
+    path = Path(path)
+    img = _open(path)
+    try:
+        if min_size and img.format == "JPEG":
+            width, height = img.size
+            short = min(width, height)
+            if short > min_size:
+                factor = short / min_size
+                img.draft("RGB", (max(1, int(width / factor)), max(1, int(height / factor))))
+        width, height = img.size
+        if width * height > MAX_PIXELS:
+            raise ImageLoadError(
+                f"{path.name}: too many pixels ({width}x{height}, limit {MAX_PIXELS:,})"
+            )
+        img.load()
+        img = ImageOps.exif_transpose(img) or img
+        return to_rgb(img)
+    except ImageLoadError:
+        raise
+    except Image.DecompressionBombError:
+        raise ImageLoadError(f"{path.name}: too many pixels (limit {MAX_PIXELS:,})") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        text = str(exc) or type(exc).__name__
+        if "truncated" in text:
+            text = "truncated or incomplete file"
+        raise ImageLoadError(f"{path.name}: {text}") from None
+    except MemoryError:
+        raise ImageLoadError(f"{path.name}: not enough memory to decode") from None
+
+
+class Preprocessor:
+    """The manifest's resize, crop and normalisation, matching open_clip's torchvision steps."""
+
+    def __init__(
+        self,
+        size: tuple[int, int],
+        resize: str,
+        interpolation: str,
+        mean: tuple[float, float, float],
+        std: tuple[float, float, float],
+    ) -> None:
+        self.size = size  # (height, width)
+        self.resize = resize
+        self.resample = _RESAMPLE[interpolation]
+        self._mean = np.asarray(mean, dtype=np.float32).reshape(1, 1, 3) * 255.0
+        self._scale = 1.0 / (np.asarray(std, dtype=np.float32).reshape(1, 1, 3) * 255.0)
+
+    @property
+    def draft_size(self) -> int:
+        return max(self.size) * DRAFT_MARGIN
+
+    def geometry(self, img: Image.Image) -> Image.Image:
+        height, width = self.size
+        if self.resize == "squash":
+            return img.resize((width, height), self.resample)
+        # torchvision Resize(int): shortest side to the target, the other truncated.
+        target = min(height, width)
+        w, h = img.size
+        new = (target, int(target * h / w)) if w <= h else (int(target * w / h), target)
+        if new != (w, h):
+            img = img.resize(new, self.resample)
+        # torchvision CenterCrop: offsets rounded half to even, as Python's round() does.
+        w, h = img.size
+        left = round((w - width) / 2.0)
+        top = round((h - height) / 2.0)
+        return img.crop((left, top, left + width, top + height))
+
+    def __call__(self, img: Image.Image) -> np.ndarray:
+        """float32 [3, H, W], normalised."""
+        arr = np.asarray(self.geometry(to_rgb(img)), dtype=np.float32)
+        return np.ascontiguousarray(((arr - self._mean) * self._scale).transpose(2, 0, 1))

@@ -1,0 +1,61 @@
+"""Decoding photos in parallel with inference, in order, with bounded memory.
+
+Pillow releases the GIL while it decodes and resizes, so a few threads keep the encoder fed
+while ONNX Runtime runs the previous batch. At most `window` decoded images wait at any time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
+
+import numpy as np
+
+from photofind.errors import ImageLoadError
+
+T = TypeVar("T")
+
+
+def default_workers() -> int:
+    """Decode threads: as many as cores, at least 2, at most 4 (beyond that memory, not speed)."""
+    return max(2, min(4, os.cpu_count() or 2))
+
+
+def iter_decoded(
+    items: Sequence[T],
+    decode: Callable[[T], np.ndarray],
+    *,
+    workers: int | None = None,
+    window: int = 32,
+    cancel: Callable[[], bool] | None = None,
+) -> Iterator[tuple[int, np.ndarray | None, str | None]]:
+    """Yield (index, pixels or None, error or None) in input order."""
+    pending: deque[tuple[int, Future[np.ndarray]]] = deque()
+    source: Iterable[tuple[int, T]] = iter(enumerate(items))
+    with ThreadPoolExecutor(workers or default_workers(), thread_name_prefix="decode") as pool:
+        try:
+            for index, item in source:
+                if cancel is not None and cancel():
+                    break
+                pending.append((index, pool.submit(decode, item)))
+                if len(pending) >= window:
+                    yield _result(*pending.popleft())
+            while pending:
+                if cancel is not None and cancel():
+                    break
+                yield _result(*pending.popleft())
+        finally:
+            for _, future in pending:
+                future.cancel()
+
+
+def _result(index: int, future: Future[np.ndarray]) -> tuple[int, np.ndarray | None, str | None]:
+    try:
+        return index, future.result(), None
+    except ImageLoadError as exc:
+        return index, None, str(exc)
+    except Exception as exc:  # a decoder bug must cost one file, not the batch
+        return index, None, f"cannot decode: {type(exc).__name__}: {exc}"

@@ -1,0 +1,77 @@
+"""Which ONNX Runtime execution providers to use, and opening sessions that survive a bad one.
+
+DirectML on Windows and CoreML on macOS when the installed onnxruntime has them, else CPU.
+`PHOTOFIND_PROVIDERS` (comma-separated, e.g. "CPUExecutionProvider") overrides the choice, so a
+user with a misbehaving GPU driver can get going without a code change.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import onnxruntime as ort
+
+from photofind.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+PROVIDERS_ENV = "PHOTOFIND_PROVIDERS"
+CPU = "CPUExecutionProvider"
+_PREFERRED = {"win32": "DmlExecutionProvider", "darwin": "CoreMLExecutionProvider"}
+
+
+def choose_providers(requested: Sequence[str] | None = None) -> list[str]:
+    """The providers to try, best first, always ending with CPU."""
+    available = set(ort.get_available_providers())
+    if requested is None:
+        env = os.environ.get(PROVIDERS_ENV, "").strip()
+        requested = [p.strip() for p in env.split(",") if p.strip()] if env else None
+    if requested is not None:
+        unknown = [p for p in requested if p not in available]
+        for name in unknown:
+            log.warning("execution provider %s is not available here; skipping it", name)
+        chosen = [p for p in requested if p in available]
+    else:
+        preferred = _PREFERRED.get(sys.platform)
+        chosen = [preferred] if preferred in available else []
+    if CPU not in chosen:
+        chosen.append(CPU)
+    return chosen
+
+
+def default_threads() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def open_session(
+    path: Path, providers: Sequence[str], threads: int | None = None
+) -> ort.InferenceSession:
+    """An inference session on the first provider that works; CPU as the last resort.
+
+    A provider that fails to initialise (driver, missing DLL) costs a warning, not the app.
+    """
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or default_threads()
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    attempts = [list(providers)] if list(providers) == [CPU] else [list(providers), [CPU]]
+    last: Exception | None = None
+    for attempt in attempts:
+        try:
+            return ort.InferenceSession(str(path), sess_options=options, providers=attempt)
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            last = exc
+            if attempt != [CPU]:
+                log.warning(
+                    "could not use %s for %s (%s); falling back to CPU",
+                    attempt[0],
+                    path.name,
+                    str(exc).splitlines()[0] if str(exc) else exc,
+                )
+    first = str(last).splitlines()[0] if last and str(last) else repr(last)
+    raise ModelError(f"cannot load {path.name} from {path.parent}: {first}")

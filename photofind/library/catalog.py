@@ -296,6 +296,13 @@ class Catalog:
             )
             conn.execute("DELETE FROM embeddings WHERE file_id = ?", (file_id,))
 
+    def touch_file(self, file_id: int, size: int, mtime_ns: int) -> None:
+        """New size/mtime for a file whose content hash did not change: keep its vectors."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE files SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, file_id)
+            )
+
     def move_file(self, file_id: int, new_path: Path, folder_id: int) -> None:
         """The file was moved or renamed: same id, same vectors, new path.
 
@@ -324,6 +331,15 @@ class Catalog:
             "ORDER BY f.id LIMIT ?"
         )
         return [file_from_row(r) for r in self._query(sql, (after_id, model, limit))]
+
+    def pending_count(self, model: str) -> int:
+        """How many files `pending_files` would hand out for `model` in total."""
+        sql = (
+            "SELECT count(*) FROM files f JOIN folders d ON d.id = f.folder_id "
+            "WHERE d.online = 1 AND (f.status = 'pending' OR (f.status = 'ok' AND "
+            "NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.file_id = f.id AND e.model = ?)))"
+        )
+        return int(self._query(sql, (model,))[0][0])
 
     def store_results(
         self,

@@ -1,0 +1,152 @@
+"""Encoding pending photos into vectors: parallel decoding, batched inference and commits.
+
+Each batch is committed to the catalog in one transaction before its vectors enter the
+index, so a process killed at any moment loses at most the batch in flight: the catalog
+never holds a half batch, and a restart picks up the files still pending. The vector index
+is a cache; on the next open it is synced with whatever the catalog committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from photofind.clip.pipeline import iter_decoded
+from photofind.errors import Cancelled
+from photofind.library.catalog import Catalog
+from photofind.library.events import ProgressCallback, ProgressMeter, TaskControl
+from photofind.library.metadata import ImageFacts, read_facts
+from photofind.library.vectors import VectorIndex
+
+if TYPE_CHECKING:
+    from photofind.clip import ClipModel
+
+log = logging.getLogger(__name__)
+
+CHUNK = 256  # files fetched from the catalog at a time: memory stays bounded
+SAVE_EVERY = 60.0  # seconds between index saves during a long run
+
+
+@dataclass
+class IndexReport:
+    indexed: int = 0
+    failed: int = 0
+    elapsed: float = 0.0
+    cancelled: bool = False
+
+
+class Indexer:
+    """Encodes every pending file of the online folders for one model."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        model: ClipModel,
+        vectors: VectorIndex,
+        *,
+        batch_size: int = 16,
+        workers: int | None = None,
+        save_every: float = SAVE_EVERY,
+    ) -> None:
+        self.catalog = catalog
+        self.model = model
+        self.vectors = vectors
+        self.batch_size = batch_size
+        self.workers = workers
+        self.save_every = save_every
+
+    def _decode(self, path: Path) -> tuple[np.ndarray, ImageFacts]:
+        pixels = self.model.image.preprocess_path(path)
+        try:
+            facts = read_facts(path)
+        except OSError:
+            facts = ImageFacts()
+        return pixels, facts
+
+    def run(
+        self,
+        control: TaskControl | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> IndexReport:
+        """Encode until nothing is pending; Cancelled propagates after saving what is done."""
+        started = time.monotonic()
+        report = IndexReport()
+        name = self.model.name
+        meter = ProgressMeter("index", self.catalog.pending_count(name), control=control)
+        if progress is not None:
+            progress(meter.progress())
+        last_save = time.monotonic()
+        after = 0
+        try:
+            while True:
+                files = self.catalog.pending_files(name, CHUNK, after)
+                if not files:
+                    break
+                after = files[-1].id
+                for ok, failed in self._batches(files, control):
+                    stored = self.catalog.store_results(name, ok, failed)
+                    if stored:
+                        keep = set(stored)
+                        rows = [(i, v) for i, v, _ in ok if i in keep]
+                        self.vectors.add(
+                            np.asarray([i for i, _ in rows], dtype=np.int64),
+                            np.stack([v for _, v in rows]),
+                        )
+                    report.indexed += len(stored)
+                    report.failed += len(failed) + len(ok) - len(stored)
+                    current = files[-1].path.name
+                    if progress is not None:
+                        progress(meter.update(report.indexed + report.failed,
+                                              errors=report.failed, current=current))  # fmt: skip
+                    if time.monotonic() - last_save > self.save_every:
+                        self.vectors.save()
+                        last_save = time.monotonic()
+                if meter.total < meter.done:
+                    meter.total = meter.done
+        except Cancelled:
+            report.cancelled = True
+            raise
+        finally:
+            self.vectors.save()
+            report.elapsed = time.monotonic() - started
+        return report
+
+    def _batches(self, files, control: TaskControl | None):
+        """(ok [(id, vector, facts)], failed [(id, message)]) per encoded batch."""
+        paths = [f.path for f in files]
+        pixels: list[np.ndarray] = []
+        ok_meta: list[tuple[int, ImageFacts]] = []
+        failed: list[tuple[int, str]] = []
+        cancel = (lambda: control.cancelled) if control is not None else None
+
+        def flush():
+            vectors = self.model.image.encode_pixels(np.stack(pixels)) if pixels else None
+            ok = [(fid, vectors[k], facts) for k, (fid, facts) in enumerate(ok_meta)]
+            return ok, list(failed)
+
+        for index, result, error in iter_decoded(
+            paths, self._decode, workers=self.workers, window=2 * self.batch_size, cancel=cancel
+        ):
+            if control is not None:
+                control.checkpoint()
+            file_id = files[index].id
+            if error is not None:
+                failed.append((file_id, error))
+            else:
+                array, facts = result
+                pixels.append(array)
+                ok_meta.append((file_id, facts))
+            if len(pixels) >= self.batch_size or len(failed) >= self.batch_size:
+                yield flush()
+                pixels.clear()
+                ok_meta.clear()
+                failed.clear()
+        if control is not None:
+            control.checkpoint()
+        if pixels or failed:
+            yield flush()

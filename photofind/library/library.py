@@ -1,0 +1,221 @@
+"""The library facade the front ends use: folders, scanning, indexing, watching, status.
+
+One `Library` owns the catalog and the vector index of the model in use. Any thread may
+search while another indexes; indexing runs one at a time (a lock), whoever starts it (the
+CLI, the GUI's worker, the watcher).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from photofind.errors import LibraryError
+from photofind.library import scanner
+from photofind.library.catalog import Catalog
+from photofind.library.events import ProgressCallback, TaskControl
+from photofind.library.home import LibraryPaths
+from photofind.library.indexer import Indexer, IndexReport
+from photofind.library.records import Folder
+from photofind.library.scanner import ScanReport
+from photofind.library.vectors import VectorIndex
+
+if TYPE_CHECKING:
+    from photofind.clip import ClipModel
+    from photofind.library.watcher import FolderWatcher
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FolderStatus:
+    """A folder as the user sees it: "offline", "not scanned yet", "indexing" (photos
+    waiting), "errors" (some unreadable) or "up to date"."""
+
+    folder: Folder
+    state: str
+    ok: int
+    pending: int
+    error: int
+
+    @property
+    def total(self) -> int:
+        return self.ok + self.pending + self.error
+
+
+@dataclass
+class LibraryReport(IndexReport):
+    """An index run together with the scan that preceded it."""
+
+    scan: ScanReport | None = None
+
+
+class Library:
+    """Folders of photos turned into a searchable index."""
+
+    def __init__(
+        self,
+        paths: LibraryPaths,
+        model: ClipModel | None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        paths.ensure()
+        self.paths = paths
+        self.catalog = Catalog(paths.catalog)
+        self.model = model
+        self.vectors: VectorIndex | None = None
+        self._index_lock = threading.Lock()
+        self._watcher: FolderWatcher | None = None
+        if model is not None:
+            self.vectors = VectorIndex.open(
+                paths.vector_file(model.name), model.embed_dim, self.catalog, model.name,
+                progress,
+            )  # fmt: skip
+
+    # -- folders ------------------------------------------------------------------------
+
+    def add_folder(self, path: Path | str, exclude: tuple[str, ...] | list[str] = ()) -> Folder:
+        """Add a photo folder; LibraryError if it is not a readable folder or overlaps one."""
+        folder = Path(path).expanduser().absolute()
+        if not folder.is_dir():
+            raise LibraryError(f"{folder} is not a folder")
+        for existing in self.catalog.folders():
+            if existing.path == folder:
+                return self.catalog.add_folder(folder, tuple(exclude) or existing.exclude)
+            if existing.path in folder.parents:
+                raise LibraryError(f"{folder} is already part of the library (in {existing.path})")
+            if folder in existing.path.parents:
+                raise LibraryError(
+                    f"{folder} contains {existing.path}, which is already in the library; "
+                    "remove that first"
+                )
+        added = self.catalog.add_folder(folder, tuple(exclude))
+        if self._watcher is not None:
+            self._watcher.refresh()
+        return added
+
+    def _folder(self, folder: int | Path | str) -> Folder:
+        if isinstance(folder, int):
+            found = self.catalog.get_folder(folder)
+        else:
+            target = Path(folder).expanduser().absolute()
+            found = next((f for f in self.catalog.folders() if f.path == target), None)
+        if found is None:
+            raise LibraryError(f"no such folder in the library: {folder}")
+        return found
+
+    def remove_folder(self, folder: int | Path | str) -> Folder:
+        """Forget a folder, its photos and their vectors (the photos themselves stay)."""
+        found = self._folder(folder)
+        ids = self.catalog.remove_folder(found.id)
+        if self.vectors is not None and ids:
+            self.vectors.remove(ids)
+            self.vectors.save()
+        if self._watcher is not None:
+            self._watcher.refresh()
+        return found
+
+    def folders(self) -> list[FolderStatus]:
+        counts = self.catalog.folder_counts()
+        rows = []
+        for folder in self.catalog.folders():
+            c = counts.get(folder.id, {})
+            ok, pending, error = c.get("ok", 0), c.get("pending", 0), c.get("error", 0)
+            if not folder.online:
+                state = "offline"
+            elif folder.last_scan is None:
+                state = "not scanned yet"
+            elif pending:
+                state = "indexing"
+            elif error:
+                state = "errors"
+            else:
+                state = "up to date"
+            rows.append(FolderStatus(folder, state, ok, pending, error))
+        return rows
+
+    # -- work ---------------------------------------------------------------------------
+
+    def scan(
+        self,
+        control: TaskControl | None = None,
+        progress: ProgressCallback | None = None,
+        folders: list[Folder] | None = None,
+    ) -> ScanReport:
+        """Catch up with the disk; deleted photos leave the vector index at once."""
+        report = scanner.scan(self.catalog, folders, control=control, progress=progress)
+        if report.deleted and self.vectors is not None:
+            self.vectors.remove(report.deleted)
+        for path, message in report.errors[:20]:
+            log.warning("cannot read %s: %s", path, message)
+        return report
+
+    def index(
+        self,
+        control: TaskControl | None = None,
+        progress: ProgressCallback | None = None,
+        *,
+        batch_size: int = 16,
+        folders: list[Folder] | None = None,
+        rescan: bool = True,
+    ) -> LibraryReport:
+        """Scan (unless `rescan` is False) and encode every pending photo.
+
+        Runs one at a time; a second caller waits for the first. Cancelled propagates
+        after the work done so far is committed and saved.
+        """
+        with self._index_lock:
+            scan = self.scan(control, progress, folders) if rescan else None
+            report = LibraryReport(scan=scan)
+            if self.model is None or self.vectors is None:
+                return report
+            indexer = Indexer(self.catalog, self.model, self.vectors, batch_size=batch_size)
+            done = indexer.run(control, progress)
+            report.indexed, report.failed = done.indexed, done.failed
+            report.elapsed, report.cancelled = done.elapsed, done.cancelled
+            return report
+
+    def watch(
+        self,
+        on_indexed: Callable[[LibraryReport], None] | None = None,
+        on_state: Callable[[str], None] | None = None,
+        *,
+        debounce: float = 1.0,
+        poll: float = 5.0,
+    ) -> FolderWatcher:
+        """Start watching every folder; changes are scanned and indexed in the background."""
+        from photofind.library.watcher import FolderWatcher
+
+        if self._watcher is None:
+            self._watcher = FolderWatcher(
+                self, on_indexed=on_indexed, on_state=on_state, debounce=debounce, poll=poll
+            )
+            self._watcher.start()
+        return self._watcher
+
+    def status(self) -> dict[str, int]:
+        """Photo counts: files, ok, pending, error."""
+        return self.catalog.counts()
+
+    def close(self) -> None:
+        """Stop watching and save the vector index; safe to call twice."""
+        if self._watcher is not None:
+            self._watcher.stop()
+            self._watcher = None
+        with self._index_lock:
+            if self.vectors is not None:
+                try:
+                    self.vectors.save()
+                except LibraryError as exc:
+                    log.warning("%s", exc)
+            self.catalog.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

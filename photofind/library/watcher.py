@@ -1,0 +1,236 @@
+"""Keeping the index true while the app runs: file-system events, coalesced, then indexed.
+
+watchdog reports every create, modify, move and delete; a copy of 5,000 photos is 10,000+
+events. They only mark the folder as dirty; after `debounce` seconds of quiet, and once the
+files just written have stopped growing, one scan-and-index pass catches up with all of
+them. A slower poll notices folders that vanish (drive unplugged) or come back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from photofind.clip.images import IMAGE_SUFFIXES
+from photofind.errors import Cancelled, PhotofindError
+from photofind.library.events import TaskControl
+from photofind.library.scanner import folder_is_reachable
+
+if TYPE_CHECKING:
+    from photofind.library.library import Library, LibraryReport
+    from photofind.library.records import Folder
+
+log = logging.getLogger(__name__)
+
+STABLE_FOR = 0.5  # seconds a new file's size must hold still before it is read
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, watcher: FolderWatcher, folder_id: int) -> None:
+        self.watcher = watcher
+        self.folder_id = folder_id
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        paths = [event.src_path, getattr(event, "dest_path", "") or ""]
+        relevant = event.is_directory or any(
+            Path(str(p)).suffix.lower() in IMAGE_SUFFIXES for p in paths if p
+        )
+        if relevant:
+            self.watcher.touch(self.folder_id, [Path(str(p)) for p in paths if p])
+
+
+class FolderWatcher:
+    """Watches the library's folders; runs `library.index` when they change."""
+
+    def __init__(
+        self,
+        library: Library,
+        *,
+        on_indexed: Callable[[LibraryReport], None] | None = None,
+        on_state: Callable[[str], None] | None = None,
+        debounce: float = 1.0,
+        poll: float = 5.0,
+    ) -> None:
+        self.library = library
+        self.on_indexed = on_indexed
+        self.on_state = on_state
+        self.debounce = debounce
+        self.poll = poll
+        self.control = TaskControl()
+        self._observer = Observer()
+        self._watches: dict[int, object] = {}
+        self._dirty: dict[int, float] = {}  # folder id -> time of the last event
+        self._recent: set[Path] = set()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="photofind-watcher", daemon=True)
+        self.state = "stopped"
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._observer.start()
+        self.refresh()
+        self._thread.start()
+        self._set_state("watching")
+
+    def stop(self) -> None:
+        """Stop watching; an index pass in progress is cancelled (its batches stay saved)."""
+        self._stop.set()
+        self.control.cancel()
+        self._wake.set()
+        try:
+            self._observer.stop()
+            self._observer.join(timeout=5)
+        except RuntimeError:
+            pass
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+        self._set_state("stopped")
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            if self.on_state is not None:
+                self.on_state(state)
+
+    # -- which folders are watched --------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Match the observer's watches to the catalog's online, reachable folders."""
+        folders = {f.id: f for f in self.library.catalog.folders()}
+        with self._lock:
+            for folder_id in list(self._watches):
+                folder = folders.get(folder_id)
+                if folder is None or not folder.online or not folder_is_reachable(folder):
+                    self._unschedule(folder_id)
+            for folder in folders.values():
+                if folder.id not in self._watches and folder.online:
+                    self._schedule(folder)
+
+    def _schedule(self, folder: Folder) -> None:
+        if not folder_is_reachable(folder):
+            return
+        try:
+            watch = self._observer.schedule(_Handler(self, folder.id), str(folder.path),
+                                            recursive=True)  # fmt: skip
+        except OSError as exc:  # inotify watch limit, permissions, a vanishing folder
+            log.warning("cannot watch %s: %s; changes will be seen on the next scan",
+                        folder.path, exc)  # fmt: skip
+            return
+        self._watches[folder.id] = watch
+
+    def _unschedule(self, folder_id: int) -> None:
+        watch = self._watches.pop(folder_id, None)
+        if watch is not None:
+            with contextlib.suppress(KeyError, OSError, RuntimeError):
+                self._observer.unschedule(watch)
+
+    # -- events ---------------------------------------------------------------------------
+
+    def touch(self, folder_id: int, paths: list[Path]) -> None:
+        """Called from watchdog's thread for every relevant event."""
+        with self._lock:
+            self._dirty[folder_id] = time.monotonic()
+            if len(self._recent) < 10000:
+                self._recent.update(paths)
+        self._wake.set()
+
+    def _settled(self) -> list[int]:
+        """Dirty folders that have been quiet for `debounce` seconds and whose new files
+        have stopped growing."""
+        now = time.monotonic()
+        with self._lock:
+            quiet = [f for f, t in self._dirty.items() if now - t >= self.debounce]
+            recent = list(self._recent)
+        if not quiet:
+            return []
+        if not _sizes_stable(recent, STABLE_FOR, self._stop):
+            with self._lock:
+                for folder_id in quiet:
+                    self._dirty[folder_id] = time.monotonic()
+            return []
+        with self._lock:
+            for folder_id in quiet:
+                self._dirty.pop(folder_id, None)
+            if not self._dirty:
+                self._recent.clear()
+        return quiet
+
+    def _run(self) -> None:
+        last_poll = time.monotonic()
+        while not self._stop.is_set():
+            self._wake.wait(timeout=min(self.debounce / 2, self.poll))
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            if time.monotonic() - last_poll >= self.poll:
+                last_poll = time.monotonic()
+                self._poll_reachability()
+            ready = self._settled()
+            if ready:
+                self._index(ready)
+
+    def _poll_reachability(self) -> None:
+        """Folders that vanished go offline; folders that came back are rescanned."""
+        changed = []
+        for folder in self.library.catalog.folders():
+            reachable = folder_is_reachable(folder)
+            if reachable != folder.online:
+                changed.append(folder.id)
+        if changed:
+            self._index(changed)
+            self.refresh()
+
+    def _index(self, folder_ids: list[int]) -> None:
+        folders = [f for f in self.library.catalog.folders() if f.id in set(folder_ids)]
+        if not folders:
+            return
+        self._set_state("indexing")
+        try:
+            report = self.library.index(self.control, folders=folders)
+        except Cancelled:
+            return
+        except PhotofindError as exc:
+            log.warning("background indexing failed: %s", exc)
+            self._set_state("watching")
+            return
+        except Exception:  # the watcher thread must outlive a bug in one pass
+            log.exception("background indexing failed")
+            self._set_state("watching")
+            return
+        if report.scan is not None and (report.scan.offline or report.scan.back_online):
+            self.refresh()
+        self._set_state("watching")
+        if self.on_indexed is not None:
+            self.on_indexed(report)
+
+
+def _sizes_stable(paths: list[Path], wait: float, stop: threading.Event) -> bool:
+    """True when no existing file among `paths` changes size over `wait` seconds."""
+    files = [p for p in paths if p.suffix.lower() in IMAGE_SUFFIXES]
+    if not files:
+        return True
+
+    def sizes() -> dict[Path, int]:
+        out = {}
+        for p in files[:2000]:
+            with contextlib.suppress(OSError):
+                out[p] = p.stat().st_size
+        return out
+
+    before = sizes()
+    if stop.wait(wait):
+        return True
+    return sizes() == before

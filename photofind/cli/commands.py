@@ -191,32 +191,17 @@ def cmd_folders_list(args: argparse.Namespace) -> int:
 
 
 def _folder_rows(session: Session) -> list[dict[str, Any]]:
-    catalog = session.library.catalog
-    counts = catalog.folder_counts()
-    rows = []
-    for folder in catalog.folders():
-        c = counts.get(folder.id, {"ok": 0, "pending": 0, "error": 0})
-        if not folder.online:
-            state = "offline"
-        elif c.get("pending"):
-            state = "not indexed yet" if folder.last_scan is not None else "not scanned yet"
-        elif c.get("error"):
-            state = "errors"
-        elif folder.last_scan is None:
-            state = "not scanned yet"
-        else:
-            state = "up to date"
-        rows.append(
-            {
-                "id": folder.id,
-                "path": str(folder.path),
-                "online": folder.online,
-                "state": state,
-                "last_scan": folder.last_scan,
-                "counts": {k: int(c.get(k, 0)) for k in ("ok", "pending", "error")},
-            }
-        )
-    return rows
+    return [
+        {
+            "id": row.folder.id,
+            "path": str(row.folder.path),
+            "online": row.folder.online,
+            "state": row.state,
+            "last_scan": row.folder.last_scan,
+            "counts": {"ok": row.ok, "pending": row.pending, "error": row.error},
+        }
+        for row in session.library.folders()
+    ]
 
 
 # -- index -----------------------------------------------------------------------------------

@@ -1,0 +1,32 @@
+"""The models photofind knows how to install (photofind/models/catalog.json)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from photofind.errors import ModelError
+
+
+@cache
+def load_catalog() -> dict[str, Any]:
+    text = resources.files("photofind.models").joinpath("catalog.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def entries() -> list[dict[str, Any]]:
+    return list(load_catalog()["models"])
+
+
+def find_entry(name: str) -> dict[str, Any]:
+    for entry in entries():
+        if entry["name"] == name:
+            return entry
+    known = ", ".join(e["name"] for e in entries())
+    raise ModelError(f"no model named {name!r} in the catalog (known: {known})")
+
+
+def default_name() -> str:
+    return str(load_catalog()["default"])

@@ -25,9 +25,9 @@ HEIF_SUFFIXES = frozenset({".heic", ".heif", ".avif"})
 # Pixels we agree to decode after JPEG draft reduction: 16k x 10k. Beyond this a file is more
 # likely a decompression bomb than a photo, and would cost gigabytes of memory.
 MAX_PIXELS = 160_000_000
-# Draft decoding keeps at least this many times the model's input on the shortest side, so
-# the reduced decode is followed by a real (antialiased) resize, as with a full decode.
-DRAFT_MARGIN = 2
+# Draft decoding keeps at least this many times the model's input on the shortest side. At 1
+# a 12 MP JPEG decodes at 1/8 scale (500x375 for a 256 model), then a real resize follows.
+DRAFT_MARGIN = 1
 
 _RESAMPLE = {
     "bicubic": Image.Resampling.BICUBIC,

@@ -197,6 +197,10 @@ class Library:
             self._watcher.start()
         return self._watcher
 
+    @property
+    def watcher(self) -> FolderWatcher | None:
+        return self._watcher
+
     def status(self) -> dict[str, int]:
         """Photo counts: files, ok, pending, error."""
         return self.catalog.counts()

@@ -97,7 +97,7 @@ def test_truncated_jpeg(tmp_path):
     Image.fromarray(noise).save(buf, "JPEG", quality=90)
     path = tmp_path / "cut.jpg"
     path.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
-    with pytest.raises(ImageLoadError, match="cut.jpg: truncated"):
+    with pytest.raises(ImageLoadError, match=r"cut\.jpg: truncated"):
         open_image(path)
 
 

@@ -12,12 +12,12 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from photofind.clip import ClipModel
-from photofind.library.library import Library
 from PIL import Image
 from synthetic import make_photo
 
+from photofind.clip import ClipModel
 from photofind.library.home import LibraryPaths
+from photofind.library.library import Library
 from photofind.search import Query, Searcher
 
 # (folder, colour, shape, format, EXIF date)

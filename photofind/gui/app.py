@@ -1,0 +1,48 @@
+"""Starting the desktop app: application metadata, palette, the main window."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from photofind.appinfo import (
+    APP_DISPLAY_NAME,
+    APP_ID,
+    ORGANIZATION,
+    ORGANIZATION_DOMAIN,
+    VERSION,
+    resource_path,
+)
+
+
+def create_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    app.setApplicationName(APP_DISPLAY_NAME)
+    app.setApplicationDisplayName(APP_DISPLAY_NAME)
+    app.setOrganizationName(ORGANIZATION)
+    app.setOrganizationDomain(ORGANIZATION_DOMAIN)
+    app.setApplicationVersion(VERSION)
+    app.setDesktopFileName(APP_ID)
+    icon = resource_path("icons/photofind.svg")
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    return app  # Qt 6 follows the system light or dark palette by itself
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The library and model come from PHOTOFIND_HOME / PHOTOFIND_MODEL (set by the CLI)."""
+    from photofind.gui.main_window import MainWindow
+    from photofind.session import open_session
+
+    logging.basicConfig(level=logging.WARNING)
+    app = create_app(argv)
+    window = MainWindow(lambda: open_session())
+    window.show()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

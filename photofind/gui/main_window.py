@@ -1,0 +1,654 @@
+"""The main window: folders on the left, a search field, the results grid, a status bar.
+
+Everything slow (opening the library and model, indexing, searching, thumbnails) runs in
+worker threads; the window only sends requests and shows answers. A search answer that
+arrives after a newer search was started is dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, QObject, QSettings, Qt, QThreadPool, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QImage,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDateEdit,
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from photofind.appinfo import APP_DISPLAY_NAME, LICENSE, VERSION
+from photofind.clip.images import IMAGE_SUFFIXES
+from photofind.errors import Cancelled, PhotofindError
+from photofind.gui.preview import PreviewDialog
+from photofind.gui.results import HitRole, ResultsModel, ResultsView
+from photofind.gui.thumbnails import ThumbnailLoader
+from photofind.gui.workers import run_task
+from photofind.library.events import Progress, TaskControl
+from photofind.search import Hit, Query
+from photofind.session import Session
+
+log = logging.getLogger(__name__)
+
+DEBOUNCE_MS = 250
+RESULTS = 500
+
+
+class _Bridge(QObject):
+    """Carries the watcher's callbacks (from its thread) to the GUI thread."""
+
+    indexed = Signal(object)
+    state = Signal(str)
+
+
+def _format_progress(p: Progress) -> str:
+    if p.phase == "scan":
+        return f"Looking for photos… {p.done:,} found"
+    text = f"Indexing {p.done:,} / {p.total:,}"
+    if p.rate:
+        text += f" · {p.rate:.1f}/s"
+    if p.eta is not None and p.done < p.total:
+        minutes, seconds = divmod(int(p.eta), 60)
+        text += f" · {minutes}:{seconds:02d} left"
+    return text
+
+
+class WelcomePage(QWidget):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        title = QLabel(f"<h1>Welcome to {APP_DISPLAY_NAME}</h1>")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.add_button = QPushButton("Add a photo folder…")
+        self.model_button = QPushButton("Choose a model folder…")
+        self.add_button.clicked.connect(window.choose_folder)
+        self.model_button.clicked.connect(window.choose_model_folder)
+        for widget in (title, self.message, self.add_button, self.model_button):
+            layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(2)
+
+    def show_state(self, has_model: bool, has_folders: bool, problem: str | None) -> None:
+        lines = []
+        if problem:
+            lines.append(problem)
+        if not has_model:
+            lines.append(
+                "photofind needs a CLIP model to understand your photos. Choose a model folder "
+                "(made by models/export_onnx.py or copied from another computer); downloads "
+                "need `photofind model install NAME` and a network connection."
+            )
+        if not has_folders:
+            lines.append("Add a folder of photos (or drop one on this window) to start.")
+        self.message.setText("\n\n".join(lines))
+        self.model_button.setVisible(not has_model)
+
+
+class MainWindow(QMainWindow):
+    search_finished = Signal()  # for tests and benchmarks: results are on screen
+
+    def __init__(self, open_session: Callable[[], Session]) -> None:
+        super().__init__()
+        self.setWindowTitle(APP_DISPLAY_NAME)
+        self.setAcceptDrops(True)
+        self._open_session = open_session
+        self.session: Session | None = None
+        self.pool = QThreadPool()
+        self.pool.setMaxThreadCount(3)  # open/index, search, spare
+        self.control = TaskControl()
+        self.indexing = False
+        self._index_again = False
+        self._search_serial = 0
+        self._image_query: Path | int | None = None
+        self._bridge = _Bridge()
+        self._bridge.indexed.connect(self._watcher_indexed)
+        self._bridge.state.connect(self._watcher_state)
+        self._build()
+        self._restore()
+        self.reopen()
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.welcome = WelcomePage(self)
+        self.stack.addWidget(self.welcome)
+
+        main = QWidget()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        sidebar = QWidget()
+        side = QVBoxLayout(sidebar)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.addWidget(QLabel("<b>Folders</b>"))
+        self.folder_list = QListWidget()
+        self.folder_list.setAccessibleName("Photo folders")
+        side.addWidget(self.folder_list)
+        buttons = QHBoxLayout()
+        self.add_button = QPushButton("Add…")
+        self.remove_button = QPushButton("Remove")
+        self.add_button.clicked.connect(self.choose_folder)
+        self.remove_button.clicked.connect(self.remove_selected_folder)
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        side.addLayout(buttons)
+
+        right = QWidget()
+        column = QVBoxLayout(right)
+        column.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        self.search_field = QLineEdit()
+        self.search_field.setPlaceholderText("Describe a photo: kids on a beach at sunset -people")
+        self.search_field.setClearButtonEnabled(True)
+        self.search_field.setAcceptDrops(False)  # drops go to the window
+        self.search_field.textEdited.connect(self._text_edited)
+        self.search_field.returnPressed.connect(self.search_now)
+        bar.addWidget(self.search_field, 1)
+        self.image_chip = QPushButton()
+        self.image_chip.setToolTip("Searching by this image; click to drop it")
+        self.image_chip.clicked.connect(self.clear_image_query)
+        self.image_chip.hide()
+        bar.addWidget(self.image_chip)
+        self.sort_box = QComboBox()
+        self.sort_box.addItems(["Best match", "Newest first"])
+        self.sort_box.currentIndexChanged.connect(self.search_now)
+        bar.addWidget(self.sort_box)
+        self.cutoff = QDoubleSpinBox()
+        self.cutoff.setRange(-1.0, 1.0)
+        self.cutoff.setSingleStep(0.01)
+        self.cutoff.setValue(-1.0)
+        self.cutoff.setSpecialValueText("any score")
+        self.cutoff.setToolTip("Hide results scoring below this")
+        self.cutoff.valueChanged.connect(self._schedule)
+        bar.addWidget(self.cutoff)
+        self.date_from = self._date_edit("from any date")
+        self.date_to = self._date_edit("to any date")
+        bar.addWidget(self.date_from)
+        bar.addWidget(self.date_to)
+        column.addLayout(bar)
+        self.thumbnails = ThumbnailLoader(Path.home())
+        self.results = ResultsModel(self.thumbnails)
+        self.view = ResultsView()
+        self.view.setModel(self.results)
+        self.view.activated.connect(self._open_index)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        column.addWidget(self.view, 1)
+        self.hint = QLabel()
+        column.addWidget(self.hint)
+
+        self.splitter.addWidget(sidebar)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(main)
+        layout.addWidget(self.splitter)
+        self.stack.addWidget(main)
+
+        self.debounce = QTimer(self)
+        self.debounce.setSingleShot(True)
+        self.debounce.setInterval(DEBOUNCE_MS)
+        self.debounce.timeout.connect(self.search_now)
+
+        status = self.statusBar()
+        self.progress_label = QLabel()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setMaximumWidth(180)
+        self.progress_bar.hide()
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setCheckable(True)
+        self.pause_button.toggled.connect(self._toggle_pause)
+        self.pause_button.hide()
+        self.watch_label = QLabel()
+        self.model_label = QLabel("Loading…")
+        status.addWidget(self.progress_label, 1)
+        status.addWidget(self.progress_bar)
+        status.addWidget(self.pause_button)
+        status.addPermanentWidget(self.watch_label)
+        status.addPermanentWidget(self.model_label)
+
+        self._action(self, "Find", QKeySequence.StandardKey.Find, self._focus_search)
+        self._action(self, "Add folder", QKeySequence("Ctrl+O"), self.choose_folder)
+        self._action(self, "About", QKeySequence.StandardKey.HelpContents, self.about)
+        # Space and Esc belong to the widget with focus, so typing a space still types one.
+        for widget in (self.search_field, self.view):
+            self._action(widget, "Clear search", QKeySequence(Qt.Key.Key_Escape),
+                         self.clear_search, Qt.ShortcutContext.WidgetShortcut)  # fmt: skip
+        self._action(self.view, "Preview", QKeySequence(Qt.Key.Key_Space), self.preview_current,
+                     Qt.ShortcutContext.WidgetShortcut)  # fmt: skip
+
+    def _date_edit(self, special: str) -> QDateEdit:
+        edit = QDateEdit()
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setMinimumDate(QDate(1900, 1, 1))
+        edit.setSpecialValueText(special)
+        edit.setDate(edit.minimumDate())
+        edit.dateChanged.connect(self._schedule)
+        return edit
+
+    def _action(
+        self,
+        owner: QWidget,
+        text: str,
+        key: Any,
+        slot: Callable[[], None],
+        context: Qt.ShortcutContext = Qt.ShortcutContext.WindowShortcut,
+    ) -> QAction:
+        action = QAction(text, owner)
+        action.setShortcut(key)
+        action.setShortcutContext(context)
+        action.triggered.connect(slot)
+        owner.addAction(action)
+        return action
+
+    # -- settings -------------------------------------------------------------------------
+
+    def _restore(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1100, 720)
+        splitter = settings.value("window/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        else:
+            self.splitter.setSizes([260, 840])
+
+    def _save_settings(self) -> None:
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/splitter", self.splitter.saveState())
+
+    # -- session --------------------------------------------------------------------------
+
+    def reopen(self) -> None:
+        """(Re)open the library and model in a worker; the window stays responsive."""
+        self.model_label.setText("Loading model…")
+        run_task(self.pool, self._open_session, done=self._opened, failed=self._open_failed)
+
+    def _opened(self, session: Session) -> None:
+        if self.session is not None:
+            self.session.close()
+        self.session = session
+        self.thumbnails.cache_dir = session.paths.thumbnails_dir
+        model = session.model
+        self.model_label.setText(f"Model: {model.name}" if model else "No model")
+        self.refresh_folders()
+        if model is not None:
+            session.library.watch(on_indexed=self._bridge.indexed.emit,
+                                  on_state=self._bridge.state.emit)  # fmt: skip
+            self._watcher_state("watching")
+            self.start_indexing()
+
+    def _open_failed(self, exc: BaseException) -> None:
+        self.model_label.setText("No model")
+        self.welcome.show_state(False, False, str(exc))
+        self.stack.setCurrentWidget(self.welcome)
+
+    # -- folders --------------------------------------------------------------------------
+
+    def refresh_folders(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        rows = session.library.folders()
+        self.folder_list.clear()
+        for row in rows:
+            name = row.folder.path.name or str(row.folder.path)
+            item = QListWidgetItem(f"{name}\n{row.total:,} photos · {row.state}")
+            item.setToolTip(str(row.folder.path))
+            item.setData(Qt.ItemDataRole.UserRole, row.folder.id)
+            item.setData(Qt.ItemDataRole.UserRole + 1, row.state)
+            if row.state == "offline":
+                item.setForeground(Qt.GlobalColor.gray)
+            self.folder_list.addItem(item)
+        has_model = session.model is not None
+        if rows and has_model:
+            self.stack.setCurrentIndex(1)
+        else:
+            self.welcome.show_state(has_model, bool(rows), None)
+            self.stack.setCurrentWidget(self.welcome)
+
+    def folder_state(self, path: Path) -> str | None:
+        """The state shown for a folder (tests and accessibility)."""
+        for i in range(self.folder_list.count()):
+            item = self.folder_list.item(i)
+            if item.toolTip() == str(path):
+                return item.data(Qt.ItemDataRole.UserRole + 1)
+        return None
+
+    def choose_folder(self) -> None:
+        settings = QSettings()
+        start = str(settings.value("last_folder", str(Path.home())))
+        chosen = QFileDialog.getExistingDirectory(self, "Add a photo folder", start)
+        if chosen:
+            settings.setValue("last_folder", chosen)
+            self.add_folder(Path(chosen))
+
+    def add_folder(self, path: Path) -> None:
+        if self.session is None:
+            return
+        try:
+            self.session.library.add_folder(path)
+        except PhotofindError as exc:
+            QMessageBox.warning(self, APP_DISPLAY_NAME, str(exc))
+            return
+        self.refresh_folders()
+        self.start_indexing()
+
+    def remove_selected_folder(self) -> None:
+        item = self.folder_list.currentItem()
+        if item is not None and self.session is not None:
+            self.remove_folder(int(item.data(Qt.ItemDataRole.UserRole)))
+
+    def remove_folder(self, folder_id: int) -> None:
+        assert self.session is not None
+        self.control.cancel()  # an index pass over that folder is pointless now
+        self.pool.waitForDone()
+        self.control = TaskControl()
+        self.session.library.remove_folder(folder_id)
+        self.refresh_folders()
+        self.search_now()
+        self.start_indexing()
+
+    def choose_model_folder(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(self, "Choose a CLIP model folder")
+        if chosen:
+            self.import_model(Path(chosen))
+
+    def import_model(self, folder: Path) -> None:
+        from photofind.library.home import LibraryPaths
+        from photofind.models import ModelStore
+
+        def work() -> None:
+            store = ModelStore(LibraryPaths.resolve().models_dir)
+            installed = store.import_folder(folder)
+            store.use(installed.name)
+
+        self.model_label.setText("Installing model…")
+        run_task(self.pool, work, done=lambda _: self.reopen(), failed=self._open_failed)
+
+    # -- indexing -------------------------------------------------------------------------
+
+    def start_indexing(self) -> None:
+        session = self.session
+        if session is None or session.model is None:
+            return
+        if self.indexing:
+            self._index_again = True  # a folder was added meanwhile: one more pass after
+            return
+        self._index_again = False
+        self.indexing = True
+        self.pause_button.show()
+        self.progress_bar.show()
+        run_task(self.pool, session.library.index, self.control, done=self._indexed,
+                 failed=self._index_failed, progress=self._progress)  # fmt: skip
+
+    def _progress(self, p: Progress) -> None:
+        self.progress_label.setText(_format_progress(p))
+        if p.total and p.phase == "index":
+            self.progress_bar.setRange(0, p.total)
+            self.progress_bar.setValue(p.done)
+        else:
+            self.progress_bar.setRange(0, 0)
+
+    def _indexed(self, report: Any) -> None:
+        self.indexing = False
+        self.pause_button.hide()
+        self.progress_bar.hide()
+        failed = f", {report.failed:,} unreadable" if report.failed else ""
+        self.progress_label.setText(f"Up to date ({report.indexed:,} new{failed})")
+        self.refresh_folders()
+        if self.search_field.text() or self._image_query is not None:
+            self.search_now()
+        if self._index_again:
+            self.start_indexing()
+
+    def _index_failed(self, exc: BaseException) -> None:
+        self.indexing = False
+        self.pause_button.hide()
+        self.progress_bar.hide()
+        if not isinstance(exc, Cancelled):
+            self.progress_label.setText(f"Indexing stopped: {exc}")
+        self.refresh_folders()
+
+    def _toggle_pause(self, paused: bool) -> None:
+        controls = [self.control]
+        watcher = self.session.library.watcher if self.session else None
+        if watcher is not None:
+            controls.append(watcher.control)
+        for control in controls:
+            if paused:
+                control.pause()
+            else:
+                control.resume()
+        self.pause_button.setText("Resume" if paused else "Pause")
+
+    def _watcher_indexed(self, report: Any) -> None:
+        self.refresh_folders()
+        if report.indexed and (self.search_field.text() or self._image_query is not None):
+            self.search_now()
+
+    def _watcher_state(self, state: str) -> None:
+        self.watch_label.setText({"watching": "Watching folders", "indexing": "Updating…"}.get(
+            state, "Not watching"))  # fmt: skip
+
+    # -- searching ------------------------------------------------------------------------
+
+    def _text_edited(self, _text: str) -> None:
+        self._schedule()
+
+    def _schedule(self, *_: object) -> None:
+        self.debounce.start()
+
+    def _focus_search(self) -> None:
+        self.search_field.setFocus()
+        self.search_field.selectAll()
+
+    def clear_search(self) -> None:
+        self.search_field.clear()
+        self.clear_image_query()
+
+    def clear_image_query(self) -> None:
+        self._image_query = None
+        self.image_chip.hide()
+        self.search_now()
+
+    def search_by_image(self, image: Path | int, label: str) -> None:
+        self._image_query = image
+        self.image_chip.setText(f"🖼 {label} ✕")
+        self.image_chip.show()
+        self.search_now()
+
+    def _date(self, edit: QDateEdit, end: bool) -> float | None:
+        if edit.date() == edit.minimumDate():
+            return None
+        from datetime import datetime
+        from datetime import time as dtime
+
+        day = edit.date().toPython()
+        return datetime.combine(day, dtime.max if end else dtime.min).timestamp()
+
+    def current_query(self) -> Query | None:
+        text = self.search_field.text().strip()
+        if not text and self._image_query is None:
+            return None
+        query = Query.parse(text, k=RESULTS) if text else Query(k=RESULTS)
+        changes: dict[str, Any] = {
+            "image": self._image_query,
+            "sort": "date" if self.sort_box.currentIndex() == 1 else "relevance",
+            "date_from": self._date(self.date_from, False),
+            "date_to": self._date(self.date_to, True),
+        }
+        if self.cutoff.value() > self.cutoff.minimum():
+            changes["min_score"] = self.cutoff.value()
+        item = self.folder_list.currentItem()
+        if item is not None and item.isSelected():
+            changes["folders"] = (int(item.data(Qt.ItemDataRole.UserRole)),)
+        from dataclasses import replace
+
+        return replace(query, **changes)
+
+    def search_now(self) -> None:
+        self.debounce.stop()
+        self._search_serial += 1
+        serial = self._search_serial
+        query = self.current_query()
+        session = self.session
+        if query is None or session is None or session.model is None:
+            self.results.set_hits([])
+            self.hint.setText("")
+            self.search_finished.emit()
+            return
+        run_task(self.pool, session.searcher.search, query,
+                 done=lambda hits: self._show(serial, hits),
+                 failed=lambda exc: self._search_failed(serial, exc))  # fmt: skip
+
+    def _show(self, serial: int, hits: list[Hit]) -> None:
+        if serial != self._search_serial:
+            return  # a newer search is on its way
+        self.results.set_hits(hits)
+        self.hint.setText(f"{len(hits):,} photos" if hits else "No photos match")
+        if hits:
+            self.view.setCurrentIndex(self.results.index(0))
+        self.search_finished.emit()
+
+    def _search_failed(self, serial: int, exc: BaseException) -> None:
+        if serial != self._search_serial:
+            return
+        self.results.set_hits([])
+        self.hint.setText(str(exc))
+        self.search_finished.emit()
+
+    # -- acting on results ----------------------------------------------------------------
+
+    def hit_at(self, row: int) -> Hit:
+        return self.results.hits[row]
+
+    def _current_hit(self) -> Hit | None:
+        index = self.view.currentIndex()
+        return index.data(HitRole) if index.isValid() else None
+
+    def _open_index(self, index) -> None:
+        hit = index.data(HitRole)
+        if hit is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(hit.file.path)))
+
+    def find_similar(self, hit: Hit) -> None:
+        self.search_field.clear()
+        self.search_by_image(hit.file.id, hit.file.path.name)
+
+    def preview_current(self) -> None:
+        hit = self._current_hit()
+        if hit is not None:
+            PreviewDialog(hit, self).exec()
+
+    def _context_menu(self, pos) -> None:
+        index = self.view.indexAt(pos)
+        hit = index.data(HitRole) if index.isValid() else None
+        if hit is None:
+            return
+        menu = QMenu(self)
+        menu.addAction("Find similar", lambda: self.find_similar(hit))
+        menu.addAction("Open", lambda: self._open_index(index))
+        menu.addAction("Show in folder", lambda: show_in_folder(hit.file.path))
+        menu.addAction("Copy path", lambda: QApplication.clipboard().setText(str(hit.file.path)))
+        menu.addAction("Copy image", lambda: copy_image(hit.file.path))
+        menu.addSeparator()
+        menu.addAction("Preview", lambda: PreviewDialog(hit, self).exec())
+        menu.exec(self.view.viewport().mapToGlobal(pos))
+
+    # -- drops ----------------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        for url in event.mimeData().urls():
+            path = Path(url.toLocalFile())
+            if path.is_dir():
+                self.add_folder(path)
+            elif path.suffix.lower() in IMAGE_SUFFIXES:
+                self.search_by_image(path, path.name)
+        event.acceptProposedAction()
+
+    # -- about and closing ----------------------------------------------------------------
+
+    def about(self) -> None:
+        model = self.session.model if self.session else None
+        model_text = (
+            f"{model.name} ({model.manifest.arch}, {model.manifest.license or 'licence unknown'})"
+            if model else "none"
+        )  # fmt: skip
+        QMessageBox.about(
+            self,
+            f"About {APP_DISPLAY_NAME}",
+            f"<h3>{APP_DISPLAY_NAME} {VERSION}</h3><p>Find photos by describing them. "
+            f"Everything runs on this computer.</p><p>Model: {model_text}</p>"
+            f"<p>Licence: {LICENSE}</p>",
+        )
+
+    def closeEvent(self, event) -> None:
+        """Stop indexing at the next batch (committed work is kept), then close the library."""
+        self._save_settings()
+        self.control.cancel()
+        self.control.resume()
+        self.thumbnails.shutdown()
+        if self.session is not None:
+            watcher = self.session.library.watcher
+            if watcher is not None:
+                watcher.control.resume()
+        self.pool.waitForDone()
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+        super().closeEvent(event)
+
+
+def show_in_folder(path: Path) -> None:
+    """The platform file manager, with the file selected where the platform allows."""
+    if sys.platform == "darwin":
+        subprocess.Popen(["open", "-R", str(path)])
+    elif sys.platform == "win32":
+        subprocess.Popen(["explorer", "/select,", str(path)])
+    else:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
+
+
+def copy_image(path: Path) -> None:
+    image = QImage(str(path))
+    if not image.isNull():
+        QApplication.clipboard().setImage(image)

@@ -1,0 +1,66 @@
+"""Running core calls off the GUI thread and getting their results back as signals.
+
+A `Task` wraps any callable; its signals are delivered on the GUI thread (queued
+connections), so slots may touch widgets. Progress from the core arrives in a worker
+thread and is forwarded the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
+
+
+class TaskSignals(QObject):
+    done = Signal(object)
+    failed = Signal(object)  # the exception
+    progress = Signal(object)
+
+
+class Task(QRunnable):
+    """`fn(*args, progress=emit)` when `with_progress`, else `fn(*args)`."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, with_progress: bool = False) -> None:
+        super().__init__()
+        self.fn = fn
+        self.args = args
+        self.with_progress = with_progress
+        self.signals = TaskSignals()
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            if self.with_progress:
+                result = self.fn(*self.args, progress=self.signals.progress.emit)
+            else:
+                result = self.fn(*self.args)
+        except BaseException as exc:  # reported to the GUI, never lost in a thread
+            if not isinstance(exc, Exception):
+                log.debug("task ended: %r", exc)
+            self.signals.failed.emit(exc)
+            return
+        self.signals.done.emit(result)
+
+
+def run_task(
+    pool: QThreadPool,
+    fn: Callable[..., Any],
+    *args: Any,
+    done: Callable[[Any], None] | None = None,
+    failed: Callable[[BaseException], None] | None = None,
+    progress: Callable[[Any], None] | None = None,
+) -> Task:
+    task = Task(fn, *args, with_progress=progress is not None)
+    if done is not None:
+        task.signals.done.connect(done)
+    if failed is not None:
+        task.signals.failed.connect(failed)
+    if progress is not None:
+        task.signals.progress.connect(progress)
+    pool.start(task)
+    return task

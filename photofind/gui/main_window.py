@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QObject, QSettings, Qt, QThreadPool, QTimer, QUrl, Signal
+from PySide6.QtCore import QDate, QEvent, QObject, QSettings, Qt, QThreadPool, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QDesktopServices,
@@ -240,11 +240,19 @@ class MainWindow(QMainWindow):
         self._action(self, "Add folder", QKeySequence("Ctrl+O"), self.choose_folder)
         self._action(self, "About", QKeySequence.StandardKey.HelpContents, self.about)
         # Space and Esc belong to the widget with focus, so typing a space still types one.
-        for widget in (self.search_field, self.view):
-            self._action(widget, "Clear search", QKeySequence(Qt.Key.Key_Escape),
-                         self.clear_search, Qt.ShortcutContext.WidgetShortcut)  # fmt: skip
-        self._action(self.view, "Preview", QKeySequence(Qt.Key.Key_Space), self.preview_current,
-                     Qt.ShortcutContext.WidgetShortcut)  # fmt: skip
+        self.search_field.installEventFilter(self)
+        self.view.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and watched in (self.search_field, self.view):
+            key = event.key()
+            if key == Qt.Key.Key_Escape:
+                self.clear_search()
+                return True
+            if key == Qt.Key.Key_Space and watched is self.view:
+                self.preview_current()
+                return True
+        return super().eventFilter(watched, event)
 
     def _date_edit(self, special: str) -> QDateEdit:
         edit = QDateEdit()
@@ -256,17 +264,10 @@ class MainWindow(QMainWindow):
         edit.dateChanged.connect(self._schedule)
         return edit
 
-    def _action(
-        self,
-        owner: QWidget,
-        text: str,
-        key: Any,
-        slot: Callable[[], None],
-        context: Qt.ShortcutContext = Qt.ShortcutContext.WindowShortcut,
-    ) -> QAction:
+    def _action(self, owner: QWidget, text: str, key: Any, slot: Callable[[], None]) -> QAction:
         action = QAction(text, owner)
         action.setShortcut(key)
-        action.setShortcutContext(context)
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         action.triggered.connect(slot)
         owner.addAction(action)
         return action

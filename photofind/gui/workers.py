@@ -15,6 +15,8 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
 
+_running: set[Task] = set()  # alive until their result has been delivered
+
 
 class TaskSignals(QObject):
     done = Signal(object)
@@ -31,7 +33,9 @@ class Task(QRunnable):
         self.args = args
         self.with_progress = with_progress
         self.signals = TaskSignals()
-        self.setAutoDelete(True)
+        # Python owns the task: Qt deleting it after run() could take the signals object
+        # with it before its queued results reach the GUI thread.
+        self.setAutoDelete(False)
 
     def run(self) -> None:
         try:
@@ -62,5 +66,8 @@ def run_task(
         task.signals.failed.connect(failed)
     if progress is not None:
         task.signals.progress.connect(progress)
+    _running.add(task)
+    task.signals.done.connect(lambda _result: _running.discard(task))
+    task.signals.failed.connect(lambda _exc: _running.discard(task))
     pool.start(task)
     return task

@@ -112,7 +112,8 @@ def test_truncated_graph_is_named_before_onnxruntime_sees_it(tiny_model_dir, tmp
         (lambda m: m.update(format=99), "unsupported manifest format"),
         (lambda m: m.update(resize="stretch"), "unknown resize mode"),
         (lambda m: m["files"].pop("tokenizer.json"), "does not list tokenizer.json"),
-        (lambda m: m.update(mean="grey"), "mean and std"),
+        (lambda m: m.update(mean=[0.5, 0.5]), "mean and std"),
+        (lambda m: m.update(mean="grey"), "malformed value"),
     ],
 )
 def test_bad_manifest(tiny_model_dir, tmp_path, change, message):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import json
 import shutil
 import sys
@@ -33,7 +32,7 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from photofind.clip.manifest import MANIFEST  # noqa: E402
+from photofind.clip.manifest import MANIFEST, sha256_file  # noqa: E402
 from photofind.clip.model import ClipModel  # noqa: E402
 
 EXPORTER_VERSION = "1"
@@ -309,14 +308,6 @@ def _preprocess_of(model: torch.nn.Module) -> Preprocess:
     )
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a = a / np.linalg.norm(a, axis=1, keepdims=True)
     b = b / np.linalg.norm(b, axis=1, keepdims=True)
@@ -427,7 +418,7 @@ def _write(model, folder, tokenizer, context_length, pre, transform, opset, imag
             "pad_token_id": 0,
             "truncation": "keep the first context_length ids, then set the last to eot",
         },
-        "files": {p.name: _sha256(p) for p in sorted(folder.iterdir()) if p.is_file()},
+        "files": {p.name: sha256_file(p) for p in sorted(folder.iterdir()) if p.is_file()},
         "exporter": {
             "version": EXPORTER_VERSION,
             "open_clip": open_clip.__version__,

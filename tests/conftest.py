@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,3 +32,19 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     """No test may touch the real user data folder."""
     monkeypatch.setenv("PHOTOFIND_HOME", str(tmp_path_factory.mktemp("home")))
     monkeypatch.delenv("PHOTOFIND_MODEL", raising=False)
+
+
+@pytest.fixture
+def race() -> Callable[..., None]:
+    """Run thread targets side by side for `seconds`, then set `stop` and join them."""
+
+    def run(targets: list[Callable[[], None]], stop: threading.Event, seconds: float = 1.0):
+        threads = [threading.Thread(target=t) for t in targets]
+        for t in threads:
+            t.start()
+        time.sleep(seconds)
+        stop.set()
+        for t in threads:
+            t.join(30)
+
+    return run

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from photofind.clip.manifest import sha256_file
 from photofind.errors import Cancelled, DownloadError
 
 CHUNK = 1 << 16
@@ -51,14 +52,6 @@ def _check_cancel(control: Any) -> None:
             checkpoint()
         elif getattr(control, "cancelled", False):
             raise Cancelled("download cancelled")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def fetch(
@@ -162,7 +155,7 @@ def download_files(
         if size is not None and got != size:
             part.unlink(missing_ok=True)
             raise DownloadError(f"{name}: got {got} bytes, expected {size}; try again")
-        digest = _sha256(part)
+        digest = sha256_file(part)
         expected = entry.get("sha256")
         if expected and digest != expected.lower():
             part.unlink(missing_ok=True)

@@ -366,7 +366,7 @@ def test_unopenable_path_and_closed_catalog(tmp_path: Path) -> None:
         cat.counts()
 
 
-def test_writer_and_readers_in_threads(catalog: Catalog, tmp_path: Path) -> None:
+def test_writer_and_readers_in_threads(catalog: Catalog, tmp_path: Path, race) -> None:
     folder = catalog.add_folder(tmp_path)
     errors: list[BaseException] = []
     stop = threading.Event()
@@ -393,15 +393,7 @@ def test_writer_and_readers_in_threads(catalog: Catalog, tmp_path: Path) -> None
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=writer)] + [
-        threading.Thread(target=reader) for _ in range(3)
-    ]
-    for t in threads:
-        t.start()
-    time.sleep(1.0)
-    stop.set()
-    for t in threads:
-        t.join(30)
+    race([writer, reader, reader, reader], stop)
     assert not errors, errors
     counts = catalog.counts()
     assert counts["files"] > 0 and counts["ok"] == counts["files"]

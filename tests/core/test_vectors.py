@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -352,7 +352,7 @@ def test_brute_force_uses_catalog_vectors(catalog: Catalog) -> None:
     assert hits[1][1] == pytest.approx(float(np.sort(sims)[-2]), abs=1e-5)
 
 
-def test_adds_and_queries_from_threads() -> None:
+def test_adds_and_queries_from_threads(race) -> None:
     index = VectorIndex(DIM)
     data = _random(4000)
     index.add(np.arange(500), data[:500])
@@ -379,13 +379,5 @@ def test_adds_and_queries_from_threads() -> None:
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=writer)] + [
-        threading.Thread(target=reader, args=(s,)) for s in range(3)
-    ]
-    for t in threads:
-        t.start()
-    time.sleep(1.0)
-    stop.set()
-    for t in threads:
-        t.join(30)
+    race([writer, *(functools.partial(reader, s) for s in range(3))], stop)
     assert not errors, errors

@@ -1,0 +1,171 @@
+"""Installing a model over HTTP from 127.0.0.1: resume, corruption, cancel, disk full."""
+
+from __future__ import annotations
+
+import errno
+import http.server
+import threading
+from pathlib import Path
+
+import pytest
+
+from photofind.clip.manifest import read_manifest
+from photofind.errors import Cancelled, DownloadError, ModelError
+from photofind.models import ModelStore, catalog
+from photofind.models import download as dl
+
+
+class Server:
+    """Serves a folder with Range support; can drop a connection halfway or corrupt bytes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.drop_once: set[str] = set()
+        self.corrupt: set[str] = set()
+        self.requests: list[tuple[str, str | None]] = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                name = self.path.lstrip("/")
+                path = server.root / name
+                server.requests.append((name, self.headers.get("Range")))
+                if not path.is_file():
+                    self.send_error(404)
+                    return
+                data = path.read_bytes()
+                if name in server.corrupt:
+                    data = data[:-1] + bytes([data[-1] ^ 0xFF])
+                start = 0
+                if self.headers.get("Range"):
+                    start = int(self.headers["Range"].split("=")[1].split("-")[0])
+                    self.send_response(206)
+                    self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+                else:
+                    self.send_response(200)
+                body = data[start:]
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if name in server.drop_once:
+                    server.drop_once.discard(name)
+                    self.wfile.write(body[: len(body) // 2])
+                    self.wfile.flush()
+                    self.connection.close()
+                    return
+                self.wfile.write(body)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server(tiny_model_dir):
+    s = Server(tiny_model_dir)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def entry(server, tiny_model_dir, monkeypatch):
+    manifest = read_manifest(tiny_model_dir)
+    names = ["manifest.json", *manifest.files]
+    item = {
+        "name": "tiny-clip",
+        "files": [
+            {
+                "path": n,
+                "url": f"{server.url}/{n}",
+                "size": (tiny_model_dir / n).stat().st_size,
+                "sha256": manifest.files.get(n),
+            }
+            for n in names
+        ],
+    }
+    monkeypatch.setattr(catalog, "find_entry", lambda name: item)
+    monkeypatch.setattr(dl.time, "sleep", lambda s: None)
+    return item
+
+
+def test_install_verifies_and_activates(tmp_path, entry):
+    store = ModelStore(tmp_path / "models")
+    seen = []
+    store.install("tiny-clip", progress=seen.append)
+    assert store.active_name() == "tiny-clip"
+    store.verify("tiny-clip")
+    assert seen[-1].done == seen[-1].total == sum(f["size"] for f in entry["files"])
+    assert not list((tmp_path / "models").glob(".incoming-*"))
+
+
+def test_resume_after_the_connection_drops(tmp_path, entry, server):
+    server.drop_once.add("visual.onnx")
+    store = ModelStore(tmp_path / "models")
+    store.install("tiny-clip")
+    store.verify("tiny-clip")
+    ranges = [r for name, r in server.requests if name == "visual.onnx"]
+    assert ranges[0] is None and ranges[1] is not None and ranges[1].startswith("bytes=")
+
+
+def test_corrupted_file_is_rejected_and_nothing_installed(tmp_path, entry, server):
+    server.corrupt.add("textual.onnx")
+    store = ModelStore(tmp_path / "models")
+    with pytest.raises(DownloadError, match=r"textual\.onnx failed its checksum"):
+        store.install("tiny-clip")
+    assert store.installed() == []
+    assert not (tmp_path / "models" / "tiny-clip").exists()
+
+
+def test_cancel_leaves_nothing_half_installed(tmp_path, entry):
+    from photofind.library.events import TaskControl
+
+    control = TaskControl()
+    control.cancel()
+    store = ModelStore(tmp_path / "models")
+    with pytest.raises(Cancelled):
+        store.install("tiny-clip", control=control)
+    assert store.installed() == []
+
+
+def test_disk_full_is_a_clear_message(tmp_path, entry, monkeypatch):
+    real_open = Path.open
+
+    def full(self, mode="r", *args, **kwargs):
+        if (self.suffix == ".part" and "a" in mode) or (self.suffix == ".part" and "w" in mode):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", full)
+    with pytest.raises(DownloadError, match="disk is full"):
+        ModelStore(tmp_path / "models").install("tiny-clip")
+
+
+def test_404_and_no_network(tmp_path, entry, server):
+    entry["files"][1]["url"] = f"{server.url}/nothing-here.onnx"
+    with pytest.raises(DownloadError, match="404"):
+        ModelStore(tmp_path / "models").install("tiny-clip")
+    entry["files"][1]["url"] = "http://127.0.0.1:9/visual.onnx"  # discard port: refused
+    with pytest.raises(DownloadError, match="cannot reach"):
+        ModelStore(tmp_path / "models").install("tiny-clip")
+
+
+def test_catalog_models_without_downloads_say_so(tmp_path):
+    with pytest.raises(DownloadError, match="no published download yet"):
+        ModelStore(tmp_path / "models").install(catalog.default_name())
+    with pytest.raises(ModelError, match="no model named"):
+        ModelStore(tmp_path / "models").install("no-such-model")
+
+
+def test_import_use_remove(tmp_path, tiny_model_dir):
+    store = ModelStore(tmp_path / "models")
+    store.import_folder(tiny_model_dir)
+    assert [m.name for m in store.installed()] == ["tiny-clip"]
+    store.use("tiny-clip")
+    store.remove("tiny-clip")
+    assert store.installed() == [] and store.active_name() is None

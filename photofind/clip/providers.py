@@ -59,6 +59,8 @@ def open_session(
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3
+    # Idle ONNX Runtime threads spin by default, burning the cores the photo decoders need.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     attempts = [list(providers)] if list(providers) == [CPU] else [list(providers), [CPU]]
     last: Exception | None = None
     for attempt in attempts:

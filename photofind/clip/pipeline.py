@@ -12,11 +12,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
-import numpy as np
-
 from photofind.errors import ImageLoadError
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 def default_workers() -> int:
@@ -26,14 +25,14 @@ def default_workers() -> int:
 
 def iter_decoded(
     items: Sequence[T],
-    decode: Callable[[T], np.ndarray],
+    decode: Callable[[T], R],
     *,
     workers: int | None = None,
     window: int = 32,
     cancel: Callable[[], bool] | None = None,
-) -> Iterator[tuple[int, np.ndarray | None, str | None]]:
-    """Yield (index, pixels or None, error or None) in input order."""
-    pending: deque[tuple[int, Future[np.ndarray]]] = deque()
+) -> Iterator[tuple[int, R | None, str | None]]:
+    """Yield (index, decoded or None, error or None) in input order."""
+    pending: deque[tuple[int, Future[R]]] = deque()
     source: Iterable[tuple[int, T]] = iter(enumerate(items))
     with ThreadPoolExecutor(workers or default_workers(), thread_name_prefix="decode") as pool:
         try:
@@ -52,7 +51,7 @@ def iter_decoded(
                 future.cancel()
 
 
-def _result(index: int, future: Future[np.ndarray]) -> tuple[int, np.ndarray | None, str | None]:
+def _result(index: int, future: Future[R]) -> tuple[int, R | None, str | None]:
     try:
         return index, future.result(), None
     except ImageLoadError as exc:

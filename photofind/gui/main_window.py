@@ -197,7 +197,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.date_from)
         bar.addWidget(self.date_to)
         column.addLayout(bar)
-        self.thumbnails = ThumbnailLoader(Path.home())
+        self.thumbnails = ThumbnailLoader()  # its cache folder comes with the session
         self.results = ResultsModel(self.thumbnails)
         self.view = ResultsView()
         self.view.setModel(self.results)

@@ -62,7 +62,7 @@ class _Job(QRunnable):
 class ThumbnailLoader:
     """Hands out thumbnail requests to its own thread pool, each file once."""
 
-    def __init__(self, cache_dir: Path, threads: int = 2) -> None:
+    def __init__(self, cache_dir: Path | None = None, threads: int = 2) -> None:
         self.cache_dir = cache_dir
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(threads)
@@ -70,7 +70,7 @@ class ThumbnailLoader:
         self._asked: set[int] = set()
 
     def request(self, file_id: int, path: Path, size: int, mtime_ns: int) -> None:
-        if file_id in self._asked:
+        if file_id in self._asked or self.cache_dir is None:
             return
         self._asked.add(file_id)
         target = cache_path(self.cache_dir, path, size, mtime_ns)

@@ -197,6 +197,42 @@ class Library:
             self._watcher.start()
         return self._watcher
 
+    # -- switching models -----------------------------------------------------------------
+
+    def switch_model(
+        self,
+        model: ClipModel,
+        control: TaskControl | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> IndexReport:
+        """Index every photo with `model`, then make it the one that answers queries.
+
+        Until the new vectors are complete the current model keeps answering searches (this
+        runs in the caller's thread; run it in a worker). Cancelled leaves the current model
+        in place and the new vectors done so far stored, so a later switch resumes.
+        """
+        vectors = VectorIndex.open(
+            self.paths.vector_file(model.name), model.embed_dim, self.catalog, model.name
+        )
+        with self._index_lock:
+            report = Indexer(self.catalog, model, vectors).run(control, progress)
+            if self.catalog.pending_count(model.name):
+                return report  # files came or went meanwhile; the next switch finishes
+            old = self.vectors
+            self.model, self.vectors = model, vectors  # searches pick up the pair from here
+            if old is not None:
+                old.save()
+        return report
+
+    def drop_vectors(self, model_name: str) -> None:
+        """Delete a model's stored vectors and index file (not the model in use)."""
+        if self.model is not None and model_name == self.model.name:
+            raise LibraryError(f"{model_name} is the model in use; switch to another first")
+        self.catalog.drop_model(model_name)
+        path = self.paths.vector_file(model_name)
+        for stale in path.parent.glob(f"{path.name}*"):  # the index, its sidecar, temp files
+            stale.unlink(missing_ok=True)
+
     @property
     def watcher(self) -> FolderWatcher | None:
         return self._watcher

@@ -15,6 +15,7 @@ import pytest
 from synthetic import make_photo
 
 from photofind.clip import ClipModel
+from photofind.errors import LibraryError
 from photofind.library.home import LibraryPaths
 from photofind.library.library import Library
 from photofind.search import Query, Searcher
@@ -195,3 +196,40 @@ def test_cancel_keeps_what_is_done_and_pause_holds_work(tmp_path, model):
         control.resume()
         worker.join(timeout=120)
         assert library.status()["ok"] == 40
+
+
+def test_switching_models_keeps_answering_until_the_new_one_is_complete(tmp_path, tiny_model_dir):
+    import json
+    import shutil as sh
+
+    second = tmp_path / "second-model"
+    sh.copytree(tiny_model_dir, second)
+    manifest = json.loads((second / "manifest.json").read_text())
+    manifest["name"] = "tiny-clip-b"  # same weights, a different model to the library
+    (second / "manifest.json").write_text(json.dumps(manifest))
+    old, new = ClipModel.load(tiny_model_dir), ClipModel.load(second)
+
+    photos = tmp_path / "photos"
+    for n in range(30):
+        make_photo(photos / f"{n}.jpg", ["red", "blue", "green"][n % 3], "circle", seed=n)
+    with Library(LibraryPaths.resolve(tmp_path / "lib"), old) as library:
+        library.add_folder(photos)
+        library.index()
+        searcher = Searcher(library)
+        answered_by: list[str] = []
+
+        def progress(p) -> None:
+            hits = searcher.search(Query(text="a photo of a red circle", k=3))
+            assert hits, "queries are answered throughout the switch"
+            answered_by.append(library.model.name)
+
+        library.switch_model(new, progress=progress)
+        assert set(answered_by) == {"tiny-clip"}, "the old model answers until the new is done"
+        assert library.model is new and library.catalog.embedding_count("tiny-clip-b") == 30
+        hits = searcher.search(Query(text="a photo of a red circle", k=1))
+        assert hits[0].file.path.name in {f"{n}.jpg" for n in range(0, 30, 3)}
+        library.drop_vectors("tiny-clip")
+        assert library.catalog.embedding_count("tiny-clip") == 0
+        assert not list(library.paths.vectors_dir.glob("tiny-clip.hnsw*"))
+        with pytest.raises(LibraryError, match="in use"):
+            library.drop_vectors("tiny-clip-b")

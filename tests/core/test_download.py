@@ -169,3 +169,14 @@ def test_import_use_remove(tmp_path, tiny_model_dir):
     store.use("tiny-clip")
     store.remove("tiny-clip")
     assert store.installed() == [] and store.active_name() is None
+
+
+def test_catalog_entries_carry_what_the_model_picker_shows():
+    names = [e["name"] for e in catalog.entries()]
+    assert catalog.default_name() in names
+    assert {"ViT-B-32__openai", "ViT-B-32__laion2b_s34b_b79k", "MobileCLIP2-S0__dfndr2b"} <= set(
+        names
+    )
+    for entry in catalog.entries():
+        assert entry["download_bytes"] > 0 and entry["license"] and entry["embed_dim"] == 512
+        assert entry["quality"]["source"]

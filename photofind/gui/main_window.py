@@ -93,9 +93,12 @@ class WelcomePage(QWidget):
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.add_button = QPushButton("Add a photo folder…")
         self.model_button = QPushButton("Choose a model folder…")
+        self.download_button = QPushButton("Download a model…")
         self.add_button.clicked.connect(window.choose_folder)
         self.model_button.clicked.connect(window.choose_model_folder)
-        for widget in (title, self.message, self.add_button, self.model_button):
+        self.download_button.clicked.connect(window.show_models)
+        for widget in (title, self.message, self.add_button, self.model_button,
+                       self.download_button):  # fmt: skip
             layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(2)
 
@@ -113,6 +116,7 @@ class WelcomePage(QWidget):
             lines.append("Add a folder of photos (or drop one on this window) to start.")
         self.message.setText("\n\n".join(lines))
         self.model_button.setVisible(not has_model)
+        self.download_button.setVisible(not has_model)
 
 
 class MainWindow(QMainWindow):
@@ -235,6 +239,9 @@ class MainWindow(QMainWindow):
         status.addWidget(self.pause_button)
         status.addPermanentWidget(self.watch_label)
         status.addPermanentWidget(self.model_label)
+        self.models_button = QPushButton("Models…")
+        self.models_button.clicked.connect(self.show_models)
+        status.addPermanentWidget(self.models_button)
 
         self._action(self, "Find", QKeySequence.StandardKey.Find, self._focus_search)
         self._action(self, "Add folder", QKeySequence("Ctrl+O"), self.choose_folder)
@@ -400,6 +407,49 @@ class MainWindow(QMainWindow):
 
         self.model_label.setText("Installing model…")
         run_task(self.pool, work, done=lambda _: self.reopen(), failed=self._open_failed)
+
+    def _store(self):
+        from photofind.models import ModelStore
+
+        paths = self.session.paths if self.session is not None else None
+        if paths is None:
+            from photofind.library.home import LibraryPaths
+
+            paths = LibraryPaths.resolve()
+        return ModelStore(paths.models_dir)
+
+    def show_models(self) -> None:
+        from photofind.gui.model_dialog import ModelDialog
+
+        ModelDialog(self._store(), self.use_model, self).exec()
+
+    def use_model(self, name: str) -> None:
+        """Switch to an installed model; the current one answers until the new one is done."""
+        session = self.session
+        if session is None or session.model is None:
+            self.reopen()
+            return
+        if session.model.name == name:
+            return
+        from photofind.clip import ClipModel
+
+        folder = self._store().get(name)
+        library = session.library
+
+        def work(progress):
+            library.switch_model(ClipModel.load(folder), self.control, progress)
+            return library.model
+
+        self.model_label.setText(f"Model: {session.model.name} (switching to {name}…)")
+        run_task(self.pool, work, done=self._switched, failed=self._index_failed,
+                 progress=self._progress)  # fmt: skip
+
+    def _switched(self, model) -> None:
+        if self.session is not None:
+            self.session.model = model
+        self.model_label.setText(f"Model: {model.name}")
+        self.progress_label.setText(f"Now using {model.name}")
+        self.search_now()
 
     # -- indexing -------------------------------------------------------------------------
 

@@ -1,0 +1,172 @@
+"""Models: what is installed, what the catalog offers, install with progress, import, use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from photofind.errors import Cancelled
+from photofind.gui.workers import run_task
+from photofind.library.events import TaskControl
+from photofind.models import ModelStore
+from photofind.models.catalog import entries
+from photofind.models.download import DownloadProgress
+
+NameRole = Qt.ItemDataRole.UserRole
+
+
+def describe(entry: dict) -> str:
+    quality = entry.get("quality") or {}
+    top1 = quality.get("imagenet_zero_shot_top1")
+    coco = (quality.get("coco_text_to_image_recall") or {}).get("r1")
+    figures = f"ImageNet {top1:.1%} · COCO R@1 {coco:.1%}" if top1 and coco else "no figures"
+    return (
+        f"{entry['name']}\n{entry['download_bytes'] / 1e6:.0f} MB · {entry['speed']} · "
+        f"{figures} · {entry['license']}\n{entry.get('good_for', '')}"
+    )
+
+
+class ModelDialog(QDialog):
+    """Install, import and choose models. `on_use(name)` switches the library to a model."""
+
+    def __init__(self, store: ModelStore, on_use: Callable[[str], None], parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Models")
+        self.resize(620, 460)
+        self.store = store
+        self.on_use = on_use
+        self.pool = QThreadPool.globalInstance()
+        self.control: TaskControl | None = None
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("<b>Installed</b>"))
+        self.installed = QListWidget()
+        layout.addWidget(self.installed)
+        row = QHBoxLayout()
+        self.use_button = QPushButton("Use")
+        self.remove_button = QPushButton("Remove")
+        self.import_button = QPushButton("Import folder…")
+        for button in (self.use_button, self.remove_button, self.import_button):
+            row.addWidget(button)
+        layout.addLayout(row)
+        layout.addWidget(QLabel("<b>Available to download</b>"))
+        self.catalog = QListWidget()
+        layout.addWidget(self.catalog)
+        row = QHBoxLayout()
+        self.install_button = QPushButton("Download and install")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.status = QLabel()
+        row.addWidget(self.install_button)
+        row.addWidget(self.cancel_button)
+        row.addWidget(self.progress, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.status)
+        self.use_button.clicked.connect(self._use)
+        self.remove_button.clicked.connect(self._remove)
+        self.import_button.clicked.connect(self._import)
+        self.install_button.clicked.connect(self._install)
+        self.cancel_button.clicked.connect(self._cancel)
+        for entry in entries():
+            item = QListWidgetItem(describe(entry))
+            item.setData(NameRole, entry["name"])
+            self.catalog.addItem(item)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.installed.clear()
+        active = self.store.active_name()
+        for model in self.store.installed():
+            mark = "  (in use)" if model.name == active else ""
+            m = model.manifest
+            facts = f"{m.arch} · {m.embed_dim}-d · {m.license}"
+            item = QListWidgetItem(f"{model.name}{mark}\n{facts}")
+            item.setData(NameRole, model.name)
+            self.installed.addItem(item)
+
+    def _selected(self, widget: QListWidget) -> str | None:
+        item = widget.currentItem()
+        return item.data(NameRole) if item is not None else None
+
+    def _use(self) -> None:
+        name = self._selected(self.installed)
+        if name:
+            self.store.use(name)
+            self.on_use(name)
+            self.refresh()
+
+    def _remove(self) -> None:
+        name = self._selected(self.installed)
+        if name and name != self.store.active_name():
+            self.store.remove(name)
+            self.refresh()
+        elif name:
+            self.status.setText("That model is in use; choose another one first.")
+
+    def _import(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(self, "Choose a model folder")
+        if chosen:
+            self.import_folder(Path(chosen))
+
+    def import_folder(self, folder: Path) -> None:
+        self.status.setText(f"Checking and copying {folder.name}…")
+        run_task(self.pool, self.store.import_folder, folder, done=self._installed,
+                 failed=self._failed)  # fmt: skip
+
+    def _install(self) -> None:
+        name = self._selected(self.catalog)
+        if not name:
+            return
+        self.control = TaskControl()
+        self.install_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.status.setText(f"Downloading {name}…")
+
+        def work(progress: Callable[[DownloadProgress], None]):
+            return self.store.install(name, progress=progress, control=self.control)
+
+        run_task(self.pool, work, done=self._installed, failed=self._failed,
+                 progress=self._progress)  # fmt: skip
+
+    def _progress(self, p: DownloadProgress) -> None:
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(int(1000 * p.done / p.total) if p.total else 0)
+        eta = f", {int(p.eta) // 60}:{int(p.eta) % 60:02d} left" if p.eta is not None else ""
+        self.status.setText(f"{p.done / 1e6:.0f} / {p.total / 1e6:.0f} MB at "
+                            f"{p.rate / 1e6:.1f} MB/s{eta} ({p.current})")  # fmt: skip
+
+    def _cancel(self) -> None:
+        if self.control is not None:
+            self.control.cancel()
+
+    def _installed(self, model) -> None:
+        self._idle()
+        self.status.setText(f"Installed {model.name}.")
+        self.refresh()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._idle()
+        if isinstance(exc, Cancelled):
+            self.status.setText("Cancelled; nothing was installed. A new try resumes the download.")
+        else:
+            self.status.setText(str(exc))
+            QMessageBox.warning(self, "Models", str(exc))
+
+    def _idle(self) -> None:
+        self.install_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.progress.reset()

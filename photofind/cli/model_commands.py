@@ -48,7 +48,7 @@ def _name(item: Any) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from photofind.models.catalog import entries
+    from photofind.models.catalog import entries, summary
 
     store = _store(args)
     active = store.active_name()
@@ -62,16 +62,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         say(sys.stdout, f"  {'*' if name == active else ' '} {name}")
     say(sys.stdout, "in the catalog (`photofind model install NAME`):")
     for entry in available:
-        quality = entry.get("quality") or {}
-        top1 = quality.get("imagenet_zero_shot_top1")
-        coco = (quality.get("coco_text_to_image_recall") or {}).get("r1")
-        figures = f"ImageNet {top1:.1%}, COCO R@1 {coco:.1%}" if top1 and coco else "no figures"
-        ready = "" if entry.get("files") else ", not published yet"
-        say(
-            sys.stdout,
-            f"    {entry['name']}  {entry['download_bytes'] / 1e6:.0f} MB, {entry['speed']}, "
-            f"{figures}, {entry['license']}{ready}",
-        )
+        say(sys.stdout, f"    {entry['name']}  {summary(entry)}")
     return 0
 
 

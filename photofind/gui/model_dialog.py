@@ -23,21 +23,14 @@ from photofind.errors import Cancelled
 from photofind.gui.workers import run_task
 from photofind.library.events import TaskControl
 from photofind.models import ModelStore
-from photofind.models.catalog import entries
+from photofind.models.catalog import entries, summary
 from photofind.models.download import DownloadProgress
 
 NameRole = Qt.ItemDataRole.UserRole
 
 
 def describe(entry: dict) -> str:
-    quality = entry.get("quality") or {}
-    top1 = quality.get("imagenet_zero_shot_top1")
-    coco = (quality.get("coco_text_to_image_recall") or {}).get("r1")
-    figures = f"ImageNet {top1:.1%} · COCO R@1 {coco:.1%}" if top1 and coco else "no figures"
-    return (
-        f"{entry['name']}\n{entry['download_bytes'] / 1e6:.0f} MB · {entry['speed']} · "
-        f"{figures} · {entry['license']}\n{entry.get('good_for', '')}"
-    )
+    return f"{entry['name']}\n{summary(entry)}\n{entry.get('good_for', '')}"
 
 
 class ModelDialog(QDialog):

@@ -66,15 +66,27 @@ class Library:
         paths.ensure()
         self.paths = paths
         self.catalog = Catalog(paths.catalog)
-        self.model = model
-        self.vectors: VectorIndex | None = None
+        self._active: tuple[ClipModel | None, VectorIndex | None] = (model, None)
         self._index_lock = threading.Lock()
         self._watcher: FolderWatcher | None = None
         if model is not None:
-            self.vectors = VectorIndex.open(
+            vectors = VectorIndex.open(
                 paths.vector_file(model.name), model.embed_dim, self.catalog, model.name,
                 progress,
             )  # fmt: skip
+            self._active = (model, vectors)
+
+    @property
+    def model(self) -> ClipModel | None:
+        return self._active[0]
+
+    @property
+    def vectors(self) -> VectorIndex | None:
+        return self._active[1]
+
+    def active(self) -> tuple[ClipModel | None, VectorIndex | None]:
+        """The model and its index as one consistent pair (a switch replaces both at once)."""
+        return self._active
 
     # -- folders ------------------------------------------------------------------------
 
@@ -219,7 +231,7 @@ class Library:
             if self.catalog.pending_count(model.name):
                 return report  # files came or went meanwhile; the next switch finishes
             old = self.vectors
-            self.model, self.vectors = model, vectors  # searches pick up the pair from here
+            self._active = (model, vectors)  # one assignment: searches see old or new pair
             if old is not None:
                 old.save()
         return report

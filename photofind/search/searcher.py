@@ -6,7 +6,8 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,6 +53,7 @@ class Searcher:
         self.library = library
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._pinned = threading.local()
 
     # -- the parts of the library a search needs -------------------------------------------
 
@@ -59,14 +61,31 @@ class Searcher:
     def catalog(self) -> Catalog:
         return self.library.catalog
 
+    def _pair(self) -> tuple[ClipModel | None, VectorIndex | None]:
+        """The model and index this thread's search uses: pinned for the whole search, so a
+        model switch in between cannot pair one model's query with the other's index."""
+        pinned = getattr(self._pinned, "pair", None)
+        return pinned if pinned is not None else self.library.active()
+
+    @contextmanager
+    def _pin(self) -> Iterator[None]:
+        if getattr(self._pinned, "pair", None) is not None:
+            yield  # already pinned by an outer call (similar -> search)
+            return
+        self._pinned.pair = self.library.active()
+        try:
+            yield
+        finally:
+            self._pinned.pair = None
+
     def _model(self) -> ClipModel:
-        model = self.library.model
+        model = self._pair()[0]
         if model is None:
             raise ModelError(NO_MODEL)
         return model
 
     def _vectors(self) -> VectorIndex:
-        vectors = self.library.vectors
+        vectors = self._pair()[1]
         if vectors is None:
             raise ModelError(NO_MODEL)
         return vectors
@@ -80,6 +99,10 @@ class Searcher:
         stay in the results with `Hit.offline` set. Raises QueryError for a query with nothing
         to look for, ImageLoadError for an unreadable query image, ModelError without a model.
         """
+        with self._pin():
+            return self._search(query)
+
+    def _search(self, query: Query) -> list[Hit]:
         vector, exclude = self.query_vector(query)
         allowed: set[int] | None = None
         if query.has_filters:
@@ -114,10 +137,10 @@ class Searcher:
 
         `progress` is called from the calling thread; `control` may cancel (raises Cancelled).
         """
-        model = self._model()
+        model, vectors = self._model(), self._vectors()
         return find_duplicates(
             self.catalog,
-            self._vectors(),
+            vectors,
             model.name,
             threshold,
             progress=progress,

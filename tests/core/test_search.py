@@ -67,7 +67,7 @@ class FakeModel:
 
 @dataclass
 class FakeLibrary:
-    """What Searcher uses of Library: catalog, vectors, model."""
+    """What Searcher uses of Library: catalog and the active (model, vectors) pair."""
 
     paths: LibraryPaths
     catalog: Catalog
@@ -75,6 +75,9 @@ class FakeLibrary:
     vectors: VectorIndex | None
     folder_ids: dict[str, int] = field(default_factory=dict)
     ids: dict[str, int] = field(default_factory=dict)
+
+    def active(self) -> tuple[FakeModel | None, VectorIndex | None]:
+        return self.model, self.vectors
 
     def add(self, folder: str, name: str, vector: np.ndarray, taken_at: float | None = None,
             mtime: float = T0) -> int:  # fmt: skip

@@ -382,14 +382,18 @@ class MainWindow(QMainWindow):
             self.remove_folder(int(item.data(Qt.ItemDataRole.UserRole)))
 
     def remove_folder(self, folder_id: int) -> None:
+        """Forget a folder in a worker; an index pass over it skips the removed photos."""
         assert self.session is not None
-        self.control.cancel()  # an index pass over that folder is pointless now
-        self.pool.waitForDone()
-        self.control = TaskControl()
-        self.session.library.remove_folder(folder_id)
-        self.refresh_folders()
-        self.search_now()
-        self.start_indexing()
+
+        def removed(_folder: object) -> None:
+            self.refresh_folders()
+            self.search_now()
+
+        def failed(exc: BaseException) -> None:
+            QMessageBox.warning(self, APP_DISPLAY_NAME, str(exc))
+
+        run_task(self.pool, self.session.library.remove_folder, folder_id, done=removed,
+                 failed=failed)  # fmt: skip
 
     def choose_model_folder(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Choose a CLIP model folder")

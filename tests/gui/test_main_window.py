@@ -98,7 +98,7 @@ def test_remove_a_folder(qtbot, window, photos):
     index_folder(qtbot, window, photos)
     folder_id = window.session.library.catalog.folders()[0].id
     window.remove_folder(folder_id)
-    assert window.folder_list.count() == 0
+    qtbot.waitUntil(lambda: window.folder_list.count() == 0, timeout=TIMEOUT)
     assert window.session.library.status()["files"] == 0
     assert window.stack.currentWidget() is window.welcome
 

@@ -1,10 +1,14 @@
 """Build the one-folder bundle and smoke-test it with no Python on PATH.
 
-    python packaging/build.py [--venv /tmp/photofind-pkg] [--skip-build]
+    python packaging/build.py                 # build packaging/dist/photofind, then smoke-test it
+    python packaging/build.py --compare       # also build without trimming and print both sizes
+    python packaging/build.py --skip-build    # smoke-test an existing packaging/dist/photofind
 
-Makes a clean venv with photofind and PyInstaller (never torch), builds
-packaging/dist/photofind/, prints its size, then runs `photofind --version` and an index +
-search against the tiny test model with PATH reduced to /usr/bin:/bin minus any python.
+Needs only a Python 3.10+ with venv: it makes a build venv (default /tmp/photofind-pkg) with
+photofind and PyInstaller from PyPI, never torch. The smoke test runs the bundle with a
+PATH that holds no Python and an environment that names none: `photofind --version`,
+`folders add`, `index`, `search` and `similar` against tests/fixtures/tiny-clip, then the app
+window for a few seconds (offscreen, and on X11 under Xvfb when it is installed).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -21,62 +26,163 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DIST = HERE / "dist"
+TINY_MODEL = ROOT / "tests" / "fixtures" / "tiny-clip"
+FORBIDDEN = ("torch", "torchvision", "open_clip", "onnx/", "yaml")  # must never be bundled
 
 
-def run(*cmd: str, env: dict[str, str] | None = None) -> str:
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=3600)
+def run(*cmd: str, env: dict[str, str] | None = None, timeout: float = 3600) -> str:
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
     if done.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
     return done.stdout
 
 
 def size_mb(folder: Path) -> float:
-    return (
-        sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink()) / 1e6
-    )
+    """Bytes on disk, each file once (the bundle links Qt libraries into _internal/)."""
+    files = [p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()]
+    return sum(p.stat().st_size for p in files) / 1e6
 
 
-def build(venv: Path) -> Path:
-    if not (venv / "bin" / "pyinstaller").exists():
+def ensure_venv(venv: Path) -> Path:
+    bindir = venv / ("Scripts" if os.name == "nt" else "bin")
+    if not (bindir / "pyinstaller").exists() and not (bindir / "pyinstaller.exe").exists():
         run(sys.executable, "-m", "venv", str(venv))
-        run(str(venv / "bin" / "pip"), "install", "-q", str(ROOT), "pyinstaller")
+        run(str(bindir / "python"), "-m", "pip", "install", "-q", str(ROOT), "pyinstaller")
+    else:  # reuse the venv, but with this checkout of photofind
+        run(str(bindir / "python"), "-m", "pip", "install", "-q", "--no-deps", str(ROOT))
+    return bindir
+
+
+def build(bindir: Path, dist: Path, work: Path, *, trimmed: bool = True) -> Path:
+    env = dict(os.environ, PHOTOFIND_BUNDLE_UNTRIMMED="0" if trimmed else "1")
     start = time.monotonic()
-    run(str(venv / "bin" / "pyinstaller"), "--noconfirm", "--clean", "--distpath", str(DIST),
-        "--workpath", str(HERE / "build"), str(HERE / "photofind.spec"))  # fmt: skip
-    bundle = DIST / "photofind"
-    print(f"built {bundle} in {time.monotonic() - start:.0f} s: {size_mb(bundle):.0f} MB")
+    run(str(bindir / "pyinstaller"), "--noconfirm", "--clean", "--log-level", "WARN",
+        "--distpath", str(dist), "--workpath", str(work), str(HERE / "photofind.spec"),
+        env=env)  # fmt: skip
+    bundle = dist / "photofind"
+    kind = "trimmed" if trimmed else "untrimmed"
+    print(f"{kind} bundle {bundle}: {size_mb(bundle):.0f} MB ({time.monotonic() - start:.0f} s)")
     return bundle
 
 
-def smoke(bundle: Path) -> None:
-    exe = bundle / "photofind"
-    env = {"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8"}
-    assert not shutil.which("python", path=env["PATH"].replace("/usr/bin:", "")), "python on PATH"
+def check_contents(bundle: Path) -> None:
+    names = [p.relative_to(bundle).as_posix() + ("/" if p.is_dir() else "") for p in
+             bundle.rglob("*")]  # fmt: skip
+    bad = sorted({n for n in names for f in FORBIDDEN if f"/{f}" in f"/{n}"})
+    assert not bad, f"the bundle carries what it must not: {bad[:5]}"
+    for needed in ("icons/photofind-256.png", "linux/io.github.photofind.Photofind.desktop",
+                   "models/catalog.json"):  # fmt: skip
+        assert any(n.endswith(needed) for n in names), f"the bundle lacks {needed}"
+
+
+def bare_env(work: Path) -> dict[str, str]:
+    """An environment with no Python anywhere: an empty PATH directory, no PYTHON* variables."""
+    empty = work / "bin"
+    empty.mkdir()
+    env = {"PATH": str(empty), "HOME": str(work / "home"), "LANG": "C.UTF-8",
+           "PHOTOFIND_HOME": str(work / "library")}  # fmt: skip
+    (work / "home").mkdir()
+    assert shutil.which("python3", path=env["PATH"]) is None
+    assert shutil.which("python", path=env["PATH"]) is None
+    return env
+
+
+def make_photos(python: Path, photos: Path) -> None:
+    """Three shape pictures the tiny model knows, drawn by models/synthetic.py (Pillow), and
+    outside the library a copy of the red circle to look for similar photos with."""
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from synthetic import make_photo\n"
+        "for c, s in [('red', 'circle'), ('blue', 'square'), ('green', 'triangle')]:\n"
+        "    make_photo(f'{sys.argv[2]}/{c}-{s}.jpg', c, s)\n"
+        "make_photo(f'{sys.argv[3]}/query.jpg', 'red', 'circle')"
+    )
+    run(str(python), "-c", code, str(ROOT / "models"), str(photos), str(photos.parent))
+
+
+def smoke_cli(exe: Path, work: Path, env: dict[str, str], python: Path) -> None:
+    photos = work / "photos"
+    make_photos(python, photos)
+    model = ["--model", str(TINY_MODEL)]
+    print(run(str(exe), "--version", env=env).strip())
+    run(str(exe), "folders", "add", str(photos), env=env)
+    run(str(exe), *model, "index", env=env)
+    out = run(str(exe), *model, "search", "a photo of a blue square", "-k", "1", env=env)
+    assert "blue-square.jpg" in out, out
+    out = run(str(exe), *model, "similar", str(work / "query.jpg"), "-k", "1", env=env)
+    assert "red-circle.jpg" in out, out
+    print("CLI smoke test passed: --version, folders add, index, search, similar")
+
+
+def smoke_gui(exe: Path, env: dict[str, str], platform: str, seconds: float = 8) -> None:
+    """Start the window and see it still running, with nothing on stderr, after `seconds`."""
+    env = dict(env, QT_QPA_PLATFORM=platform, PHOTOFIND_MODEL=str(TINY_MODEL))
+    log = Path(env["HOME"]) / f"gui-{platform}.log"
+    with open(log, "w") as err:
+        proc = subprocess.Popen([str(exe)], env=env, stdout=err, stderr=err)
+        try:
+            time.sleep(seconds)
+            alive = proc.poll() is None
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    text = log.read_text(errors="replace")
+    assert alive, f"the app window exited at once ({platform}):\n{text[-3000:]}"
+    problems = [line for line in text.splitlines() if "Traceback" in line or "rror" in line
+                or "Could not load the Qt platform plugin" in line]  # fmt: skip
+    assert not problems, f"the app window reported ({platform}):\n{text[-3000:]}"
+    print(f"GUI smoke test passed: the window ran {seconds:.0f} s on {platform}")
+
+
+def smoke_gui_x11(exe: Path, env: dict[str, str]) -> None:
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        print("no Xvfb: skipped the X11 run of the window")
+        return
+    display = f":{os.getpid() % 400 + 100}"
+    server = subprocess.Popen([xvfb, display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        time.sleep(1.5)
+        smoke_gui(exe, dict(env, DISPLAY=display), "xcb")
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def smoke(bundle: Path, python: Path, *, gui: bool = True) -> None:
+    """`python` (the build venv's) only draws the test photos; the bundle runs without it."""
+    check_contents(bundle)
+    exe = bundle / ("photofind.exe" if os.name == "nt" else "photofind")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        env["PHOTOFIND_HOME"] = str(work / "lib")
-        print(run(str(exe), "--version", env=env).strip())
-        sys.path.insert(0, str(ROOT / "models"))
-        from synthetic import make_photo
-
-        for colour, shape in [("red", "circle"), ("blue", "square"), ("green", "triangle")]:
-            make_photo(work / "photos" / f"{colour}-{shape}.jpg", colour, shape)
-        model = str(ROOT / "tests" / "fixtures" / "tiny-clip")
-        run(str(exe), "folders", "add", str(work / "photos"), env=env)
-        run(str(exe), "--model", model, "index", env=env)
-        out = run(str(exe), "--model", model, "search", "a photo of a blue square", "-k", "1",
-                  env=env)  # fmt: skip
-        assert "blue-square.jpg" in out, out
-        print("bundle smoke test passed: --version, folders add, index, search")
+        env = bare_env(work)
+        smoke_cli(exe, work, env, python)
+        if gui and os.name == "posix" and sys.platform != "darwin":
+            smoke_gui(exe, env, "offscreen")
+            smoke_gui_x11(bundle / "photofind-gui", env)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--venv", type=Path, default=Path(tempfile.gettempdir()) / "photofind-pkg")
-    parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--skip-build", action="store_true", help="smoke-test the existing build")
+    parser.add_argument("--compare", action="store_true", help="also build untrimmed, for size")
+    parser.add_argument("--no-gui", action="store_true", help="smoke-test the CLI only")
     args = parser.parse_args()
-    bundle = DIST / "photofind" if args.skip_build else build(args.venv)
-    smoke(bundle)
+    bundle = DIST / "photofind"
+    bindir = args.venv / ("Scripts" if os.name == "nt" else "bin")
+    if not args.skip_build:
+        bindir = ensure_venv(args.venv)
+        if args.compare:
+            with tempfile.TemporaryDirectory() as tmp:
+                build(bindir, Path(tmp) / "dist", Path(tmp) / "work", trimmed=False)
+        bundle = build(bindir, DIST, HERE / "build")
+    python = bindir / "python" if (bindir / "python").exists() else Path(sys.executable)
+    smoke(bundle, python, gui=not args.no_gui)
 
 
 if __name__ == "__main__":

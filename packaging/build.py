@@ -43,20 +43,42 @@ def size_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in files) / 1e6
 
 
+def venv_python(venv: Path) -> Path:
+    return venv / "Scripts" / "python.exe" if os.name == "nt" else venv / "bin" / "python"
+
+
+def install_photofind(python: Path, *, deps: bool) -> None:
+    """pip-install this checkout from a copy, so no build/ or egg-info lands in the tree."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "photofind-src"
+        src.mkdir()
+        for name in ("pyproject.toml", "README.md"):
+            shutil.copy2(ROOT / name, src / name)
+        shutil.copytree(ROOT / "photofind", src / "photofind",
+                        ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+        extra = ["pyinstaller"] if deps else ["--no-deps", "--force-reinstall"]
+        run(str(python), "-m", "pip", "install", "-q", str(src), *extra)
+
+
 def ensure_venv(venv: Path) -> Path:
-    bindir = venv / ("Scripts" if os.name == "nt" else "bin")
-    if not (bindir / "pyinstaller").exists() and not (bindir / "pyinstaller.exe").exists():
+    python = venv_python(venv)
+    has_pyinstaller = (
+        python.exists()
+        and subprocess.run(
+            [str(python), "-c", "import PyInstaller"], capture_output=True
+        ).returncode
+        == 0
+    )
+    if not has_pyinstaller:
         run(sys.executable, "-m", "venv", str(venv))
-        run(str(bindir / "python"), "-m", "pip", "install", "-q", str(ROOT), "pyinstaller")
-    else:  # reuse the venv, but with this checkout of photofind
-        run(str(bindir / "python"), "-m", "pip", "install", "-q", "--no-deps", str(ROOT))
-    return bindir
+    install_photofind(python, deps=not has_pyinstaller)  # a reused venv gets this checkout
+    return python
 
 
-def build(bindir: Path, dist: Path, work: Path, *, trimmed: bool = True) -> Path:
+def build(python: Path, dist: Path, work: Path, *, trimmed: bool = True) -> Path:
     env = dict(os.environ, PHOTOFIND_BUNDLE_UNTRIMMED="0" if trimmed else "1")
     start = time.monotonic()
-    run(str(bindir / "pyinstaller"), "--noconfirm", "--clean", "--log-level", "WARN",
+    run(str(python), "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
         "--distpath", str(dist), "--workpath", str(work), str(HERE / "photofind.spec"),
         env=env)  # fmt: skip
     bundle = dist / "photofind"
@@ -81,6 +103,10 @@ def bare_env(work: Path) -> dict[str, str]:
     empty.mkdir()
     env = {"PATH": str(empty), "HOME": str(work / "home"), "LANG": "C.UTF-8",
            "PHOTOFIND_HOME": str(work / "library")}  # fmt: skip
+    if os.name == "nt":  # Windows cannot start a process without these
+        for name in ("SYSTEMROOT", "WINDIR", "TEMP", "TMP", "LOCALAPPDATA", "APPDATA"):
+            if name in os.environ:
+                env[name] = os.environ[name]
     (work / "home").mkdir()
     assert shutil.which("python3", path=env["PATH"]) is None
     assert shutil.which("python", path=env["PATH"]) is None
@@ -174,15 +200,14 @@ def main() -> None:
     parser.add_argument("--no-gui", action="store_true", help="smoke-test the CLI only")
     args = parser.parse_args()
     bundle = DIST / "photofind"
-    bindir = args.venv / ("Scripts" if os.name == "nt" else "bin")
+    python = venv_python(args.venv)
     if not args.skip_build:
-        bindir = ensure_venv(args.venv)
+        python = ensure_venv(args.venv)
         if args.compare:
             with tempfile.TemporaryDirectory() as tmp:
-                build(bindir, Path(tmp) / "dist", Path(tmp) / "work", trimmed=False)
-        bundle = build(bindir, DIST, HERE / "build")
-    python = bindir / "python" if (bindir / "python").exists() else Path(sys.executable)
-    smoke(bundle, python, gui=not args.no_gui)
+                build(python, Path(tmp) / "dist", Path(tmp) / "work", trimmed=False)
+        bundle = build(python, DIST, HERE / "build")
+    smoke(bundle, python if python.exists() else Path(sys.executable), gui=not args.no_gui)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,11 @@
 """Train the tiny CLIP test model on synthetic shapes and export it as an app model folder.
 
 Real CLIP weights cannot be downloaded here and random weights cannot show that search finds the
-right photo, so the tests use this: an open_clip `CLIP` with a small custom config (64 px images, a
-width-8 ModifiedResNet image tower, a 20-wide text tower over the real 49408-token CLIP BPE
-vocabulary), trained with
-a contrastive loss on pictures from `synthetic.py`, checked on held-out pictures (text->image
-Recall@1 for "a photo of a {colour} {shape}") and written by `export_onnx.export_model`.
+right photo, so the tests use this: an open_clip `CLIP` with a small custom config (64 px
+images, a width-8 ModifiedResNet image tower, a 20-wide text tower over the real 49408-token CLIP
+BPE vocabulary), trained with a contrastive loss on pictures from `synthetic.py`, checked on
+held-out pictures (text->image Recall@1 for "a photo of a {colour} {shape}") and written by
+`export_onnx.export_model`.
 
     python models/train_tiny.py --out tests/fixtures/tiny-clip
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
@@ -16,6 +17,7 @@ from photofind.appinfo import (
     VERSION,
     resource_path,
 )
+from photofind.clip.images import IMAGE_SUFFIXES
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
@@ -40,6 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     app = create_app(argv)
     window = MainWindow(lambda: open_session())
+    for arg in app.arguments()[1:]:  # "Open with photofind" passes image paths
+        path = Path(arg)
+        if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
+            window.search_on_open(path)
+            break
     window.show()
     return app.exec()
 

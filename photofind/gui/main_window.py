@@ -135,6 +135,7 @@ class MainWindow(QMainWindow):
         self._index_again = False
         self._search_serial = 0
         self._image_query: Path | int | None = None
+        self._open_image: Path | None = None
         self._bridge = _Bridge()
         self._bridge.indexed.connect(self._watcher_indexed)
         self._bridge.state.connect(self._watcher_state)
@@ -306,6 +307,13 @@ class MainWindow(QMainWindow):
         self.model_label.setText("Loading model…")
         run_task(self.pool, self._open_session, done=self._opened, failed=self._open_failed)
 
+    def search_on_open(self, image: Path) -> None:
+        """Find photos like `image` as soon as the library is open ("Open with photofind")."""
+        self._open_image = image
+        if self.session is not None:
+            self.search_by_image(image, image.name)
+            self._open_image = None
+
     def _opened(self, session: Session) -> None:
         if self.session is not None:
             self.session.close()
@@ -319,6 +327,8 @@ class MainWindow(QMainWindow):
                                   on_state=self._bridge.state.emit)  # fmt: skip
             self._watcher_state("watching")
             self.start_indexing()
+        if self._open_image is not None:
+            self.search_on_open(self._open_image)
 
     def _open_failed(self, exc: BaseException) -> None:
         self.model_label.setText("No model")

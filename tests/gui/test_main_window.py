@@ -150,3 +150,20 @@ def test_model_dialog_imports_and_switches_models(qtbot, window, photos, tmp_pat
     assert window.session.library.catalog.embedding_count("tiny-clip-b") == len(PHOTOS)
     names = search(qtbot, window, "a photo of a red circle")
     assert names[0] == "red-circle.jpg"
+
+
+def test_open_with_an_image_searches_by_it(qtbot, tmp_path, tiny_model_dir, photos):
+    create_app([])
+    lib = tmp_path / "lib"
+    with open_session(lib, tiny_model_dir) as session:
+        session.library.add_folder(photos)
+        session.library.index()
+    query = tmp_path / "opened.jpg"
+    make_photo(query, "yellow", "star", seed=7, size=(600, 400))
+    win = MainWindow(lambda: open_session(lib, tiny_model_dir))
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.search_finished, timeout=TIMEOUT):
+        win.search_on_open(query)
+        win.show()
+    assert win.results.hits[0].file.path.name == "yellow-star.jpg"
+    win.close()

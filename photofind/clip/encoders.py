@@ -14,7 +14,7 @@ from photofind.clip.images import Preprocessor, open_image
 from photofind.clip.manifest import Manifest
 from photofind.clip.pipeline import iter_decoded
 from photofind.clip.tokenizer import ClipTokenizer
-from photofind.errors import ModelError
+from photofind.errors import ModelError, ModelFolderError
 
 _INT_TYPES = {"tensor(int64)": np.int64, "tensor(int32)": np.int32}
 
@@ -36,20 +36,50 @@ class EncodeResult:
 
 
 class _Graph:
-    """One ONNX session with its single input and output."""
+    """One ONNX session with its single input and output.
 
-    def __init__(self, session: ort.InferenceSession, embed_dim: int) -> None:
+    Graphs exported with fixed shapes (Immich's take one image or one text per run) are fed
+    one row at a time; a shape that contradicts the manifest is refused when the model loads,
+    not on the first photo.
+    """
+
+    def __init__(
+        self, session: ort.InferenceSession, embed_dim: int, expected: Sequence[int | None]
+    ) -> None:
         self.session = session
         self.input = session.get_inputs()[0]
         self.output = session.get_outputs()[0].name
         self.embed_dim = embed_dim
+        shape = list(self.input.shape or [])
+        fixed = [d if isinstance(d, int) and d > 0 else None for d in shape]
+        if len(fixed) != len(expected) or any(
+            want is not None and got is not None and got != want
+            for got, want in zip(fixed[1:], expected[1:], strict=True)
+        ):
+            wanted = ["n" if d is None else d for d in expected]
+            raise ModelFolderError(
+                f"the graph input {self.input.name!r} has shape {shape}, but the manifest "
+                f"describes {wanted}"
+            )
+        self.one_at_a_time = fixed[0] == 1
+        if fixed[0] not in (None, 1):
+            raise ModelFolderError(
+                f"the graph takes exactly {fixed[0]} inputs per run; photofind needs 1 or any"
+            )
 
-    def __call__(self, batch: np.ndarray) -> np.ndarray:
+    def _run(self, batch: np.ndarray) -> np.ndarray:
         try:
             (out,) = self.session.run([self.output], {self.input.name: batch})
         except Exception as exc:  # onnxruntime's errors are untyped
             raise ModelError(f"the model failed to run: {str(exc).splitlines()[0]}") from None
-        if out.ndim != 2 or out.shape[1] != self.embed_dim:
+        return out
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        if self.one_at_a_time and len(batch) > 1:
+            out = np.concatenate([self._run(batch[i : i + 1]) for i in range(len(batch))])
+        else:
+            out = self._run(batch)
+        if out.ndim != 2 or out.shape != (len(batch), self.embed_dim):
             raise ModelError(
                 f"the model gave vectors of shape {out.shape}, expected [n, {self.embed_dim}]"
             )
@@ -60,7 +90,7 @@ class ImageEncoder:
     """Photos -> unit vectors."""
 
     def __init__(self, session: ort.InferenceSession, manifest: Manifest) -> None:
-        self._graph = _Graph(session, manifest.embed_dim)
+        self._graph = _Graph(session, manifest.embed_dim, [None, 3, *manifest.image_size])
         self.preprocess = Preprocessor(
             manifest.image_size, manifest.resize, manifest.interpolation, manifest.mean,
             manifest.std,
@@ -155,7 +185,8 @@ class TextEncoder:
     def __init__(
         self, session: ort.InferenceSession, manifest: Manifest, tokenizer: ClipTokenizer
     ) -> None:
-        self._graph = _Graph(session, manifest.embed_dim)
+        expected_length = None if manifest.text_variable_length else manifest.context_length
+        self._graph = _Graph(session, manifest.embed_dim, [None, expected_length])
         self.tokenizer = tokenizer
         self.variable_length = manifest.text_variable_length
         self._dtype = _INT_TYPES.get(self._graph.input.type, np.int64)

@@ -14,6 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TINY_MODEL = FIXTURES / "tiny-clip"
+TINY_IMMICH = FIXTURES / "tiny-clip-immich"
 
 # The synthetic picture generator is shared with models/train_tiny.py and is Pillow-only.
 sys.path.insert(0, str(ROOT / "models"))
@@ -25,6 +26,13 @@ def tiny_model_dir() -> Path:
     """The committed tiny CLIP model folder (trained on synthetic shapes)."""
     assert (TINY_MODEL / "manifest.json").is_file(), "tests/fixtures/tiny-clip is missing"
     return TINY_MODEL
+
+
+@pytest.fixture(scope="session")
+def tiny_immich_dir() -> Path:
+    """The same tiny CLIP exported the way Immich publishes models (models/immich_layout.py)."""
+    assert (TINY_IMMICH / "visual" / "model.onnx").is_file(), "tiny-clip-immich is missing"
+    return TINY_IMMICH
 
 
 @pytest.fixture(autouse=True)

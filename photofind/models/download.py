@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import socket
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -116,6 +118,25 @@ def fetch(
         time.sleep(min(0.2 * 2**attempt, 5.0))
 
 
+def fetch_json(url: str, *, control: Any = None) -> Any:
+    """A small JSON document (a hub's file listing), with fetch's retries and messages."""
+    with tempfile.TemporaryDirectory(prefix="photofind-") as tmp:
+        path = fetch(url, Path(tmp) / "listing.json", control=control)
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise DownloadError(f"{url} did not return JSON ({exc})") from None
+
+
+def git_blob_sha1(path: Path) -> str:
+    """The hash git (and so the Hugging Face hub) gives a small file's content."""
+    digest = hashlib.sha1(f"blob {path.stat().st_size}\0".encode(), usedforsecurity=False)
+    with path.open("rb") as stream:
+        while chunk := stream.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def download_files(
     files: list[dict[str, Any]],
     target: Path,
@@ -125,8 +146,8 @@ def download_files(
 ) -> dict[str, str]:
     """Fetch every {"path", "url", "size", "sha256"} into `target`; returns the hashes seen.
 
-    A file whose catalog sha256 is null is accepted on its size and its hash is returned so
-    the installer can record it.
+    A file whose sha256 is null is accepted on its size (and on "git_sha1", the hub's blob
+    hash, when given) and its hash is returned so the installer can record it.
     """
     parts_dir.mkdir(parents=True, exist_ok=True)
     total = sum(int(f.get("size") or 0) for f in files)
@@ -160,6 +181,10 @@ def download_files(
         if expected and digest != expected.lower():
             part.unlink(missing_ok=True)
             raise DownloadError(f"{name} failed its checksum (sha256 {digest[:12]}…); try again")
+        blob = entry.get("git_sha1")
+        if blob and git_blob_sha1(part) != blob.lower():
+            part.unlink(missing_ok=True)
+            raise DownloadError(f"{name} does not match the hub's record of it; try again")
         seen[name] = digest
         destination = target / name
         destination.parent.mkdir(parents=True, exist_ok=True)
@@ -175,7 +200,7 @@ def _part_name(entry: dict[str, Any]) -> str:
 def download_entry(
     entry: dict[str, Any],
     target: Path,
-    store_root: Path,
+    parts_dir: Path,
     progress: ProgressFn | None = None,
     control: Any = None,
 ) -> None:
@@ -186,4 +211,4 @@ def download_entry(
             f"{entry['name']} has no published download yet; export it with "
             "models/export_onnx.py and run `photofind model import DIR`"
         )
-    download_files(files, target, store_root / ".downloads" / entry["name"], progress, control)
+    download_files(files, target, parts_dir, progress, control)

@@ -90,10 +90,17 @@ class ModelStore:
             (self.root / ACTIVE).unlink(missing_ok=True)
 
     def import_folder(self, source: Path, *, name: str | None = None) -> InstalledModel:
-        """Copy a model folder made by models/export_onnx.py (verified before and after)."""
+        """Copy a model folder made by models/export_onnx.py (verified before and after), or
+        convert one in Immich's layout (a download from its hub, or an Immich server's cache)."""
+        from photofind.models import immich
+
+        source = Path(source)
+        if not (source / "manifest.json").exists() and immich.is_immich_folder(source):
+            name = name or source.name
+            return self.install_from(lambda work: immich.convert(source, work, name=name), name)
         manifest = verify_model_folder(source)
         name = name or manifest.name
-        return self.install_from(lambda work: _copy_tree(Path(source), work), name)
+        return self.install_from(lambda work: _copy_tree(source, work), name)
 
     def install_from(self, fill: Callable[[Path], None], name: str) -> InstalledModel:
         """Run `fill(work_dir)`, verify the result, then rename it into place."""
@@ -123,13 +130,14 @@ class ModelStore:
 
     def install(self, name: str, *, progress=None, control=None) -> InstalledModel:
         """Download a model listed in the package's model catalog."""
+        from photofind.models import immich
         from photofind.models.catalog import find_entry
         from photofind.models.download import download_entry
 
         entry = find_entry(name)
-        return self.install_from(
-            lambda work: download_entry(entry, work, self.root, progress, control), name
-        )
+        fill = immich.install_from_hub if immich.is_immich_entry(entry) else download_entry
+        parts = self.root / ".downloads" / name
+        return self.install_from(lambda work: fill(entry, work, parts, progress, control), name)
 
 
 def _safe_name(name: str) -> bool:

@@ -48,7 +48,7 @@ def _name(item: Any) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from photofind.models.catalog import entries, summary
+    from photofind.models.catalog import entries, recommended, summary
 
     store = _store(args)
     active = store.active_name()
@@ -60,9 +60,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     say(sys.stdout, "installed:" if installed else "installed: none")
     for name in installed:
         say(sys.stdout, f"  {'*' if name == active else ' '} {name}")
-    say(sys.stdout, "in the catalog (`photofind model install NAME`):")
+    say(sys.stdout, "in the catalog (`photofind model install NAME`; + marks the recommended one):")
     for entry in available:
-        say(sys.stdout, f"    {entry['name']}  {summary(entry)}")
+        mark = "+" if entry["name"] == recommended() else " "
+        say(sys.stdout, f"  {mark} {entry['name']}  {summary(entry)}")
     return 0
 
 

@@ -23,7 +23,7 @@ from photofind.errors import Cancelled
 from photofind.gui.workers import run_task
 from photofind.library.events import TaskControl
 from photofind.models import ModelStore
-from photofind.models.catalog import entries, summary
+from photofind.models.catalog import entries, recommended, summary
 from photofind.models.download import DownloadProgress
 
 NameRole = Qt.ItemDataRole.UserRole
@@ -52,6 +52,11 @@ class ModelDialog(QDialog):
         self.use_button = QPushButton("Use")
         self.remove_button = QPushButton("Remove")
         self.import_button = QPushButton("Import folder…")
+        self.import_button.setToolTip(
+            "A model folder made by photofind's export tool, or one in Immich's layout\n"
+            "(downloaded from Immich's Hugging Face pages or taken from an Immich server's\n"
+            "model cache): it is checked and converted."
+        )
         for button in (self.use_button, self.remove_button, self.import_button):
             row.addWidget(button)
         layout.addLayout(row)
@@ -78,6 +83,8 @@ class ModelDialog(QDialog):
             item = QListWidgetItem(describe(entry))
             item.setData(NameRole, entry["name"])
             self.catalog.addItem(item)
+            if entry["name"] == recommended():
+                self.catalog.setCurrentItem(item)
         self.refresh()
 
     def refresh(self) -> None:
@@ -111,7 +118,9 @@ class ModelDialog(QDialog):
             self.status.setText("That model is in use; choose another one first.")
 
     def _import(self) -> None:
-        chosen = QFileDialog.getExistingDirectory(self, "Choose a model folder")
+        chosen = QFileDialog.getExistingDirectory(
+            self, "Choose a model folder (photofind's or Immich's layout)"
+        )
         if chosen:
             self.import_folder(Path(chosen))
 

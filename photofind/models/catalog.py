@@ -32,12 +32,23 @@ def default_name() -> str:
     return str(load_catalog()["default"])
 
 
+def downloadable(entry: dict[str, Any]) -> bool:
+    return bool(entry.get("files"))
+
+
+def recommended() -> str:
+    """What a first run should offer: the default, or the first model one can download."""
+    ready = [e["name"] for e in entries() if downloadable(e)]
+    name = default_name()
+    return name if name in ready or not ready else ready[0]
+
+
 def summary(entry: dict[str, Any]) -> str:
     """One line for pickers: size, speed, headline quality figures, licence."""
     quality = entry.get("quality") or {}
     top1 = quality.get("imagenet_zero_shot_top1")
     coco = (quality.get("coco_text_to_image_recall") or {}).get("r1")
     figures = f"ImageNet {top1:.1%}, COCO R@1 {coco:.1%}" if top1 and coco else "no figures"
-    ready = "" if entry.get("files") else ", not published yet"
+    ready = "" if downloadable(entry) else ", not published yet"
     size = entry.get("download_bytes") or 0
     return f"{size / 1e6:.0f} MB, {entry['speed']}, {figures}, {entry['license']}{ready}"

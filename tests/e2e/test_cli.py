@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -182,3 +183,29 @@ def test_ctrl_c_during_index_saves_and_exits_130(tmp_path: Path, tiny_model_dir:
     run("index", library=library, model=tiny_model_dir)
     counts = json.loads(run("status", "--json", library=library).stdout)["counts"]
     assert counts["ok"] == 300
+
+
+def test_model_commands_import_an_immich_folder_and_search_with_it(
+    tmp_path: Path, tiny_immich_dir: Path
+) -> None:
+    library = tmp_path / "lib"
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    make_photo(photos / "red-circle.jpg", "red", "circle", seed=1)
+    make_photo(photos / "blue-square.jpg", "blue", "square", seed=2)
+    cache = tmp_path / "immich" / "clip" / "tiny__immich"
+    shutil.copytree(tiny_immich_dir, cache)
+
+    done = run("model", "import", str(cache), library=library)
+    assert "imported tiny__immich" in done.stdout
+    listed = json.loads(run("model", "list", "--json", library=library).stdout)
+    assert listed["active"] == "tiny__immich" and listed["installed"] == ["tiny__immich"]
+    run("model", "verify", "tiny__immich", library=library)
+    run("folders", "add", str(photos), library=library)
+    assert "indexed 2 photos" in run("index", library=library).stdout
+    done = run("search", "a photo of a red circle", "--json", library=library)
+    assert json.loads(done.stdout)["hits"][0]["path"] == str(photos / "red-circle.jpg")
+
+    (cache / "config.json").unlink()
+    done = run("model", "import", str(cache), library=library, check=False)
+    assert_one_line_error(done, "config.json is missing")

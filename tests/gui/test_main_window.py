@@ -127,27 +127,25 @@ def test_welcome_view_without_a_model(qtbot, tmp_path):
     win.close()
 
 
-def test_model_dialog_imports_and_switches_models(qtbot, window, photos, tmp_path, tiny_model_dir):
-    import json
-
+def test_model_dialog_imports_an_immich_folder_and_switches(qtbot, window, photos, tmp_path,
+                                                           tiny_immich_dir):  # fmt: skip
     from photofind.gui.model_dialog import ModelDialog
+    from photofind.models.catalog import recommended
 
     index_folder(qtbot, window, photos)
-    second = tmp_path / "second"
-    shutil.copytree(tiny_model_dir, second)
-    manifest = json.loads((second / "manifest.json").read_text())
-    manifest["name"] = "tiny-clip-b"
-    (second / "manifest.json").write_text(json.dumps(manifest))
+    cache = tmp_path / "immich-cache" / "tiny__immich"
+    shutil.copytree(tiny_immich_dir, cache)
 
     dialog = ModelDialog(window._store(), window.use_model, window)
     qtbot.addWidget(dialog)
     assert dialog.catalog.count() >= 4, "the catalog's models are offered"
-    dialog.import_folder(second)
+    assert dialog.catalog.currentItem().data(Qt.ItemDataRole.UserRole) == recommended()
+    dialog.import_folder(cache)
     qtbot.waitUntil(lambda: dialog.installed.count() == 1, timeout=TIMEOUT)
     dialog.installed.setCurrentRow(0)
     dialog._use()
-    qtbot.waitUntil(lambda: window.model_label.text() == "Model: tiny-clip-b", timeout=TIMEOUT)
-    assert window.session.library.catalog.embedding_count("tiny-clip-b") == len(PHOTOS)
+    qtbot.waitUntil(lambda: window.model_label.text() == "Model: tiny__immich", timeout=TIMEOUT)
+    assert window.session.library.catalog.embedding_count("tiny__immich") == len(PHOTOS)
     names = search(qtbot, window, "a photo of a red circle")
     assert names[0] == "red-circle.jpg"
 

@@ -258,7 +258,7 @@ def install_from_hub(
             origin={"repo": source["repo"], "revision": source.get("revision", "main")},
         )
     except ModelError:
-        shutil.rmtree(parts_dir, ignore_errors=True)  # a bad export must not be resumed
+        shutil.rmtree(parts_dir, ignore_errors=True)  # nothing to resume from a refused export
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -137,7 +137,11 @@ class ModelStore:
         entry = find_entry(name)
         fill = immich.install_from_hub if immich.is_immich_entry(entry) else download_entry
         parts = self.root / ".downloads" / name
-        return self.install_from(lambda work: fill(entry, work, parts, progress, control), name)
+        installed = self.install_from(
+            lambda work: fill(entry, work, parts, progress, control), name
+        )
+        shutil.rmtree(parts, ignore_errors=True)  # every part went into the model
+        return installed
 
 
 def _safe_name(name: str) -> bool:

@@ -263,6 +263,9 @@ def test_install_from_the_hub_checks_each_file_against_its_listing(
         1
     ).min() > 0.9999
     assert not list((tmp_path / "models").glob(".incoming-*"))
+    assert not (tmp_path / "models" / ".downloads").exists() or not any(
+        (tmp_path / "models" / ".downloads").iterdir()
+    )
 
 
 def test_a_corrupted_graph_fails_the_hubs_sha256(tmp_path, hub, hub_entry):

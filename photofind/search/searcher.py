@@ -52,6 +52,7 @@ class Searcher:
     def __init__(self, library: Library) -> None:
         self.library = library
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_model: ClipModel | None = None  # whose vectors the cache holds
         self._cache_lock = threading.Lock()
         self._pinned = threading.local()
 
@@ -169,10 +170,17 @@ class Searcher:
         return vector, exclude
 
     def text_vectors(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit text vectors [n, D]; recent ones come from a small cache (typing repeats)."""
+        """Unit text vectors [n, D]; recent ones come from a small cache (typing repeats).
+
+        The cache holds one model's vectors: a search with another model (after a switch)
+        empties it, and vectors computed by the model a switch replaced are not kept.
+        """
         model = self._model()
         found: dict[str, np.ndarray] = {}
         with self._cache_lock:
+            if self._cache_model is not model:
+                self._cache.clear()
+                self._cache_model = model
             for text in texts:
                 if text in self._cache:
                     self._cache.move_to_end(text)
@@ -181,11 +189,13 @@ class Searcher:
         if missing:
             encoded = np.asarray(model.text.encode_texts(missing), dtype=np.float32)
             with self._cache_lock:
+                keep = self._cache_model is model
                 for text, vector in zip(missing, encoded, strict=True):
                     found[text] = vector
-                    self._cache[text] = vector
-                    while len(self._cache) > TEXT_CACHE_SIZE:
-                        self._cache.popitem(last=False)
+                    if keep:
+                        self._cache[text] = vector
+                while len(self._cache) > TEXT_CACHE_SIZE:
+                    self._cache.popitem(last=False)
         return np.stack([found[t] for t in texts])
 
     def image_vector(self, image: Path | int) -> tuple[np.ndarray, int | None]:

@@ -233,3 +233,24 @@ def test_switching_models_keeps_answering_until_the_new_one_is_complete(tmp_path
         assert not list(library.paths.vectors_dir.glob("tiny-clip.hnsw*"))
         with pytest.raises(LibraryError, match="in use"):
             library.drop_vectors("tiny-clip-b")
+
+
+def test_text_vectors_cached_for_one_model_are_not_used_with_another(tmp_path, tiny_model_dir):
+    import json
+    import shutil as sh
+
+    second = tmp_path / "second-model"
+    sh.copytree(tiny_model_dir, second)
+    manifest = json.loads((second / "manifest.json").read_text())
+    manifest["name"] = "tiny-clip-b"
+    (second / "manifest.json").write_text(json.dumps(manifest))
+    old, new = ClipModel.load(tiny_model_dir), ClipModel.load(second)
+    encode = new.text.encode_texts
+    new.text.encode_texts = lambda texts, **kw: -encode(texts, **kw)  # another vector space
+    query = ["a photo of a red circle"]
+    with Library(LibraryPaths.resolve(tmp_path / "lib"), old) as library:
+        searcher = Searcher(library)
+        before = searcher.text_vectors(query)
+        np.testing.assert_allclose(searcher.text_vectors(query), before)  # from the cache
+        library.switch_model(new)
+        np.testing.assert_allclose(searcher.text_vectors(query), -before, atol=1e-6)

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from photofind.clip.manifest import FORMAT, INTERPOLATIONS, MANIFEST, sha256_file
+from photofind.clip.manifest import FORMAT, INTERPOLATIONS, MANIFEST, RESIZE_MODES, sha256_file
 from photofind.errors import DownloadError, ModelError, ModelFolderError, PhotofindError
 from photofind.models.download import ProgressFn, download_files, fetch_json
 
@@ -124,7 +124,7 @@ def manifest_for(
         raise _refuse(folder, f"its text cleaning {clean!r} is not supported")
     pre = _json(folder, "visual/preprocess_cfg.json")
     resize = pre.get("resize_mode") or "shortest"  # what older open_clip configs meant
-    if resize not in ("shortest", "squash"):
+    if resize not in RESIZE_MODES:
         raise _refuse(folder, f"resize mode {resize!r} is not supported")
     interpolation = pre.get("interpolation") or "bicubic"
     if interpolation not in INTERPOLATIONS:

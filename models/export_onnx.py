@@ -73,18 +73,23 @@ def _bytes_to_unicode() -> dict[int, str]:
     return dict(zip(keep, (chr(c) for c in chars), strict=True))
 
 
-def build_tokenizer_json(path: Path) -> None:
-    """CLIP's BPE as a `tokenizers` file, from the vocabulary open_clip ships (no download)."""
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers
-
-    bpe_path = Path(open_clip.tokenizer.default_bpe())
-    with gzip.open(bpe_path) as stream:
+def clip_bpe(sot: str, eot: str) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    """CLIP's token table and merges, from the vocabulary open_clip ships (no download).
+    Ids 49406/49407 go to `sot`/`eot` (open_clip and Hugging Face spell them differently)."""
+    with gzip.open(Path(open_clip.tokenizer.default_bpe())) as stream:
         lines = stream.read().decode("utf-8").split("\n")
     merges = [tuple(line.split()) for line in lines[1 : 49152 - 256 - 2 + 1]]
     alphabet = list(_bytes_to_unicode().values())
-    vocab_list = alphabet + [c + "</w>" for c in alphabet] + ["".join(m) for m in merges]
-    vocab_list += [SOT, EOT]
-    vocab = {token: i for i, token in enumerate(vocab_list)}
+    tokens = alphabet + [c + "</w>" for c in alphabet] + ["".join(m) for m in merges]
+    tokens += [sot, eot]
+    return {token: i for i, token in enumerate(tokens)}, merges
+
+
+def build_tokenizer_json(path: Path) -> None:
+    """CLIP's BPE as a `tokenizers` file."""
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers
+
+    vocab, merges = clip_bpe(SOT, EOT)
     tokenizer = Tokenizer(
         models.BPE(vocab=vocab, merges=merges, end_of_word_suffix="</w>", unk_token=None)
     )

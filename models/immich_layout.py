@@ -24,7 +24,6 @@ measure what converted models cost. Needs the `export` extra plus `transformers`
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
 import warnings
@@ -36,7 +35,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from export_onnx import _bytes_to_unicode, create
+from export_onnx import clip_bpe, create
 
 OPSET = 19  # Immich's exporter default
 SOT, EOT = "<|startoftext|>", "<|endoftext|>"
@@ -52,12 +51,8 @@ def save_hf_tokenizer(folder: Path) -> None:
     which is the one openai/clip-vit-base-patch32 ships)."""
     from transformers import CLIPTokenizer
 
-    with gzip.open(open_clip.tokenizer.default_bpe()) as stream:
-        lines = stream.read().decode("utf-8").split("\n")
-    merges = [tuple(line.split()) for line in lines[1 : 49152 - 256 - 2 + 1]]
-    alphabet = list(_bytes_to_unicode().values())
-    tokens = alphabet + [c + "</w>" for c in alphabet] + ["".join(m) for m in merges] + [SOT, EOT]
-    tokenizer = CLIPTokenizer(vocab={t: i for i, t in enumerate(tokens)}, merges=merges)
+    vocab, merges = clip_bpe(SOT, EOT)
+    tokenizer = CLIPTokenizer(vocab=vocab, merges=merges)
     tokenizer.save_pretrained(folder)
 
 

@@ -61,8 +61,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     for name in installed:
         say(sys.stdout, f"  {'*' if name == active else ' '} {name}")
     say(sys.stdout, "in the catalog (`photofind model install NAME`; + marks the recommended one):")
+    best = recommended()
     for entry in available:
-        mark = "+" if entry["name"] == recommended() else " "
+        mark = "+" if entry["name"] == best else " "
         say(sys.stdout, f"  {mark} {entry['name']}  {summary(entry)}")
     return 0
 

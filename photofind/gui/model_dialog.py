@@ -79,11 +79,12 @@ class ModelDialog(QDialog):
         self.import_button.clicked.connect(self._import)
         self.install_button.clicked.connect(self._install)
         self.cancel_button.clicked.connect(self._cancel)
+        best = recommended()
         for entry in entries():
             item = QListWidgetItem(describe(entry))
             item.setData(NameRole, entry["name"])
             self.catalog.addItem(item)
-            if entry["name"] == recommended():
+            if entry["name"] == best:
                 self.catalog.setCurrentItem(item)
         self.refresh()
 

@@ -161,12 +161,14 @@ def convert(
     *,
     name: str | None = None,
     move: bool = False,
+    hashes: dict[str, str] | None = None,
     **facts: Any,
 ) -> dict[str, Any]:
     """Write a photofind model folder into `target` from an Immich-layout `source`.
 
-    `move` renames the graphs instead of copying them (downloads are not kept twice).
-    `facts` (arch, pretrained, license, origin) go into the manifest. Raises
+    `move` renames the graphs instead of copying them (downloads are not kept twice);
+    `hashes` (Immich path -> sha256) are those a download already computed, so the graphs are
+    not read again. `facts` (arch, pretrained, license, origin) go into the manifest. Raises
     ModelFolderError when the export cannot be used; `target` is then left for the caller
     (an install's temporary folder) to remove.
     """
@@ -177,7 +179,7 @@ def convert(
         if not (source / src).is_file():
             raise _refuse(source, f"{src} is missing")
         (shutil.move if move else shutil.copyfile)(source / src, target / dst)
-        manifest["files"][dst] = sha256_file(target / dst)
+        manifest["files"][dst] = (hashes or {}).get(src) or sha256_file(target / dst)
     (target / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     _try_out(target, source)
     return manifest
@@ -244,7 +246,7 @@ def install_from_hub(
     """Download an Immich repository's files and convert them into `work`."""
     files = hub_files(entry)
     staging = work / ".immich"
-    download_files(files, staging, parts_dir, progress, control)
+    seen = download_files(files, staging, parts_dir, progress, control)
     source = entry["source"]
     try:
         convert(
@@ -252,6 +254,7 @@ def install_from_hub(
             work,
             name=entry["name"],
             move=True,
+            hashes=seen,
             arch=entry.get("arch"),
             pretrained=entry.get("pretrained"),
             license=entry.get("license", ""),

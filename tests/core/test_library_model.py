@@ -198,16 +198,21 @@ def test_cancel_keeps_what_is_done_and_pause_holds_work(tmp_path, model):
         assert library.status()["ok"] == 40
 
 
-def test_switching_models_keeps_answering_until_the_new_one_is_complete(tmp_path, tiny_model_dir):
+def _second_model(tiny_model_dir: Path, tmp_path: Path) -> ClipModel:
+    """The tiny model's weights under another name: a different model to the library."""
     import json
     import shutil as sh
 
     second = tmp_path / "second-model"
     sh.copytree(tiny_model_dir, second)
     manifest = json.loads((second / "manifest.json").read_text())
-    manifest["name"] = "tiny-clip-b"  # same weights, a different model to the library
+    manifest["name"] = "tiny-clip-b"
     (second / "manifest.json").write_text(json.dumps(manifest))
-    old, new = ClipModel.load(tiny_model_dir), ClipModel.load(second)
+    return ClipModel.load(second)
+
+
+def test_switching_models_keeps_answering_until_the_new_one_is_complete(tmp_path, tiny_model_dir):
+    old, new = ClipModel.load(tiny_model_dir), _second_model(tiny_model_dir, tmp_path)
 
     photos = tmp_path / "photos"
     for n in range(30):
@@ -236,15 +241,7 @@ def test_switching_models_keeps_answering_until_the_new_one_is_complete(tmp_path
 
 
 def test_text_vectors_cached_for_one_model_are_not_used_with_another(tmp_path, tiny_model_dir):
-    import json
-    import shutil as sh
-
-    second = tmp_path / "second-model"
-    sh.copytree(tiny_model_dir, second)
-    manifest = json.loads((second / "manifest.json").read_text())
-    manifest["name"] = "tiny-clip-b"
-    (second / "manifest.json").write_text(json.dumps(manifest))
-    old, new = ClipModel.load(tiny_model_dir), ClipModel.load(second)
+    old, new = ClipModel.load(tiny_model_dir), _second_model(tiny_model_dir, tmp_path)
     encode = new.text.encode_texts
     new.text.encode_texts = lambda texts, **kw: -encode(texts, **kw)  # another vector space
     query = ["a photo of a red circle"]

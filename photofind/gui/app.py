@@ -18,9 +18,12 @@ from photofind.appinfo import (
     resource_path,
 )
 from photofind.clip.images import IMAGE_SUFFIXES
+from photofind.gui.binding_guard import guard_none
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
+    """The one QApplication, named and iconed; every window, test and script starts here."""
+    guard_none()
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName(APP_DISPLAY_NAME)
     app.setApplicationDisplayName(APP_DISPLAY_NAME)

@@ -247,6 +247,8 @@ class MainWindow(QMainWindow):
         self._action(self, "Find", QKeySequence.StandardKey.Find, self._focus_search)
         self._action(self, "Add folder", QKeySequence("Ctrl+O"), self.choose_folder)
         self._action(self, "About", QKeySequence.StandardKey.HelpContents, self.about)
+        self._action(self, "Close window", QKeySequence.StandardKey.Close, self.close)
+        self._action(self, "Quit", QKeySequence.StandardKey.Quit, self.close)
         # Space and Esc belong to the widget with focus, so typing a space still types one.
         self.search_field.installEventFilter(self)
         self.view.installEventFilter(self)
@@ -354,7 +356,11 @@ class MainWindow(QMainWindow):
             self.folder_list.addItem(item)
         has_model = session.model is not None
         if rows and has_model:
-            self.stack.setCurrentIndex(1)
+            if self.stack.currentIndex() != 1:
+                self.stack.setCurrentIndex(1)
+                # The first keys a person types are a query: they must not land on a
+                # button (Space would press "Add…") when the welcome page gives way.
+                self.search_field.setFocus(Qt.FocusReason.OtherFocusReason)
         else:
             self.welcome.show_state(has_model, bool(rows), None)
             self.stack.setCurrentWidget(self.welcome)

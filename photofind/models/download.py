@@ -69,8 +69,10 @@ def fetch(
                 expected = response.headers.get("Content-Length")
                 total = have + int(expected) if expected is not None else None
                 got = have
-                with part.open("ab" if have else "wb") as out:
-                    while chunk := response.read(CHUNK):
+                # Unbuffered, and read1 hands over what has arrived: what a killed process
+                # received is on disk for the next run, and progress moves on a slow link.
+                with part.open("ab" if have else "wb", buffering=0) as out:
+                    while chunk := response.read1(CHUNK):
                         out.write(chunk)
                         got += len(chunk)
                         retry.progressed()

@@ -72,6 +72,10 @@ def cmd_install(args: argparse.Namespace) -> int:
     from photofind.cli.progress import run_with_progress
 
     store = _store(args)
+    if args.name in {m.name for m in store.installed()}:
+        say(sys.stdout, f"{args.name} is already installed (`photofind model verify {args.name}` "
+            "checks its files; `model remove` it first to download it again)")  # fmt: skip
+        return 0
     run_with_progress(
         lambda control, progress: store.install(args.name, progress=progress, control=control),
         sys.stderr,

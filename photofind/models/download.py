@@ -164,9 +164,11 @@ def download_files(
         nonlocal last_report
         now = time.monotonic()
         if progress is not None and (force or now - last_report >= REPORT_EVERY):
-            progress(meter.update(sum(on_disk), current=current))
+            progress(meter.update(sum(on_disk), current=current or None))
             last_report = now
 
+    if any(on_disk):
+        report("", force=True)  # what an earlier run left: the bar starts there
     result = []
     for index, entry in enumerate(files):
         size, done = sizes[index], area / f"{keys[index]}.done"
@@ -183,8 +185,8 @@ def download_files(
             fetch(entry["url"], part, size=size, on_size=on_size, control=control)
             digest = _verify(part, entry, size)
             part.replace(done)
-        on_disk[index] = done.stat().st_size
-        report(entry["path"], force=True)
+            on_disk[index] = done.stat().st_size
+            report(entry["path"], force=True)
         result.append(Downloaded(entry["path"], done, digest.lower()))
     return result
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from photofind.cli.output import print_json, say
+
+if TYPE_CHECKING:
+    from photofind.models import ModelStore
 
 Parents = list[argparse.ArgumentParser]
 
@@ -35,7 +38,7 @@ def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
     p.set_defaults(run=cmd_verify)
 
 
-def _store(args: argparse.Namespace):
+def _store(args: argparse.Namespace) -> ModelStore:
     from photofind.library.home import LibraryPaths
     from photofind.models import ModelStore
 

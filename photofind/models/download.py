@@ -149,6 +149,9 @@ def download_files(
     area.mkdir(parents=True, exist_ok=True)
     sizes = [int(f["size"]) if f.get("size") else None for f in files]
     keys = [_key(f) for f in files]
+    for stale in area.iterdir():  # files of a revision the hub no longer lists, or other runs'
+        if stale.stem not in keys and stale.is_file():
+            stale.unlink(missing_ok=True)
     on_disk = []
     for key, size in zip(keys, sizes, strict=True):
         done, part = area / f"{key}.done", area / f"{key}.part"

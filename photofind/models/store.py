@@ -139,7 +139,7 @@ class ModelStore:
         return self.install_from(lambda work: _copy_tree(source, work), name)
 
     def install_from(
-        self, fill: Callable[[Path], None], name: str, control: TaskControl | None = None
+        self, fill: Callable[[Path], object], name: str, control: TaskControl | None = None
     ) -> InstalledModel:
         """Run `fill(work_dir)`, verify the result, then rename it into place."""
         if not _safe_name(name):
@@ -198,7 +198,7 @@ class ModelStore:
         try:
             files = files if files is not None else hub.hub_files(entry, control)
             got = download.download_files(files, area, progress, control)
-            fill: Callable[[Path], None] = (
+            fill: Callable[[Path], object] = (
                 functools.partial(immich.install_downloaded, entry, got)
                 if from_hub
                 else functools.partial(download.place, got)

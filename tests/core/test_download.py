@@ -144,3 +144,20 @@ def test_catalog_entries_carry_what_the_model_picker_shows():
     for entry in catalog.entries():
         assert entry["download_bytes"] > 0 and entry["license"] and entry["embed_dim"] in (512, 768)
         assert entry["quality"]["source"]
+
+
+def test_parts_of_files_no_longer_listed_are_removed(tmp_path, entry):
+    area = tmp_path / "models" / ".downloads" / "tiny-clip"
+    area.mkdir(parents=True)
+    (area / "0123456789abcdef0123456789abcdef.part").write_bytes(b"x" * 1000)  # an old revision
+    ModelStore(tmp_path / "models").install("tiny-clip")
+    assert not area.exists()
+    area.mkdir()
+    stale = area / "0123456789abcdef0123456789abcdef.done"
+    stale.write_bytes(b"x" * 1000)
+    ModelStore(tmp_path / "models").remove("tiny-clip")
+    entry["files"][1]["url"] += "-gone"
+    with pytest.raises(DownloadError, match="404"):
+        ModelStore(tmp_path / "models").install("tiny-clip")
+    left = list(area.iterdir())
+    assert len(left) == 1 and left[0].suffix == ".done" and left[0] != stale  # manifest.json

@@ -12,7 +12,8 @@ One HTTP server on 127.0.0.1 serves, like huggingface.co does:
 Every file answers `Range` requests. Faults are set per file key (a hub file's key is
 `<repo>/resolve/<rev>/<path>`, however it is reached; a static file's is its path): drop the
 connection halfway once, drop after every `n` bytes, corrupt the last byte, answer 429 with
-`Retry-After`, or stop at a byte offset until a gate opens (for kill -9 in the middle of a file).
+`Retry-After`, ignore Range, or stop at a byte offset until a gate opens (for kill -9 in the
+middle of a file).
 `served[key]` counts the body bytes sent for each file; `requests` logs (key, Range header).
 """
 
@@ -55,6 +56,7 @@ class Server:
         self.drop_once: set[str] = set()
         self.drop_every: dict[str, int] = {}
         self.corrupt: set[str] = set()
+        self.ignore_range: set[str] = set()  # answer 200 with the whole file, as some hosts do
         self.too_many: dict[str, list[str]] = {}  # key -> Retry-After values, one per 429
         self.gates: dict[str, Gate] = {}
         self.listing_429: list[str] = []  # Retry-After values for the next listing requests
@@ -162,7 +164,7 @@ class Server:
         if key in self.corrupt:
             data = data[:-1] + bytes([data[-1] ^ 0xFF])
         start = 0
-        if handler.headers.get("Range"):
+        if handler.headers.get("Range") and key not in self.ignore_range:
             start = int(handler.headers["Range"].split("=")[1].split("-")[0])
             if start >= len(data):
                 self._error(handler, 416, {"Content-Range": f"bytes */{len(data)}"})

@@ -39,6 +39,32 @@ class Downloaded:
     sha256: str
 
 
+class _Digest:
+    """The sha256 of a part's bytes, kept up to date as it grows: the part is read once, as it
+    arrives, and never again to check it (a resumed part's earlier bytes are read once)."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.sha = hashlib.sha256()
+        self.count = 0
+
+    def catch_up(self, part: Path, have: int) -> None:
+        """Hash the part's bytes up to `have` (from the start, if it was begun again)."""
+        if have < self.count:
+            self.reset()
+        if have > self.count:
+            with part.open("rb") as stream:
+                stream.seek(self.count)
+                while self.count < have and (chunk := stream.read(min(CHUNK, have - self.count))):
+                    self.add(chunk)
+
+    def add(self, chunk: bytes) -> None:
+        self.sha.update(chunk)
+        self.count += len(chunk)
+
+
 def fetch(
     url: str,
     part: Path,
@@ -47,50 +73,59 @@ def fetch(
     on_size: Callable[[int], None] | None = None,
     control: TaskControl | None = None,
     retries: int = web.RETRIES,
-) -> Path:
-    """Download `url` into `part`, resuming what is there; returns `part` when complete.
+) -> str:
+    """Download `url` into `part`, resuming what is there; returns the complete part's sha256.
 
     `on_size(bytes_in_part)` is called after every chunk (from this thread).
     """
     retry = web.Retry(url, control, retries)
+    digest = _Digest()
     while True:
         have = part.stat().st_size if part.exists() else 0
-        if size is not None and have == size:
-            return part
         if size is not None and have > size:
             part.unlink()
             have = 0
+        if size is not None and have == size:
+            digest.catch_up(part, have)
+            return digest.sha.hexdigest()
         if control is not None:
             control.checkpoint()
         try:
             with web.request(url, start=have) as response:
                 if have and not _resumes(response, have):
                     have = 0  # the server ignored Range (or sent another range): start over
+                digest.catch_up(part, have)
                 expected = response.headers.get("Content-Length")
                 total = have + int(expected) if expected is not None else None
-                got = have
                 # Unbuffered, and read1 hands over what has arrived: what a killed process
                 # received is on disk for the next run, and progress moves on a slow link.
                 with part.open("ab" if have else "wb", buffering=0) as out:
                     while chunk := response.read1(CHUNK):
-                        out.write(chunk)
-                        got += len(chunk)
+                        _write_all(out, chunk)
+                        digest.add(chunk)
                         retry.progressed()
                         if on_size is not None:
-                            on_size(got)
+                            on_size(digest.count)
                         if control is not None:
                             control.checkpoint()
-                if total is not None and got < total:
-                    raise ConnectionError(f"connection closed at {got} of {total} bytes")
-                return part
+                if total is not None and digest.count < total:
+                    raise ConnectionError(f"connection closed at {digest.count} of {total} bytes")
+                return digest.sha.hexdigest()
         except urllib.error.HTTPError as exc:
             if exc.code == 416 and have:
                 if size is not None and have >= size:
-                    return part
+                    digest.catch_up(part, have)
+                    return digest.sha.hexdigest()
                 part.unlink(missing_ok=True)  # a part the server does not know: start over
             retry.failed(exc, part.name)
         except (OSError, http.client.HTTPException) as exc:
             retry.failed(exc, part.name)
+
+
+def _write_all(out: Any, chunk: bytes) -> None:
+    view = memoryview(chunk)
+    while view:
+        view = view[out.write(view) :]
 
 
 def _resumes(response: Any, have: int) -> bool:
@@ -115,14 +150,14 @@ def _key(entry: dict[str, Any]) -> str:
     return hashlib.sha256(f"{entry['path']}\0{content}".encode()).hexdigest()[:32]
 
 
-def _verify(part: Path, entry: dict[str, Any], size: int | None) -> str:
-    """The part's sha256 once size and hashes match; a bad part is deleted."""
+def _verify(part: Path, entry: dict[str, Any], size: int | None, digest: str) -> None:
+    """Check a complete part's size and hashes (its sha256 `digest` taken as it arrived); a
+    bad part is deleted."""
     name = entry["path"]
     got = part.stat().st_size
     if size is not None and got != size:
         part.unlink(missing_ok=True)
         raise DownloadError(f"{name}: got {got} bytes, expected {size}; try again")
-    digest = sha256_file(part)
     expected = entry.get("sha256")
     if expected and digest != expected.lower():
         part.unlink(missing_ok=True)
@@ -131,7 +166,6 @@ def _verify(part: Path, entry: dict[str, Any], size: int | None) -> str:
     if blob and git_blob_sha1(part) != blob.lower():
         part.unlink(missing_ok=True)
         raise DownloadError(f"{name} does not match the hub's record of it; try again")
-    return digest
 
 
 def download_files(
@@ -185,8 +219,8 @@ def download_files(
                 on_disk[index] = n
                 report(name)
 
-            fetch(entry["url"], part, size=size, on_size=on_size, control=control)
-            digest = _verify(part, entry, size)
+            digest = fetch(entry["url"], part, size=size, on_size=on_size, control=control)
+            _verify(part, entry, size, digest)
             part.replace(done)
             on_disk[index] = done.stat().st_size
             report(entry["path"], force=True)

@@ -126,6 +126,17 @@ def test_resume_after_the_connection_drops(tmp_path, server, repo, entry):
     assert server.served[key] == _sizes(repo)["visual/model.onnx"]  # nothing fetched twice
 
 
+def test_a_host_that_ignores_range_gets_the_file_again_from_its_start(
+    tmp_path, server, repo, entry
+):
+    key = repo.key("textual/model.onnx")
+    server.drop_once.add(key)
+    server.ignore_range.add(key)
+    ModelStore(tmp_path / "models").install("tiny__immich")  # the sha256 still matches
+    size = _sizes(repo)["textual/model.onnx"]
+    assert size < server.served[key] < 2 * size
+
+
 def test_a_failure_in_a_later_file_keeps_the_finished_ones(tmp_path, server, repo, entry):
     last = repo.key("textual/tokenizer.json")
     server.corrupt.add(last)

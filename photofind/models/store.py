@@ -45,7 +45,11 @@ class InstalledModel:
 
 
 class ModelStore:
-    """The models a user has, and which one is in use."""
+    """The models a user has, and which one is in use.
+
+    Any thread may use a store: changes wait for one another (threads and processes alike)
+    on the store's lock; reads (installed, active_name, get) never wait.
+    """
 
     def __init__(self, models_dir: Path) -> None:
         self.root = Path(models_dir)

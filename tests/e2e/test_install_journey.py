@@ -178,3 +178,26 @@ def test_install_killed_midway_resumes_then_index_search_similar(tmp_path, hub):
     query = make_photo(tmp_path / "query.jpg", "blue", "square", size=(300, 300), seed=9)
     done = run(server, library, "similar", str(query), "--json")
     assert json.loads(done.stdout)["hits"][0]["path"] == str(files["blue square"])
+
+
+def test_a_kill_while_the_model_is_put_in_place_fetches_nothing_again(tmp_path, hub):
+    server, _ = hub
+    for attempt in range(5):  # bounded: the kill has to land after the downloads
+        library = tmp_path / f"library-{attempt}"
+        models = library / "models"
+        first = photofind(server, library, "model", "install", NAME,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        while first.poll() is None and not list(models.glob(".incoming-*")):
+            time.sleep(0.002)
+        first.kill()
+        first.communicate(timeout=30)
+        if list(models.glob(".incoming-*")):
+            break
+    else:
+        pytest.fail("the kill never landed while the model was being put in place")
+    served = dict(server.served)
+    done = run(server, library, "model", "install", NAME)
+    assert f"installed {NAME}" in done.stdout
+    assert dict(server.served) == served  # every file came from the download area
+    assert not list(models.glob(".incoming-*")) and not (models / ".downloads" / NAME).exists()
+    run(server, library, "model", "verify", NAME)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from photofind.cli.output import print_json, say
+
+if TYPE_CHECKING:
+    from photofind.models import ModelStore
 
 Parents = list[argparse.ArgumentParser]
 
@@ -35,7 +38,7 @@ def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
     p.set_defaults(run=cmd_verify)
 
 
-def _store(args: argparse.Namespace):
+def _store(args: argparse.Namespace) -> ModelStore:
     from photofind.library.home import LibraryPaths
     from photofind.models import ModelStore
 
@@ -72,6 +75,10 @@ def cmd_install(args: argparse.Namespace) -> int:
     from photofind.cli.progress import run_with_progress
 
     store = _store(args)
+    if args.name in {m.name for m in store.installed()}:
+        say(sys.stdout, f"{args.name} is already installed (`photofind model verify {args.name}` "
+            "checks its files; `model remove` it first to download it again)")  # fmt: skip
+        return 0
     run_with_progress(
         lambda control, progress: store.install(args.name, progress=progress, control=control),
         sys.stderr,

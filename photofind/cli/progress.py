@@ -6,44 +6,21 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from photofind.errors import Cancelled
-from photofind.library.events import TaskControl
+from photofind.tasks import (
+    Progress,
+    TaskControl,
+    describe,
+    format_amount,
+    format_duration,
+    format_rate,
+)
 
-if TYPE_CHECKING:
-    from photofind.library.events import Progress
+__all__ = ["ProgressPrinter", "describe", "format_duration", "run_with_progress"]
 
 BAR_WIDTH = 24
-
-
-def format_duration(seconds: float | None) -> str:
-    """0:07, 12:34, 1:02:03; "?" when unknown."""
-    if seconds is None or seconds != seconds or seconds == float("inf"):
-        return "?"
-    total = round(max(0.0, seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def format_rate(rate: float) -> str:
-    if rate <= 0:
-        return "-/s"
-    return f"{rate:.1f}/s" if rate < 100 else f"{rate:,.0f}/s"
-
-
-def describe(progress: Progress) -> str:
-    """One plain line: "index: 120/480 (25%), 12.3/s, ETA 0:29, 2 errors"."""
-    parts = [f"{progress.phase}: {progress.done:,}"]
-    if progress.total > 0:
-        parts[0] += f"/{progress.total:,} ({100 * (progress.fraction or 0):.0f}%)"
-    parts.append(format_rate(progress.rate))
-    if progress.total > 0:
-        parts.append(f"ETA {format_duration(progress.eta)}")
-    if progress.errors:
-        parts.append(f"{progress.errors:,} error{'s' if progress.errors != 1 else ''}")
-    return ", ".join(parts)
 
 
 class ProgressPrinter:
@@ -133,12 +110,14 @@ class ProgressPrinter:
         fraction = progress.fraction
         if fraction is None:
             bar = "[" + "·" * BAR_WIDTH + "]"
-            counts = f"{progress.done:,}"
+            counts = format_amount(progress.done, progress.unit)
         else:
             filled = int(fraction * BAR_WIDTH)
             bar = "[" + "#" * filled + "-" * (BAR_WIDTH - filled) + "]"
-            counts = f"{progress.done:,}/{progress.total:,} {100 * fraction:3.0f}%"
-        line = f"{progress.phase:<6} {bar} {counts}  {format_rate(progress.rate)}"
+            done, total = (format_amount(n, progress.unit) for n in (progress.done, progress.total))
+            counts = f"{done}/{total} {100 * fraction:3.0f}%"
+        rate = format_rate(progress.rate, progress.unit)
+        line = f"{progress.phase:<6} {bar} {counts}  {rate}"
         if fraction is not None:
             line += f"  ETA {format_duration(progress.eta)}"
         if progress.errors:

@@ -21,10 +21,16 @@ from PySide6.QtWidgets import (
 
 from photofind.errors import Cancelled
 from photofind.gui.workers import run_task
-from photofind.library.events import TaskControl
 from photofind.models import ModelStore
 from photofind.models.catalog import entries, recommended, summary
-from photofind.models.download import DownloadProgress
+from photofind.tasks import (
+    Progress,
+    ProgressCallback,
+    TaskControl,
+    format_counts,
+    format_duration,
+    format_rate,
+)
 
 NameRole = Qt.ItemDataRole.UserRole
 
@@ -139,18 +145,22 @@ class ModelDialog(QDialog):
         self.cancel_button.setEnabled(True)
         self.status.setText(f"Downloading {name}…")
 
-        def work(progress: Callable[[DownloadProgress], None]):
+        def work(progress: ProgressCallback):
             return self.store.install(name, progress=progress, control=self.control)
 
         run_task(self.pool, work, done=self._installed, failed=self._failed,
                  progress=self._progress)  # fmt: skip
 
-    def _progress(self, p: DownloadProgress) -> None:
-        self.progress.setRange(0, 1000)
-        self.progress.setValue(int(1000 * p.done / p.total) if p.total else 0)
-        eta = f", {int(p.eta) // 60}:{int(p.eta) % 60:02d} left" if p.eta is not None else ""
-        self.status.setText(f"{p.done / 1e6:.0f} / {p.total / 1e6:.0f} MB at "
-                            f"{p.rate / 1e6:.1f} MB/s{eta} ({p.current})")  # fmt: skip
+    def _progress(self, p: Progress) -> None:
+        """A download report, on the GUI thread (run_task queues it from the worker)."""
+        fraction = p.fraction
+        self.progress.setRange(0, 1000 if fraction is not None else 0)
+        self.progress.setValue(int(1000 * fraction) if fraction is not None else 0)
+        left = f", {format_duration(p.eta)} left" if p.eta is not None else ""
+        current = f" ({p.current})" if p.current else ""
+        self.status.setText(
+            f"Downloading {format_counts(p)} at {format_rate(p.rate, p.unit)}{left}{current}"
+        )
 
     def _cancel(self) -> None:
         if self.control is not None:

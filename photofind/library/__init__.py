@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from photofind.library import events
-from photofind.library.events import Progress, ProgressMeter, TaskControl
 from photofind.library.home import LibraryPaths
+from photofind.tasks import Progress, ProgressMeter, TaskControl
 
 if TYPE_CHECKING:
     from photofind.library.catalog import Catalog, FileRecord, Folder, NewFile

@@ -1,59 +1,68 @@
-"""HTTP(S) downloads that survive a dropped connection and never leave half a file in use.
+"""Resumable, verified downloads into a model's download area, kept until the model is in place.
 
-Each file is fetched into `<name>.part` in the store's download area, resumed with a Range
-request when a part is already there, checked (size, sha256 when the catalog has one) and
-only then moved into the model's temporary folder. This is the only network access in the
-app, and it only happens when the user asks for a model.
+Each file is fetched into `<key>.part` in the area (`models/.downloads/<name>/`), resumed with
+a Range request when a part is there, checked (size, sha256, the hub's git blob hash) and then
+renamed `<key>.done`. Finished files stay in the area until the whole model is installed, so a
+failure in a later file, a refused install or a killed process re-downloads nothing that was
+finished; the store empties the area only once the model folder is in place. Progress is
+reported as `Progress(phase="download", unit="bytes")` over the whole model.
 """
 
 from __future__ import annotations
 
-import errno
 import hashlib
-import json
-import socket
-import tempfile
+import http.client
+import os
 import time
 import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from photofind.clip.manifest import sha256_file
-from photofind.errors import Cancelled, DownloadError
+from photofind.errors import DownloadError
+from photofind.models import web
+from photofind.tasks import BYTES, ProgressCallback, ProgressMeter, TaskControl
 
 CHUNK = 1 << 16
-TIMEOUT = 30.0
-RETRIES = 5
-USER_AGENT = "photofind-model-installer"
+REPORT_EVERY = 0.1  # seconds between progress reports (and one at the end of every file)
+PHASE = "download"
 
 
 @dataclass(frozen=True)
-class DownloadProgress:
-    """Bytes so far of the whole model, for a progress bar."""
+class Downloaded:
+    """One finished, verified file: its path in the model and where it lies in the area."""
 
-    done: int
-    total: int
-    rate: float
-    current: str
-
-    @property
-    def eta(self) -> float | None:
-        return (self.total - self.done) / self.rate if self.rate > 0 and self.total else None
+    path: str
+    file: Path
+    sha256: str
 
 
-ProgressFn = Callable[[DownloadProgress], None]
+class _Digest:
+    """The sha256 of a part's bytes, kept up to date as it grows: the part is read once, as it
+    arrives, and never again to check it (a resumed part's earlier bytes are read once)."""
 
+    def __init__(self) -> None:
+        self.reset()
 
-def _check_cancel(control: Any) -> None:
-    if control is not None:
-        checkpoint = getattr(control, "checkpoint", None)
-        if checkpoint is not None:
-            checkpoint()
-        elif getattr(control, "cancelled", False):
-            raise Cancelled("download cancelled")
+    def reset(self) -> None:
+        self.sha = hashlib.sha256()
+        self.count = 0
+
+    def catch_up(self, part: Path, have: int) -> None:
+        """Hash the part's bytes up to `have` (from the start, if it was begun again)."""
+        if have < self.count:
+            self.reset()
+        if have > self.count:
+            with part.open("rb") as stream:
+                stream.seek(self.count)
+                while self.count < have and (chunk := stream.read(min(CHUNK, have - self.count))):
+                    self.add(chunk)
+
+    def add(self, chunk: bytes) -> None:
+        self.sha.update(chunk)
+        self.count += len(chunk)
 
 
 def fetch(
@@ -61,71 +70,69 @@ def fetch(
     part: Path,
     *,
     size: int | None = None,
-    on_bytes: Callable[[int], None] | None = None,
-    control: Any = None,
-    retries: int = RETRIES,
-) -> Path:
-    """Download `url` into `part`, resuming what is there; returns `part` when complete."""
-    attempt = 0
+    on_size: Callable[[int], None] | None = None,
+    control: TaskControl | None = None,
+    retries: int = web.RETRIES,
+) -> str:
+    """Download `url` into `part`, resuming what is there; returns the complete part's sha256.
+
+    `on_size(bytes_in_part)` is called after every chunk (from this thread).
+    """
+    retry = web.Retry(url, control, retries)
+    digest = _Digest()
     while True:
         have = part.stat().st_size if part.exists() else 0
-        if size is not None and have == size:
-            return part
         if size is not None and have > size:
             part.unlink()
             have = 0
-        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-        if have:
-            request.add_header("Range", f"bytes={have}-")
+        if size is not None and have == size:
+            digest.catch_up(part, have)
+            return digest.sha.hexdigest()
+        if control is not None:
+            control.checkpoint()
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-                if have and response.status != 206:
-                    have = 0  # the server ignored Range: start over
+            with web.request(url, start=have) as response:
+                if have and not _resumes(response, have):
+                    have = 0  # the server ignored Range (or sent another range): start over
+                digest.catch_up(part, have)
                 expected = response.headers.get("Content-Length")
                 total = have + int(expected) if expected is not None else None
-                with part.open("ab" if have else "wb") as out:
-                    while True:
-                        _check_cancel(control)
-                        chunk = response.read(CHUNK)
-                        if not chunk:
-                            break
-                        out.write(chunk)
-                        if on_bytes is not None:
-                            on_bytes(len(chunk))
-                got = part.stat().st_size
-                if total is not None and got < total:
-                    raise ConnectionError(f"connection closed at {got} of {total} bytes")
-                return part
+                # Unbuffered, and read1 hands over what has arrived: what a killed process
+                # received is on disk for the next run, and progress moves on a slow link.
+                with part.open("ab" if have else "wb", buffering=0) as out:
+                    while chunk := response.read1(CHUNK):
+                        _write_all(out, chunk)
+                        digest.add(chunk)
+                        retry.progressed()
+                        if on_size is not None:
+                            on_size(digest.count)
+                        if control is not None:
+                            control.checkpoint()
+                if total is not None and digest.count < total:
+                    raise ConnectionError(f"connection closed at {digest.count} of {total} bytes")
+                return digest.sha.hexdigest()
         except urllib.error.HTTPError as exc:
-            if exc.code == 416 and size is not None and have >= size:
-                return part
-            if exc.code == 404:
-                raise DownloadError(f"{url} is not there (404 Not Found)") from None
-            if exc.code < 500 or attempt >= retries:
-                raise DownloadError(f"{url}: HTTP {exc.code} {exc.reason}") from None
-        except urllib.error.URLError as exc:
-            if attempt >= retries:
-                reason = exc.reason if isinstance(exc.reason, str) else str(exc.reason)
-                raise DownloadError(f"cannot reach {url} ({reason}); are you online?") from None
-        except OSError as exc:
-            if exc.errno == errno.ENOSPC:
-                raise DownloadError(f"the disk is full while saving {part.name}") from None
-            if not isinstance(exc, ConnectionError | socket.timeout | TimeoutError):
-                raise DownloadError(f"cannot save {part.name}: {exc.strerror or exc}") from None
-            if attempt >= retries:
-                raise DownloadError(f"{url}: the connection kept dropping ({exc})") from None
-        attempt += 1
-        time.sleep(min(0.2 * 2**attempt, 5.0))
+            if exc.code == 416 and have:
+                if size is not None and have >= size:
+                    digest.catch_up(part, have)
+                    return digest.sha.hexdigest()
+                part.unlink(missing_ok=True)  # a part the server does not know: start over
+            retry.failed(exc, part.name)
+        except (OSError, http.client.HTTPException) as exc:
+            retry.failed(exc, part.name)
 
 
-def fetch_json(url: str, *, control: Any = None) -> Any:
-    """A small JSON document (a hub's file listing), with fetch's retries and messages."""
-    with tempfile.TemporaryDirectory(prefix="photofind-") as tmp:
-        path = fetch(url, Path(tmp) / "listing.json", control=control)
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise DownloadError(f"{url} did not return JSON ({exc})") from None
+def _write_all(out: Any, chunk: bytes) -> None:
+    view = memoryview(chunk)
+    while view:
+        view = view[out.write(view) :]
+
+
+def _resumes(response: Any, have: int) -> bool:
+    if response.status != 206:
+        return False
+    content_range = response.headers.get("Content-Range") or ""
+    return content_range.startswith(f"bytes {have}-")
 
 
 def git_blob_sha1(path: Path) -> str:
@@ -137,78 +144,108 @@ def git_blob_sha1(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _key(entry: dict[str, Any]) -> str:
+    """The area's name for a file: its path and expected content (or URL when none is known)."""
+    content = entry.get("sha256") or entry.get("git_sha1") or entry["url"]
+    return hashlib.sha256(f"{entry['path']}\0{content}".encode()).hexdigest()[:32]
+
+
+def _verify(part: Path, entry: dict[str, Any], size: int | None, digest: str) -> None:
+    """Check a complete part's size and hashes (its sha256 `digest` taken as it arrived); a
+    bad part is deleted."""
+    name = entry["path"]
+    got = part.stat().st_size
+    if size is not None and got != size:
+        part.unlink(missing_ok=True)
+        raise DownloadError(f"{name}: got {got} bytes, expected {size}; try again")
+    expected = entry.get("sha256")
+    if expected and digest != expected.lower():
+        part.unlink(missing_ok=True)
+        raise DownloadError(f"{name} failed its checksum (sha256 {digest[:12]}…); try again")
+    blob = entry.get("git_sha1")
+    if blob and git_blob_sha1(part) != blob.lower():
+        part.unlink(missing_ok=True)
+        raise DownloadError(f"{name} does not match the hub's record of it; try again")
+
+
 def download_files(
     files: list[dict[str, Any]],
-    target: Path,
-    parts_dir: Path,
-    progress: ProgressFn | None = None,
-    control: Any = None,
-) -> dict[str, str]:
-    """Fetch every {"path", "url", "size", "sha256"} into `target`; returns the hashes seen.
+    area: Path,
+    progress: ProgressCallback | None = None,
+    control: TaskControl | None = None,
+) -> list[Downloaded]:
+    """Fetch every {"path", "url", "size", "sha256", "git_sha1"} into `area`, verified.
 
-    A file whose sha256 is null is accepted on its size (and on "git_sha1", the hub's blob
-    hash, when given) and its hash is returned so the installer can record it.
+    Files finished by an earlier run (`<key>.done`) are not fetched again. A file whose
+    sha256 is null is accepted on its size and git hash, and its sha256 is computed here.
+    `progress` is called from this thread.
     """
-    parts_dir.mkdir(parents=True, exist_ok=True)
-    total = sum(int(f.get("size") or 0) for f in files)
-    done = sum(
-        min((parts_dir / _part_name(f)).stat().st_size, int(f.get("size") or 0))
-        for f in files
-        if (parts_dir / _part_name(f)).exists()
+    area.mkdir(parents=True, exist_ok=True)
+    sizes = [int(f["size"]) if f.get("size") else None for f in files]
+    keys = [_key(f) for f in files]
+    for stale in area.iterdir():  # files of a revision the hub no longer lists, or other runs'
+        if stale.stem not in keys and stale.is_file():
+            stale.unlink(missing_ok=True)
+    on_disk = []
+    for key, size in zip(keys, sizes, strict=True):
+        done, part = area / f"{key}.done", area / f"{key}.part"
+        found = done if done.exists() else part if part.exists() else None
+        have = found.stat().st_size if found is not None else 0
+        on_disk.append(min(have, size) if size is not None else have)
+    meter = ProgressMeter(
+        PHASE, sum(s or 0 for s in sizes), unit=BYTES, control=control, done=sum(on_disk)
     )
-    started, start_done = time.monotonic(), done
-    seen: dict[str, str] = {}
-    for entry in files:
-        name = entry["path"]
+    last_report = -float("inf")
 
-        def advance(n: int, name: str = name) -> None:
-            nonlocal done
-            done += n
-            if progress is not None:
-                elapsed = time.monotonic() - started
-                rate = (done - start_done) / elapsed if elapsed > 0 else 0.0
-                progress(DownloadProgress(done, total, rate, name))
+    def report(current: str, force: bool = False) -> None:
+        nonlocal last_report
+        now = time.monotonic()
+        if progress is not None and (force or now - last_report >= REPORT_EVERY):
+            progress(meter.update(sum(on_disk), current=current or None))
+            last_report = now
 
-        part = parts_dir / _part_name(entry)
-        size = int(entry["size"]) if entry.get("size") else None
-        fetch(entry["url"], part, size=size, on_bytes=advance, control=control)
-        got = part.stat().st_size
-        if size is not None and got != size:
-            part.unlink(missing_ok=True)
-            raise DownloadError(f"{name}: got {got} bytes, expected {size}; try again")
-        digest = sha256_file(part)
-        expected = entry.get("sha256")
-        if expected and digest != expected.lower():
-            part.unlink(missing_ok=True)
-            raise DownloadError(f"{name} failed its checksum (sha256 {digest[:12]}…); try again")
-        blob = entry.get("git_sha1")
-        if blob and git_blob_sha1(part) != blob.lower():
-            part.unlink(missing_ok=True)
-            raise DownloadError(f"{name} does not match the hub's record of it; try again")
-        seen[name] = digest
-        destination = target / name
+    if any(on_disk):
+        report("", force=True)  # what an earlier run left: the bar starts there
+    result = []
+    for index, entry in enumerate(files):
+        size, done = sizes[index], area / f"{keys[index]}.done"
+        if done.exists() and (size is None or done.stat().st_size == size):
+            # Verified before it was renamed; only a file with no catalog hash is hashed again.
+            digest = entry.get("sha256") or sha256_file(done)
+        else:
+            part = area / f"{keys[index]}.part"
+
+            def on_size(n: int, index: int = index, name: str = entry["path"]) -> None:
+                on_disk[index] = n
+                report(name)
+
+            digest = fetch(entry["url"], part, size=size, on_size=on_size, control=control)
+            _verify(part, entry, size, digest)
+            part.replace(done)
+            on_disk[index] = done.stat().st_size
+            report(entry["path"], force=True)
+        result.append(Downloaded(entry["path"], done, digest.lower()))
+    return result
+
+
+def place(downloaded: list[Downloaded], target: Path) -> None:
+    """Put the finished files into `target` at their paths, leaving the area intact where the
+    file system allows (hard links): a failed install then still has every file to retry."""
+    for item in downloaded:
+        destination = target / item.path
         destination.parent.mkdir(parents=True, exist_ok=True)
-        part.replace(destination)
-    return seen
+        try:
+            os.link(item.file, destination)
+        except OSError:
+            os.replace(item.file, destination)  # FAT/exFAT and the like: no links, move
 
 
-def _part_name(entry: dict[str, Any]) -> str:
-    key = entry.get("sha256") or hashlib.sha256(entry["url"].encode()).hexdigest()
-    return f"{key[:24]}.part"
-
-
-def download_entry(
-    entry: dict[str, Any],
-    target: Path,
-    parts_dir: Path,
-    progress: ProgressFn | None = None,
-    control: Any = None,
-) -> None:
-    """Fetch a catalog entry's model folder into `target` (parts kept for resuming)."""
+def entry_files(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """A catalog entry's files when they carry their own URLs (photofind's own exports)."""
     files = entry.get("files") or []
     if not files or not all(f.get("url") for f in files):
         raise DownloadError(
             f"{entry['name']} has no published download yet; export it with "
             "models/export_onnx.py and run `photofind model import DIR`"
         )
-    download_files(files, target, parts_dir, progress, control)
+    return list(files)

@@ -27,8 +27,8 @@ import numpy as np
 from PIL import Image
 
 from photofind.clip.manifest import FORMAT, INTERPOLATIONS, MANIFEST, RESIZE_MODES, sha256_file
-from photofind.errors import DownloadError, ModelError, ModelFolderError, PhotofindError
-from photofind.models.download import ProgressFn, download_files, fetch_json
+from photofind.errors import ModelFolderError, PhotofindError
+from photofind.models.download import Downloaded, place
 
 KIND = "immich"
 # Immich path -> name in a photofind model folder.
@@ -203,50 +203,14 @@ def _try_out(folder: Path, source: Path) -> None:
 # -- installing from the hub --------------------------------------------------------------
 
 
-def hub_files(entry: dict[str, Any]) -> list[dict[str, Any]]:
-    """The catalog's files completed from the hub's own listing of the repository.
+def install_downloaded(entry: dict[str, Any], downloaded: list[Downloaded], work: Path) -> None:
+    """Convert an Immich repository's downloaded files into the model folder `work`.
 
-    The listing gives every file's size, the sha256 of large (LFS) files and the git blob
-    hash of small ones, so each download is checked against what the hub says it holds even
-    where the catalog could not record a hash.
+    The files are linked into a staging folder in Immich's layout (the download area keeps
+    them until the install succeeds) and converted with the hashes the download computed.
     """
-    source = entry["source"]
-    listing = fetch_json(source["listing"])
-    if not isinstance(listing, list):
-        raise DownloadError(f"the hub's file list for {source['repo']} is not a list")
-    by_path = {
-        item["path"]: item
-        for item in listing
-        if isinstance(item, dict) and item.get("type") == "file" and "path" in item
-    }
-    files = []
-    for wanted in entry["files"]:
-        item = by_path.get(wanted["path"])
-        if item is None:
-            raise DownloadError(f"{source['repo']} on the hub no longer has {wanted['path']}")
-        lfs = item.get("lfs") or {}
-        files.append(
-            {
-                **wanted,
-                "size": wanted.get("size") or lfs.get("size") or item.get("size"),
-                "sha256": wanted.get("sha256") or lfs.get("oid"),
-                "git_sha1": None if lfs else item.get("oid"),
-            }
-        )
-    return files
-
-
-def install_from_hub(
-    entry: dict[str, Any],
-    work: Path,
-    parts_dir: Path,
-    progress: ProgressFn | None = None,
-    control: Any = None,
-) -> None:
-    """Download an Immich repository's files and convert them into `work`."""
-    files = hub_files(entry)
     staging = work / ".immich"
-    seen = download_files(files, staging, parts_dir, progress, control)
+    place(downloaded, staging)
     source = entry["source"]
     try:
         convert(
@@ -254,14 +218,11 @@ def install_from_hub(
             work,
             name=entry["name"],
             move=True,
-            hashes=seen,
+            hashes={item.path: item.sha256 for item in downloaded},
             arch=entry.get("arch"),
             pretrained=entry.get("pretrained"),
             license=entry.get("license", ""),
             origin={"repo": source["repo"], "revision": source.get("revision", "main")},
         )
-    except ModelError:
-        shutil.rmtree(parts_dir, ignore_errors=True)  # nothing to resume from a refused export
-        raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -3,25 +3,38 @@
 A model is installed by copying or downloading into a temporary folder next to its final
 place, verifying every file, and renaming it into place: a model folder that exists is a
 complete one. The active model's name is kept in `models/active`.
+
+Every change to the store runs under one lock between processes (`models/.lock`, an OS file
+lock that dies with its process), and starts by removing what a process killed mid-change
+left behind (`.incoming-*` folders, `active.tmp`): while the lock is held nobody else is
+writing, so everything of that kind is a dead process's. Downloads have their own lock per
+model (`models/.downloads/<name>.lock`) and keep their finished files for the next try.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from photofind.clip.manifest import Manifest, read_manifest, verify_model_folder
-from photofind.errors import ModelError, ModelFolderError
+from photofind.errors import DownloadError, ModelError, ModelFolderError
+from photofind.tasks import ProgressCallback, TaskControl
 
 log = logging.getLogger(__name__)
 
 ACTIVE = "active"
 TEMP_PREFIX = ".incoming-"
+LOCK = ".lock"
+DOWNLOADS = ".downloads"
 
 
 @dataclass(frozen=True)
@@ -32,13 +45,40 @@ class InstalledModel:
 
 
 class ModelStore:
-    """The models a user has, and which one is in use."""
+    """The models a user has, and which one is in use.
+
+    Any thread may use a store: changes wait for one another (threads and processes alike)
+    on the store's lock; reads (installed, active_name, get) never wait.
+    """
 
     def __init__(self, models_dir: Path) -> None:
         self.root = Path(models_dir)
+        self._lock = FileLock(self.root / LOCK)  # re-entrant within a thread
 
     def _ensure(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
+
+    @contextmanager
+    def _changing(self, control: TaskControl | None = None) -> Iterator[None]:
+        """Hold the store's lock (waiting for another process's change to end), after
+        removing what a killed process left."""
+        self._ensure()
+        _acquire(self._lock, control)
+        try:
+            if self._lock.lock_counter == 1:
+                self._sweep()
+            yield
+        finally:
+            self._lock.release()
+
+    def _sweep(self) -> None:
+        for leftover in self.root.glob(f"{TEMP_PREFIX}*"):
+            log.info("removing %s, left by an install that did not finish", leftover)
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
+        (self.root / f"{ACTIVE}.tmp").unlink(missing_ok=True)
 
     def installed(self) -> list[InstalledModel]:
         """Complete, readable model folders (damaged ones are logged and left out)."""
@@ -72,22 +112,22 @@ class ModelStore:
         return names[0] if len(names) == 1 else None
 
     def use(self, name: str) -> None:
-        self.get(name)
-        self._ensure()
-        _write_atomic(self.root / ACTIVE, name + "\n")
+        with self._changing():
+            self.get(name)
+            _write_atomic(self.root / ACTIVE, name + "\n")
 
     def verify(self, name: str) -> Manifest:
         """Check every file's sha256; ModelFolderError names a damaged one."""
         return verify_model_folder(self.get(name))
 
     def remove(self, name: str) -> None:
-        folder = self.get(name)
-        trash = self.root / f"{TEMP_PREFIX}removed-{name}"
-        shutil.rmtree(trash, ignore_errors=True)
-        folder.rename(trash)  # atomic: the model is gone at once, however big
-        shutil.rmtree(trash, ignore_errors=True)
-        if self.active_name() is None:
-            (self.root / ACTIVE).unlink(missing_ok=True)
+        with self._changing():
+            folder = self.get(name)
+            trash = self.root / f"{TEMP_PREFIX}removed-{name}"
+            folder.rename(trash)  # atomic: the model is gone at once, however big
+            shutil.rmtree(trash, ignore_errors=True)
+            if self.active_name() is None:
+                (self.root / ACTIVE).unlink(missing_ok=True)
 
     def import_folder(self, source: Path, *, name: str | None = None) -> InstalledModel:
         """Copy a model folder made by models/export_onnx.py (verified before and after), or
@@ -102,46 +142,91 @@ class ModelStore:
         name = name or manifest.name
         return self.install_from(lambda work: _copy_tree(source, work), name)
 
-    def install_from(self, fill: Callable[[Path], None], name: str) -> InstalledModel:
+    def install_from(
+        self, fill: Callable[[Path], object], name: str, control: TaskControl | None = None
+    ) -> InstalledModel:
         """Run `fill(work_dir)`, verify the result, then rename it into place."""
         if not _safe_name(name):
             raise ModelError(f"bad model name {name!r}")
-        self._ensure()
-        work = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{name}-", dir=self.root))
-        try:
-            fill(work)
-            verify_model_folder(work)
+        with self._changing(control):
+            work = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{name}-", dir=self.root))
             target = self.root / name
-            if target.exists():
-                old = self.root / f"{TEMP_PREFIX}old-{name}"
-                shutil.rmtree(old, ignore_errors=True)
-                target.rename(old)
-                work.rename(target)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                work.rename(target)
-        except OSError as exc:
-            raise ModelError(f"cannot install {name}: {exc.strerror or exc}") from None
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-        if self.active_name() is None or not (self.root / ACTIVE).exists():
-            self.use(name)
-        return InstalledModel(name, target, read_manifest(target))
+            try:
+                fill(work)
+                verify_model_folder(work)
+                if target.exists():
+                    old = self.root / f"{TEMP_PREFIX}old-{name}"
+                    target.rename(old)
+                    work.rename(target)
+                    shutil.rmtree(old, ignore_errors=True)
+                else:
+                    work.rename(target)
+            except OSError as exc:
+                raise ModelError(f"cannot install {name}: {exc.strerror or exc}") from None
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+            if self.active_name() is None or not (self.root / ACTIVE).exists():
+                self.use(name)
+            return InstalledModel(name, target, read_manifest(target))
 
-    def install(self, name: str, *, progress=None, control=None) -> InstalledModel:
-        """Download a model listed in the package's model catalog."""
-        from photofind.models import immich
+    def install(
+        self,
+        name: str,
+        *,
+        progress: ProgressCallback | None = None,
+        control: TaskControl | None = None,
+    ) -> InstalledModel:
+        """Download a model listed in the package's model catalog and install it.
+
+        Finished files are kept in `.downloads/<name>/` until the model is in place, so a
+        failed, cancelled or killed install resumes where it stopped. `progress` is called
+        from this thread with `Progress(phase="download")` in bytes.
+        """
+        from photofind.models import download, hub, immich
         from photofind.models.catalog import find_entry
-        from photofind.models.download import download_entry
 
         entry = find_entry(name)
-        fill = immich.install_from_hub if immich.is_immich_entry(entry) else download_entry
-        parts = self.root / ".downloads" / name
-        installed = self.install_from(
-            lambda work: fill(entry, work, parts, progress, control), name
-        )
-        shutil.rmtree(parts, ignore_errors=True)  # every part went into the model
-        return installed
+        if not _safe_name(name):
+            raise ModelError(f"bad model name {name!r}")
+        from_hub = immich.is_immich_entry(entry)
+        files = download.entry_files(entry) if not from_hub else None
+        area = self.root / DOWNLOADS / name
+        area.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(self.root / DOWNLOADS / f"{name}{LOCK}")
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise DownloadError(
+                f"another photofind is already downloading {name}; let it finish"
+            ) from None
+        try:
+            files = files if files is not None else hub.hub_files(entry, control)
+            got = download.download_files(files, area, progress, control)
+            fill: Callable[[Path], object] = (
+                functools.partial(immich.install_downloaded, entry, got)
+                if from_hub
+                else functools.partial(download.place, got)
+            )
+            try:
+                installed = self.install_from(fill, name, control)
+            except ModelFolderError:
+                shutil.rmtree(area, ignore_errors=True)  # a refused model: nothing to resume
+                raise
+            shutil.rmtree(area, ignore_errors=True)  # every file went into the model
+            return installed
+        finally:
+            lock.release()
+
+
+def _acquire(lock: FileLock, control: TaskControl | None) -> None:
+    """Wait for `lock`, still answering a cancel (an OS lock wait cannot be interrupted)."""
+    while True:
+        try:
+            lock.acquire(timeout=0.2)
+            return
+        except Timeout:
+            if control is not None:
+                control.checkpoint()
 
 
 def _safe_name(name: str) -> bool:

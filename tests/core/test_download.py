@@ -1,4 +1,5 @@
-"""Installing a model over HTTP from 127.0.0.1: resume, corruption, cancel, disk full."""
+"""Installing a photofind export from a static host on 127.0.0.1: resume, corruption, cancel,
+disk full, 404 (the hub's own API: test_hub_install.py)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,12 @@ import errno
 from pathlib import Path
 
 import pytest
-from local_http import Server
+from replica_hub import Server
 
 from photofind.clip.manifest import read_manifest
 from photofind.errors import Cancelled, DownloadError, ModelError
-from photofind.models import ModelStore, catalog
-from photofind.models import download as dl
+from photofind.models import ModelStore, catalog, web
+from photofind.tasks import BYTES, TaskControl
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def entry(server, tiny_model_dir, monkeypatch):
         ],
     }
     monkeypatch.setattr(catalog, "find_entry", lambda name: item)
-    monkeypatch.setattr(dl.time, "sleep", lambda s: None)
+    monkeypatch.setattr(web, "sleep", lambda seconds, control: None)
     return item
 
 
@@ -49,7 +50,9 @@ def test_install_verifies_and_activates(tmp_path, entry):
     assert store.active_name() == "tiny-clip"
     store.verify("tiny-clip")
     assert seen[-1].done == seen[-1].total == sum(f["size"] for f in entry["files"])
+    assert {(p.phase, p.unit) for p in seen} == {("download", BYTES)}
     assert not list((tmp_path / "models").glob(".incoming-*"))
+    assert not (tmp_path / "models" / ".downloads" / "tiny-clip").exists()
 
 
 def test_resume_after_the_connection_drops(tmp_path, entry, server):
@@ -59,6 +62,21 @@ def test_resume_after_the_connection_drops(tmp_path, entry, server):
     store.verify("tiny-clip")
     ranges = [r for name, r in server.requests if name == "visual.onnx"]
     assert ranges[0] is None and ranges[1] is not None and ranges[1].startswith("bytes=")
+
+
+def test_a_failed_install_keeps_finished_files_for_the_next_try(tmp_path, entry, server):
+    names = [f["path"] for f in entry["files"]]
+    server.corrupt.add("tokenizer.json")
+    store = ModelStore(tmp_path / "models")
+    with pytest.raises(DownloadError, match=r"tokenizer\.json failed its checksum"):
+        store.install("tiny-clip")
+    server.corrupt.clear()
+    asked = len(server.requests)
+    store.install("tiny-clip")
+    store.verify("tiny-clip")
+    # Only the failed file and those after it are fetched again.
+    assert [name for name, _ in server.requests[asked:]] == names[names.index("tokenizer.json") :]
+    assert names.index("tokenizer.json") > 0
 
 
 def test_corrupted_file_is_rejected_and_nothing_installed(tmp_path, entry, server):
@@ -71,8 +89,6 @@ def test_corrupted_file_is_rejected_and_nothing_installed(tmp_path, entry, serve
 
 
 def test_cancel_leaves_nothing_half_installed(tmp_path, entry):
-    from photofind.library.events import TaskControl
-
     control = TaskControl()
     control.cancel()
     store = ModelStore(tmp_path / "models")
@@ -128,3 +144,20 @@ def test_catalog_entries_carry_what_the_model_picker_shows():
     for entry in catalog.entries():
         assert entry["download_bytes"] > 0 and entry["license"] and entry["embed_dim"] in (512, 768)
         assert entry["quality"]["source"]
+
+
+def test_parts_of_files_no_longer_listed_are_removed(tmp_path, entry):
+    area = tmp_path / "models" / ".downloads" / "tiny-clip"
+    area.mkdir(parents=True)
+    (area / "0123456789abcdef0123456789abcdef.part").write_bytes(b"x" * 1000)  # an old revision
+    ModelStore(tmp_path / "models").install("tiny-clip")
+    assert not area.exists()
+    area.mkdir()
+    stale = area / "0123456789abcdef0123456789abcdef.done"
+    stale.write_bytes(b"x" * 1000)
+    ModelStore(tmp_path / "models").remove("tiny-clip")
+    entry["files"][1]["url"] += "-gone"
+    with pytest.raises(DownloadError, match="404"):
+        ModelStore(tmp_path / "models").install("tiny-clip")
+    left = list(area.iterdir())
+    assert len(left) == 1 and left[0].suffix == ".done" and left[0] != stale  # manifest.json

@@ -166,7 +166,7 @@ def test_killed_indexing_resumes_without_loss_or_duplicates(tmp_path, tiny_model
 
 def test_cancel_keeps_what_is_done_and_pause_holds_work(tmp_path, model):
     from photofind.errors import Cancelled
-    from photofind.library.events import TaskControl
+    from photofind.tasks import TaskControl
 
     photos = tmp_path / "photos"
     for n in range(40):

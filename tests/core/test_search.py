@@ -379,7 +379,7 @@ def test_duplicates_chain_and_big_groups(library) -> None:
 
 def test_duplicates_report_progress_and_can_cancel(library) -> None:
     from photofind.errors import Cancelled
-    from photofind.library.events import TaskControl
+    from photofind.tasks import TaskControl
 
     seen = []
     Searcher(library).duplicates(0.99, progress=seen.append)

@@ -88,7 +88,7 @@ def test_ctrl_c_cancels_the_work_which_finishes_cleanly() -> None:
     stopped = threading.Event()
 
     def work(control, progress) -> None:
-        from photofind.library.events import Progress
+        from photofind.tasks import Progress
 
         try:
             for n in range(1000):

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from photofind.cli.progress import ProgressPrinter, describe, format_duration
-from photofind.library.events import Progress
+from photofind.tasks import Progress
 
 
 class Clock:

@@ -1,4 +1,4 @@
-"""Progress reports, the rate/ETA meter and pause/resume/cancel across threads."""
+"""The task vocabulary: progress reports and their text, the rate/ETA meter, pause/resume/cancel."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import threading
 
 import pytest
 
+from photofind import tasks
 from photofind.errors import Cancelled
-from photofind.library.events import Progress, ProgressMeter, TaskControl
+from photofind.tasks import BYTES, Progress, ProgressMeter, TaskControl, describe, format_size
 
 
 class FakeClock:
@@ -128,3 +129,36 @@ def test_sleep_returns_early_on_cancel() -> None:
     threading.Timer(0.05, control.cancel).start()
     with pytest.raises(Cancelled):
         control.sleep(60)
+
+
+def test_a_resumed_download_counts_only_new_bytes_in_its_rate() -> None:
+    clock = FakeClock()
+    meter = ProgressMeter("download", total=1000, unit=BYTES, done=600, clock=clock)
+    clock.now += 2.0
+    report = meter.update(700)
+    assert report.rate == pytest.approx(50.0)  # 100 new bytes in 2 s, not 700
+    assert report.eta == pytest.approx(6.0) and report.unit == BYTES
+
+
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [(0, "0 B"), (812, "812 B"), (4_044_487, "4.0 MB"), (351_000_000, "351.0 MB"),
+     (1_210_000_000, "1.21 GB")],
+)  # fmt: skip
+def test_sizes_are_shown_as_download_pages_show_them(n, text) -> None:
+    assert format_size(n) == text
+
+
+def test_a_download_is_described_in_bytes_with_its_file() -> None:
+    line = describe(
+        Progress("download", 4_000_000, 12_300_000, rate=2_500_000, eta=3.3,
+                 current="visual/model.onnx", unit=BYTES)
+    )  # fmt: skip
+    assert line == "download: 4.0 MB/12.3 MB (33%), 2.5 MB/s, ETA 0:03, visual/model.onnx"
+
+
+def test_the_old_import_path_gives_the_same_types() -> None:
+    from photofind.library import events
+
+    assert events.Progress is tasks.Progress and events.TaskControl is tasks.TaskControl
+    assert events.ProgressMeter is tasks.ProgressMeter

@@ -23,6 +23,7 @@ from typing import Any
 
 from photofind.clip.manifest import sha256_file
 from photofind.errors import Cancelled, DownloadError
+from photofind.models import tls
 
 CHUNK = 1 << 16
 TIMEOUT = 30.0
@@ -78,7 +79,9 @@ def fetch(
         if have:
             request.add_header("Range", f"bytes={have}-")
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            with urllib.request.urlopen(
+                request, timeout=TIMEOUT, context=tls.context()
+            ) as response:
                 if have and response.status != 206:
                     have = 0  # the server ignored Range: start over
                 expected = response.headers.get("Content-Length")

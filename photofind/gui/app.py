@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from photofind.appinfo import (
     resource_path,
 )
 from photofind.clip.images import IMAGE_SUFFIXES
+
+log = logging.getLogger(__name__)
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
@@ -39,9 +42,14 @@ def main(argv: list[str] | None = None) -> int:
     from photofind.gui.main_window import MainWindow
     from photofind.session import open_session
 
-    logging.basicConfig(level=logging.WARNING)
+    # PHOTOFIND_LOG=INFO also logs each search's outcome (the bundle's smoke test reads it).
+    level = os.environ.get("PHOTOFIND_LOG", "WARNING").upper()
+    logging.basicConfig(level=getattr(logging, level, logging.WARNING))
     app = create_app(argv)
     window = MainWindow(lambda: open_session())
+    window.search_finished.connect(
+        lambda: log.info("search %r: %s", window.search_field.text(), window.hint.text() or "-")
+    )
     for arg in app.arguments()[1:]:  # "Open with photofind" passes image paths
         path = Path(arg)
         if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():

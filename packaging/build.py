@@ -89,9 +89,12 @@ def ensure_venv(venv: Path, lock: Path | None) -> Path:
 def build(python: Path, dist: Path, work: Path, *, trimmed: bool = True) -> Path:
     env = dict(os.environ, PHOTOFIND_BUNDLE_UNTRIMMED="0" if trimmed else "1")
     start = time.monotonic()
-    run(str(python), "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
-        "--distpath", str(dist), "--workpath", str(work), str(HERE / "photofind.spec"),
-        env=env)  # fmt: skip
+    out = run(str(python), "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
+              "--distpath", str(dist), "--workpath", str(work), str(HERE / "photofind.spec"),
+              env=env)  # fmt: skip
+    for line in out.splitlines():
+        if line.startswith("photofind.spec:"):
+            print(line[:300])
     bundle = dist / "photofind"
     kind = "trimmed" if trimmed else "untrimmed"
     print(f"{kind} bundle {bundle}: {size_mb(bundle):.0f} MB ({time.monotonic() - start:.0f} s)")
@@ -106,6 +109,7 @@ def main() -> None:
     parser.add_argument("--no-gui", action="store_true", help="smoke-test the CLI only")
     parser.add_argument("--lock", type=Path, default=LOCK, help="requirements lock with hashes")
     parser.add_argument("--no-lock", action="store_true", help="resolve the dependencies afresh")
+    parser.add_argument("--deb", action="store_true", help="then make and check a .deb (Linux)")
     args = parser.parse_args()
     bundle = DIST / "photofind"
     python = venv_python(args.venv)
@@ -118,6 +122,32 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         smoke(bundle, python if python.exists() else Path(sys.executable),
               gui=not args.no_gui, work=Path(tmp))  # fmt: skip
+    if args.deb:
+        make_deb(bundle)
+
+
+def make_deb(bundle: Path) -> None:
+    """packaging/linux/deb.py, then a look inside the package: unpacked (never installed
+    here), its photofind runs, its desktop entry validates, its links point into /opt."""
+    sys.path.insert(0, str(HERE / "linux"))
+    from deb import build_deb
+
+    start = time.monotonic()
+    deb = build_deb(bundle, bundle.parent)
+    print(f"{deb.name}: {deb.stat().st_size / 1e6:.0f} MB ({time.monotonic() - start:.0f} s)")
+    listing = run("dpkg-deb", "--contents", str(deb))
+    for needed in ("./usr/bin/photofind -> /opt/photofind/photofind",
+                   "./usr/share/applications/io.github.photofind.Photofind.desktop",
+                   "./usr/share/icons/hicolor/256x256/apps/io.github.photofind.Photofind.png",
+                   "./opt/photofind/LICENSES/README.txt"):  # fmt: skip
+        assert needed in listing, f"the .deb lacks {needed}"
+    with tempfile.TemporaryDirectory() as tmp:
+        run("dpkg-deb", "-x", str(deb), tmp)
+        print(run(f"{tmp}/opt/photofind/photofind", "--version").strip(), "(from the .deb)")
+        desktop = f"{tmp}/usr/share/applications/io.github.photofind.Photofind.desktop"
+        if shutil.which("desktop-file-validate"):
+            run("desktop-file-validate", desktop)
+    print("Depends:", run("dpkg-deb", "--field", str(deb), "Depends").strip())
 
 
 if __name__ == "__main__":

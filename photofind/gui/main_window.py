@@ -244,6 +244,9 @@ class MainWindow(QMainWindow):
         self.models_button = QPushButton("Models…")
         self.models_button.clicked.connect(self.show_models)
         status.addPermanentWidget(self.models_button)
+        self.about_button = QPushButton("About…")  # version, model, About > Licences
+        self.about_button.clicked.connect(self.about)
+        status.addPermanentWidget(self.about_button)
 
         self._action(self, "Find", QKeySequence.StandardKey.Find, self._focus_search)
         self._action(self, "Add folder", QKeySequence("Ctrl+O"), self.choose_folder)

@@ -4,9 +4,10 @@
 
 Runs with an empty PATH directory, no PYTHON* variables and no LANG: `photofind --version`,
 `folders add` on one photo of every MIME type the bundle's desktop entry offers (HEIC, AVIF,
-JPEG, PNG, WebP, ...), `index` (all must decode), `search`, `similar`; then the window
-offscreen, and on X11 under Xvfb, where xdotool types a query into the real window and the app's
-log must report the results while the process stays alive (a screenshot is kept).
+JPEG, PNG, WebP, ...), `index` (all must decode), `search`, `similar`, leaving HOME empty (no
+ONNX Runtime telemetry queue); then the window offscreen, and on X11 under Xvfb, where xdotool
+types a query into the real window and the app's log must report the results while the
+process stays alive (a screenshot is kept).
 """
 
 from __future__ import annotations
@@ -120,6 +121,8 @@ def smoke_cli(exe: Path, bundle: Path, work: Path, env: dict[str, str], python: 
     assert "blue-square-" in out, out
     out = run(str(exe), *model, "similar", str(work / "query.jpg"), "-k", "1", env=env)
     assert "red-circle-" in out, out
+    left = sorted(p.relative_to(work).as_posix() for p in (work / "home").rglob("*"))
+    assert not left, f"the CLI wrote into HOME (telemetry?): {left[:5]}"
     kinds = ", ".join(SUFFIX[m].lstrip(".").upper() for m in offered)
     print(f"CLI smoke test passed: --version, index decoded {len(names)} files ({kinds}), "
           "search, similar")  # fmt: skip

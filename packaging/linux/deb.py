@@ -54,7 +54,8 @@ def system_libraries(bundle: Path) -> set[Path]:
 
 
 def depends(bundle: Path) -> str:
-    """Debian packages owning those libraries, each at least the installed version."""
+    """Debian packages owning those libraries, each at least the installed upstream version
+    (2.36 for libc6, not 2.36-9+deb12u14: any build of that release will do)."""
     owners: set[str] = set()
     for lib in sorted(system_libraries(bundle)):
         done = subprocess.run(["dpkg", "-S", str(lib)], capture_output=True, text=True)
@@ -66,6 +67,7 @@ def depends(bundle: Path) -> str:
     items = []
     for name in sorted(owners):
         version = output("dpkg-query", "-W", "-f=${Version}", name).strip()
+        version = re.sub(r"-[^-]*$", "", version)  # upstream version: no Debian revision
         items.append(f"{name} (>= {version})" if version else name)
     return ", ".join(items)
 

@@ -100,13 +100,14 @@ def journey(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path):
             "window", str(DRIVER), QUERY, extra={"PHOTOFIND_MODEL": str(tiny_model_dir)}
         ),
     }
-    for name, done in runs.items():
-        assert done.returncode == 0, f"{name} failed:\n{done.stdout}\n{done.stderr}"
     return user, before, snapshot(user.root), runs
 
 
 def test_the_journey_found_the_photo(journey):
+    """Each step ran to the end; the privacy tests below check whatever did run."""
     _, _, _, runs = journey
+    for name, done in runs.items():
+        assert done.returncode == 0, f"{name} failed ({done.returncode}):\n{done.stderr[-3000:]}"
     assert "indexed 3 photos" in runs["index"].stdout
     assert "blue-square.jpg" in runs["search"].stdout
     assert runs["window"].stdout.startswith("results: blue-square.jpg"), runs["window"].stdout

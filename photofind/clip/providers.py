@@ -4,13 +4,13 @@ DirectML on Windows and CoreML on macOS when the installed onnxruntime has them,
 `PHOTOFIND_PROVIDERS` (comma-separated, e.g. "CPUExecutionProvider") overrides the choice, so a
 user with a misbehaving GPU driver can get going without a code change.
 
-This is the only module that imports onnxruntime (tests/core/test_telemetry.py checks), so it
-can switch off ONNX Runtime's telemetry before the library loads. Since 1.2x the Linux and
-macOS wheels start Microsoft's 1DS telemetry client when the extension loads: it writes a
-device id and an event queue (OS, CPU, executable path, network type) to
-~/.cache/Microsoft/DeveloperTools/.onnxruntime and may upload it. Only the environment variable
-read at load time stops the client from starting; `disable_telemetry_events()` afterwards
-stops the events of this process (and is the documented switch on Windows).
+This is the only module that imports onnxruntime (tests/e2e/test_privacy.py checks), so it
+can switch ONNX Runtime's telemetry off before the library loads. ONNX Runtime 1.32's Linux
+wheel starts Microsoft's 1DS telemetry client when its extension loads: it writes a device id
+and an event queue (OS, CPU, executable path, network type) to
+~/.cache/Microsoft/DeveloperTools/.onnxruntime, meant for upload. Only ORT_DISABLE_TELEMETRY,
+read at load time, keeps the client from starting; `disable_telemetry_events()` afterwards
+only stops this process's events (it is the documented switch on Windows), so both are set.
 """
 
 from __future__ import annotations

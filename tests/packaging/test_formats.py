@@ -93,3 +93,21 @@ def test_the_cli_indexes_and_finds_one_photo_of_each_format(tmp_path, tiny_model
     assert {"blue-square-1.avif", "blue-square-5.gif"} == {
         Path(line.split()[-1]).name for line in done.stdout.splitlines() if line.strip()
     }, done.stdout
+
+
+def test_a_build_without_a_decoder_neither_offers_nor_claims_it(tmp_path, monkeypatch):
+    """The desktop entry follows the decoders: no pillow-heif, no HEIC; no libavif, no AVIF."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("pf_metadata", ROOT / "packaging" / "metadata.py")
+    metadata = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(metadata)
+    monkeypatch.setattr(images, "_register_heif", lambda: False)
+    real_check = images.features.check
+    monkeypatch.setattr(images.features, "check", lambda f: f != "avif" and real_check(f))
+    line = next(x for x in metadata.desktop_entry().splitlines() if x.startswith("MimeType="))
+    assert "image/jpeg" in line and "heic" not in line and "avif" not in line
+    path = tmp_path / "photo.avif"
+    path.write_bytes(b"\x00\x00\x00\x1cftypavif")
+    with pytest.raises(ImageLoadError, match="AVIF needs Pillow"):
+        open_image(path)

@@ -43,8 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     from photofind.session import open_session
 
     # PHOTOFIND_LOG=INFO also logs each search's outcome (the bundle's smoke test reads it).
-    level = os.environ.get("PHOTOFIND_LOG", "WARNING").upper()
-    logging.basicConfig(level=getattr(logging, level, logging.WARNING))
+    level = logging.getLevelName(os.environ.get("PHOTOFIND_LOG", "WARNING").upper())
+    logging.basicConfig(level=level if isinstance(level, int) else logging.WARNING)
     app = create_app(argv)
     window = MainWindow(lambda: open_session())
     window.search_finished.connect(

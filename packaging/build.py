@@ -5,10 +5,9 @@
     python packaging/build.py --skip-build    # smoke-test an existing packaging/dist/photofind
 
 Needs only a Python 3.10+ with venv: it makes a build venv (default /tmp/photofind-pkg) with
-photofind and PyInstaller from PyPI, never torch. The smoke test runs the bundle with a
-PATH that holds no Python and an environment that names none: `photofind --version`,
-`folders add`, `index`, `search` and `similar` against tests/fixtures/tiny-clip, then the app
-window for a few seconds (offscreen, and on X11 under Xvfb when it is installed).
+photofind and PyInstaller from PyPI, never torch, pinned by packaging/requirements-lock.txt
+(versions and sha256 hashes, `pip install --require-hashes`; `--no-lock` resolves afresh).
+packaging/smoke.py then runs the bundle as a person without Python would (see there).
 """
 
 from __future__ import annotations
@@ -16,18 +15,18 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from smoke import smoke  # packaging/smoke.py, beside this script
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DIST = HERE / "dist"
-TINY_MODEL = ROOT / "tests" / "fixtures" / "tiny-clip"
-FORBIDDEN = ("torch", "torchvision", "open_clip", "onnx/", "yaml")  # must never be bundled
+LOCK = HERE / "requirements-lock.txt"
 
 
 def run(*cmd: str, env: dict[str, str] | None = None, timeout: float = 3600) -> str:
@@ -47,20 +46,30 @@ def venv_python(venv: Path) -> Path:
     return venv / "Scripts" / "python.exe" if os.name == "nt" else venv / "bin" / "python"
 
 
-def install_photofind(python: Path, *, deps: bool) -> None:
-    """pip-install this checkout from a copy, so no build/ or egg-info lands in the tree."""
+def install_photofind(python: Path, *, deps: bool, lock: Path | None) -> None:
+    """pip-install this checkout from a copy, so no build/ or egg-info lands in the tree.
+
+    With `lock`, the dependencies come first from the lock file, each checked against its
+    hash, and photofind then goes in without resolving anything; `pip check` proves the lock
+    covers what pyproject asks for on this platform."""
+    pip = [str(python), "-m", "pip", "install", "-q"]
+    if deps and lock is not None:
+        run(*pip, "--require-hashes", "-r", str(lock))
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "photofind-src"
         src.mkdir()
-        for name in ("pyproject.toml", "README.md"):
+        for name in ("pyproject.toml", "README.md", "LICENSE"):
             shutil.copy2(ROOT / name, src / name)
         shutil.copytree(ROOT / "photofind", src / "photofind",
                         ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
-        extra = ["pyinstaller"] if deps else ["--no-deps", "--force-reinstall"]
-        run(str(python), "-m", "pip", "install", "-q", str(src), *extra)
+        if deps and lock is None:
+            run(*pip, str(src), "pyinstaller")
+        else:
+            run(*pip, "--no-deps", "--force-reinstall", str(src))
+    run(str(python), "-m", "pip", "check")
 
 
-def ensure_venv(venv: Path) -> Path:
+def ensure_venv(venv: Path, lock: Path | None) -> Path:
     python = venv_python(venv)
     has_pyinstaller = (
         python.exists()
@@ -71,125 +80,25 @@ def ensure_venv(venv: Path) -> Path:
     )
     if not has_pyinstaller:
         run(sys.executable, "-m", "venv", str(venv))
-    install_photofind(python, deps=not has_pyinstaller)  # a reused venv gets this checkout
+        run(str(python), "-m", "pip", "install", "-q", "--upgrade", "pip")
+    # A reused venv gets this checkout, and the lock again (a no-op when nothing changed).
+    install_photofind(python, deps=True, lock=lock)
     return python
 
 
 def build(python: Path, dist: Path, work: Path, *, trimmed: bool = True) -> Path:
     env = dict(os.environ, PHOTOFIND_BUNDLE_UNTRIMMED="0" if trimmed else "1")
     start = time.monotonic()
-    run(str(python), "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
-        "--distpath", str(dist), "--workpath", str(work), str(HERE / "photofind.spec"),
-        env=env)  # fmt: skip
+    out = run(str(python), "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
+              "--distpath", str(dist), "--workpath", str(work), str(HERE / "photofind.spec"),
+              env=env)  # fmt: skip
+    for line in out.splitlines():
+        if line.startswith("photofind.spec:"):
+            print(line[:300])
     bundle = dist / "photofind"
     kind = "trimmed" if trimmed else "untrimmed"
     print(f"{kind} bundle {bundle}: {size_mb(bundle):.0f} MB ({time.monotonic() - start:.0f} s)")
     return bundle
-
-
-def check_contents(bundle: Path) -> None:
-    names = [p.relative_to(bundle).as_posix() + ("/" if p.is_dir() else "") for p in
-             bundle.rglob("*")]  # fmt: skip
-    bad = sorted({n for n in names for f in FORBIDDEN if f"/{f}" in f"/{n}"})
-    assert not bad, f"the bundle carries what it must not: {bad[:5]}"
-    for needed in ("icons/photofind-256.png", "linux/io.github.photofind.Photofind.desktop",
-                   "models/catalog.json"):  # fmt: skip
-        assert any(n.endswith(needed) for n in names), f"the bundle lacks {needed}"
-
-
-def bare_env(work: Path) -> dict[str, str]:
-    """An environment with no Python anywhere: an empty PATH directory, no PYTHON* variables."""
-    empty = work / "bin"
-    empty.mkdir()
-    env = {"PATH": str(empty), "HOME": str(work / "home"), "LANG": "C.UTF-8",
-           "PHOTOFIND_HOME": str(work / "library")}  # fmt: skip
-    if os.name == "nt":  # Windows cannot start a process without these
-        for name in ("SYSTEMROOT", "WINDIR", "TEMP", "TMP", "LOCALAPPDATA", "APPDATA"):
-            if name in os.environ:
-                env[name] = os.environ[name]
-    (work / "home").mkdir()
-    assert shutil.which("python3", path=env["PATH"]) is None
-    assert shutil.which("python", path=env["PATH"]) is None
-    return env
-
-
-def make_photos(python: Path, photos: Path) -> None:
-    """Three shape pictures the tiny model knows, drawn by models/synthetic.py (Pillow), and
-    outside the library a copy of the red circle to look for similar photos with."""
-    code = (
-        "import sys; sys.path.insert(0, sys.argv[1]); from synthetic import make_photo\n"
-        "for c, s in [('red', 'circle'), ('blue', 'square'), ('green', 'triangle')]:\n"
-        "    make_photo(f'{sys.argv[2]}/{c}-{s}.jpg', c, s)\n"
-        "make_photo(f'{sys.argv[3]}/query.jpg', 'red', 'circle')"
-    )
-    run(str(python), "-c", code, str(ROOT / "models"), str(photos), str(photos.parent))
-
-
-def smoke_cli(exe: Path, work: Path, env: dict[str, str], python: Path) -> None:
-    photos = work / "photos"
-    make_photos(python, photos)
-    model = ["--model", str(TINY_MODEL)]
-    print(run(str(exe), "--version", env=env).strip())
-    run(str(exe), "folders", "add", str(photos), env=env)
-    run(str(exe), *model, "index", env=env)
-    out = run(str(exe), *model, "search", "a photo of a blue square", "-k", "1", env=env)
-    assert "blue-square.jpg" in out, out
-    out = run(str(exe), *model, "similar", str(work / "query.jpg"), "-k", "1", env=env)
-    assert "red-circle.jpg" in out, out
-    print("CLI smoke test passed: --version, folders add, index, search, similar")
-
-
-def smoke_gui(exe: Path, env: dict[str, str], platform: str, seconds: float = 8) -> None:
-    """Start the window and see it still running, with nothing on stderr, after `seconds`."""
-    env = dict(env, QT_QPA_PLATFORM=platform, PHOTOFIND_MODEL=str(TINY_MODEL))
-    log = Path(env["HOME"]) / f"gui-{platform}.log"
-    with open(log, "w") as err:
-        proc = subprocess.Popen([str(exe)], env=env, stdout=err, stderr=err)
-        try:
-            time.sleep(seconds)
-            alive = proc.poll() is None
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-    text = log.read_text(errors="replace")
-    assert alive, f"the app window exited at once ({platform}):\n{text[-3000:]}"
-    problems = [line for line in text.splitlines() if "Traceback" in line or "rror" in line
-                or "Could not load the Qt platform plugin" in line]  # fmt: skip
-    assert not problems, f"the app window reported ({platform}):\n{text[-3000:]}"
-    print(f"GUI smoke test passed: the window ran {seconds:.0f} s on {platform}")
-
-
-def smoke_gui_x11(exe: Path, env: dict[str, str]) -> None:
-    xvfb = shutil.which("Xvfb")
-    if xvfb is None:
-        print("no Xvfb: skipped the X11 run of the window")
-        return
-    display = f":{os.getpid() % 400 + 100}"
-    server = subprocess.Popen([xvfb, display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    try:
-        time.sleep(1.5)
-        smoke_gui(exe, dict(env, DISPLAY=display), "xcb")
-    finally:
-        server.terminate()
-        server.wait(10)
-
-
-def smoke(bundle: Path, python: Path, *, gui: bool = True) -> None:
-    """`python` (the build venv's) only draws the test photos; the bundle runs without it."""
-    check_contents(bundle)
-    exe = bundle / ("photofind.exe" if os.name == "nt" else "photofind")
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        env = bare_env(work)
-        smoke_cli(exe, work, env, python)
-        if gui and os.name == "posix" and sys.platform != "darwin":
-            smoke_gui(exe, env, "offscreen")
-            smoke_gui_x11(bundle / "photofind-gui", env)
 
 
 def main() -> None:
@@ -198,16 +107,47 @@ def main() -> None:
     parser.add_argument("--skip-build", action="store_true", help="smoke-test the existing build")
     parser.add_argument("--compare", action="store_true", help="also build untrimmed, for size")
     parser.add_argument("--no-gui", action="store_true", help="smoke-test the CLI only")
+    parser.add_argument("--lock", type=Path, default=LOCK, help="requirements lock with hashes")
+    parser.add_argument("--no-lock", action="store_true", help="resolve the dependencies afresh")
+    parser.add_argument("--deb", action="store_true", help="then make and check a .deb (Linux)")
     args = parser.parse_args()
     bundle = DIST / "photofind"
     python = venv_python(args.venv)
     if not args.skip_build:
-        python = ensure_venv(args.venv)
+        python = ensure_venv(args.venv, None if args.no_lock else args.lock)
         if args.compare:
             with tempfile.TemporaryDirectory() as tmp:
                 build(python, Path(tmp) / "dist", Path(tmp) / "work", trimmed=False)
         bundle = build(python, DIST, HERE / "build")
-    smoke(bundle, python if python.exists() else Path(sys.executable), gui=not args.no_gui)
+    with tempfile.TemporaryDirectory() as tmp:
+        smoke(bundle, python if python.exists() else Path(sys.executable),
+              gui=not args.no_gui, work=Path(tmp))  # fmt: skip
+    if args.deb:
+        make_deb(bundle)
+
+
+def make_deb(bundle: Path) -> None:
+    """packaging/linux/deb.py, then a look inside the package: unpacked (never installed
+    here), its photofind runs, its desktop entry validates, its links point into /opt."""
+    sys.path.insert(0, str(HERE / "linux"))
+    from deb import build_deb
+
+    start = time.monotonic()
+    deb = build_deb(bundle, bundle.parent)
+    print(f"{deb.name}: {deb.stat().st_size / 1e6:.0f} MB ({time.monotonic() - start:.0f} s)")
+    listing = run("dpkg-deb", "--contents", str(deb))
+    for needed in ("./usr/bin/photofind -> /opt/photofind/photofind",
+                   "./usr/share/applications/io.github.photofind.Photofind.desktop",
+                   "./usr/share/icons/hicolor/256x256/apps/io.github.photofind.Photofind.png",
+                   "./opt/photofind/LICENSES/README.txt"):  # fmt: skip
+        assert needed in listing, f"the .deb lacks {needed}"
+    with tempfile.TemporaryDirectory() as tmp:
+        run("dpkg-deb", "-x", str(deb), tmp)
+        print(run(f"{tmp}/opt/photofind/photofind", "--version").strip(), "(from the .deb)")
+        desktop = f"{tmp}/usr/share/applications/io.github.photofind.Photofind.desktop"
+        if shutil.which("desktop-file-validate"):
+            run("desktop-file-validate", desktop)
+    print("Depends:", run("dpkg-deb", "--field", str(deb), "Depends").strip())
 
 
 if __name__ == "__main__":

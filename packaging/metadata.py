@@ -21,19 +21,7 @@ from photofind import appinfo  # noqa: E402
 
 LINUX = ROOT / "photofind" / "resources" / "linux"
 
-# What "Open with photofind" offers the file manager; Pillow reads all of these (HEIF/AVIF
-# through pillow-heif / Pillow's own plugin when installed).
-MIME_TYPES = (
-    "image/jpeg",
-    "image/png",
-    "image/webp",
-    "image/gif",
-    "image/bmp",
-    "image/tiff",
-    "image/heif",
-    "image/heic",
-    "image/avif",
-)
+from photofind.clip.images import decodable_mime_types  # noqa: E402
 
 LONG_DESCRIPTION = (
     "photofind searches the photos on your own disk by what they show: type "
@@ -47,7 +35,9 @@ LONG_DESCRIPTION = (
 def desktop_entry() -> str:
     """The freedesktop .desktop file. `Exec` names the `photofind-gui` command, which pip
     installs as a script and the bundle as an executable; install-desktop.sh writes the
-    absolute path in when it registers the app."""
+    absolute path in when it registers the app. `MimeType` lists what the running Python's
+    Pillow and pillow-heif decode, so "Open with photofind" never offers a format the build
+    cannot read; photofind.spec writes the bundle's copy with the build venv's decoders."""
     lines = [
         "[Desktop Entry]",
         "Type=Application",
@@ -59,7 +49,7 @@ def desktop_entry() -> str:
         "Terminal=false",
         "Categories=Graphics;Photography;Viewer;",
         f"Keywords={';'.join(appinfo.KEYWORDS)};",
-        f"MimeType={';'.join(MIME_TYPES)};",
+        f"MimeType={';'.join(decodable_mime_types())};",
         f"StartupWMClass={appinfo.APP_NAME}",
     ]
     return "\n".join(lines) + "\n"

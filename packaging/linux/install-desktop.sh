@@ -15,14 +15,40 @@ data="${XDG_DATA_HOME:-$HOME/.local/share}"
 here="$(cd "$(dirname "$0")" && pwd)"
 sizes="16 24 32 48 64 128 256 512"
 
+prune() {  # remove folder $1 and then its parents while they are empty, never $data itself
+    dir="$1"
+    while [ "$dir" != "$data" ] && [ -d "$dir" ] && rmdir "$dir" 2>/dev/null; do
+        dir="$(dirname "$dir")"
+    done
+}
+
 if [ "${1:-}" = "--uninstall" ]; then
     rm -f "$data/applications/$app_id.desktop" "$data/metainfo/$app_id.metainfo.xml" \
         "$data/icons/hicolor/scalable/apps/$app_id.svg"
     for size in $sizes; do
         rm -f "$data/icons/hicolor/${size}x${size}/apps/$app_id.png"
     done
-    command -v update-desktop-database >/dev/null 2>&1 \
-        && update-desktop-database "$data/applications" || true
+    # The caches describe what is left: refreshed when other entries or icons remain, gone
+    # with the last one, so an uninstall leaves nothing behind that the install made.
+    if ls "$data/applications/"*.desktop >/dev/null 2>&1; then
+        command -v update-desktop-database >/dev/null 2>&1 \
+            && update-desktop-database "$data/applications" || true
+    else
+        rm -f "$data/applications/mimeinfo.cache"
+    fi
+    if [ -n "$(find "$data/icons/hicolor" -type f ! -name icon-theme.cache ! -name index.theme \
+            2>/dev/null | head -n 1)" ]; then
+        command -v gtk-update-icon-cache >/dev/null 2>&1 \
+            && gtk-update-icon-cache -q -t "$data/icons/hicolor" || true
+    else
+        rm -f "$data/icons/hicolor/icon-theme.cache"
+    fi
+    prune "$data/applications"
+    prune "$data/metainfo"
+    prune "$data/icons/hicolor/scalable/apps"
+    for size in $sizes; do
+        prune "$data/icons/hicolor/${size}x${size}/apps"
+    done
     echo "photofind is no longer in your applications menu"
     exit 0
 fi

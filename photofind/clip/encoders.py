@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 from PIL import Image
 
 from photofind.clip.images import Preprocessor, open_image
 from photofind.clip.manifest import Manifest
 from photofind.clip.pipeline import iter_decoded
+from photofind.clip.providers import ort  # the one importer: telemetry off
 from photofind.clip.tokenizer import ClipTokenizer
 from photofind.errors import ModelError, ModelFolderError
 

@@ -7,21 +7,33 @@ becomes an ImageLoadError with one readable line, so the caller can record it an
 
 from __future__ import annotations
 
+import sys
 import threading
 import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError, features
 
 from photofind.errors import ImageLoadError
 
-# Suffixes the scanner treats as photos. Content decides the decoder, not the suffix.
-IMAGE_SUFFIXES = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff",
-     ".heic", ".heif", ".avif"}
-)  # fmt: skip
-HEIF_SUFFIXES = frozenset({".heic", ".heif", ".avif"})
+# What photofind reads: Pillow's format name, the suffixes the scanner treats as photos, and
+# the MIME types the desktop entry offers "Open with" for. Content decides the decoder, not
+# the suffix. HEIC/HEIF come through pillow-heif (a default dependency), AVIF through Pillow's
+# own plugin (Pillow >= 11.2 wheels carry libavif).
+FORMATS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("JPEG", (".jpg", ".jpeg", ".jpe", ".jfif"), ("image/jpeg",)),
+    ("PNG", (".png",), ("image/png",)),
+    ("WEBP", (".webp",), ("image/webp",)),
+    ("GIF", (".gif",), ("image/gif",)),
+    ("BMP", (".bmp",), ("image/bmp",)),
+    ("TIFF", (".tif", ".tiff"), ("image/tiff",)),
+    ("HEIF", (".heic", ".heif"), ("image/heif", "image/heic")),
+    ("AVIF", (".avif",), ("image/avif",)),
+)
+IMAGE_SUFFIXES = frozenset(suffix for _, suffixes, _ in FORMATS for suffix in suffixes)
+HEIF_SUFFIXES = frozenset({".heic", ".heif"})
+_NEEDS = {"HEIF": ("HEIC/HEIF", "pillow-heif"), "AVIF": ("AVIF", "Pillow>=11.2")}
 # Pixels we agree to decode after JPEG draft reduction: 16k x 10k. Beyond this a file is more
 # likely a decompression bomb than a photo, and would cost gigabytes of memory.
 MAX_PIXELS = 160_000_000
@@ -44,7 +56,7 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
 def _register_heif() -> bool:
-    """Teach Pillow HEIC/HEIF/AVIF if pillow-heif is installed (once, thread-safe)."""
+    """Teach Pillow HEIC/HEIF if pillow-heif is installed (once, thread-safe)."""
     global _heif_state
     with _heif_lock:
         if _heif_state is None:
@@ -58,20 +70,45 @@ def _register_heif() -> bool:
         return _heif_state
 
 
+def can_decode(kind: str) -> bool:
+    """Whether this build reads `kind` (a FORMATS name): the plugin and its library are here."""
+    if kind == "HEIF":
+        return _register_heif()
+    Image.init()
+    if kind not in Image.OPEN:
+        return False
+    feature = {"WEBP": "webp", "AVIF": "avif"}.get(kind)
+    return feature is None or bool(features.check(feature))
+
+
+def decodable_mime_types() -> tuple[str, ...]:
+    """The MIME types of FORMATS this build can decode, in FORMATS order (the desktop entry)."""
+    return tuple(mime for kind, _, mimes in FORMATS if can_decode(kind) for mime in mimes)
+
+
+def _missing_decoder(path: Path, kind: str) -> ImageLoadError:
+    """One line; a frozen bundle has no pip, so it names the gap instead of a command."""
+    what, package = _NEEDS[kind]
+    if getattr(sys, "frozen", False):
+        return ImageLoadError(f"{path.name}: this build of photofind cannot read {what}")
+    return ImageLoadError(f"{path.name}: {what} needs {package} (pip install '{package}')")
+
+
 def _open(path: Path) -> Image.Image:
     try:
         if path.stat().st_size == 0:
             raise ImageLoadError(f"{path.name}: empty file")
     except OSError as exc:
         raise ImageLoadError(f"{path.name}: cannot read ({exc.strerror or exc})") from None
-    if path.suffix.lower() in HEIF_SUFFIXES and not _register_heif():
-        raise ImageLoadError(
-            f"{path.name}: HEIC/HEIF/AVIF needs pillow-heif (pip install pillow-heif)"
-        )
+    suffix = path.suffix.lower()
+    if suffix in HEIF_SUFFIXES and not _register_heif():
+        raise _missing_decoder(path, "HEIF")
+    if suffix == ".avif" and not can_decode("AVIF"):
+        raise _missing_decoder(path, "AVIF")
     try:
         return Image.open(path)
     except UnidentifiedImageError:
-        if path.suffix.lower() not in HEIF_SUFFIXES and _register_heif():
+        if suffix not in HEIF_SUFFIXES and _register_heif():
             try:  # an iPhone photo saved as .jpg
                 return Image.open(path)
             except UnidentifiedImageError:

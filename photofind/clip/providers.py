@@ -3,6 +3,14 @@
 DirectML on Windows and CoreML on macOS when the installed onnxruntime has them, else CPU.
 `PHOTOFIND_PROVIDERS` (comma-separated, e.g. "CPUExecutionProvider") overrides the choice, so a
 user with a misbehaving GPU driver can get going without a code change.
+
+This is the only module that imports onnxruntime (tests/e2e/test_privacy.py checks), so it
+can switch ONNX Runtime's telemetry off before the library loads. ONNX Runtime 1.32's Linux
+wheel starts Microsoft's 1DS telemetry client when its extension loads: it writes a device id
+and an event queue (OS, CPU, executable path, network type) to
+~/.cache/Microsoft/DeveloperTools/.onnxruntime, meant for upload. Only ORT_DISABLE_TELEMETRY,
+read at load time, keeps the client from starting; `disable_telemetry_events()` afterwards
+only stops this process's events (it is the documented switch on Windows), so both are set.
 """
 
 from __future__ import annotations
@@ -13,9 +21,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import onnxruntime as ort
-
 from photofind.errors import ModelError
+
+TELEMETRY_ENV = "ORT_DISABLE_TELEMETRY"
+os.environ[TELEMETRY_ENV] = "1"  # before the import: read once, when the library loads
+
+import onnxruntime as ort  # noqa: E402 - must follow the telemetry switch
+
+ort.disable_telemetry_events()
 
 log = logging.getLogger(__name__)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from photofind.appinfo import (
 )
 from photofind.clip.images import IMAGE_SUFFIXES
 from photofind.gui.binding_guard import guard_none
+
+log = logging.getLogger(__name__)
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
@@ -42,9 +45,14 @@ def main(argv: list[str] | None = None) -> int:
     from photofind.gui.main_window import MainWindow
     from photofind.session import open_session
 
-    logging.basicConfig(level=logging.WARNING)
+    # PHOTOFIND_LOG=INFO also logs each search's outcome (the bundle's smoke test reads it).
+    level = logging.getLevelName(os.environ.get("PHOTOFIND_LOG", "WARNING").upper())
+    logging.basicConfig(level=level if isinstance(level, int) else logging.WARNING)
     app = create_app(argv)
     window = MainWindow(lambda: open_session())
+    window.search_finished.connect(
+        lambda: log.info("search %r: %s", window.search_field.text(), window.hint.text() or "-")
+    )
     for arg in app.arguments()[1:]:  # "Open with photofind" passes image paths
         path = Path(arg)
         if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():

@@ -45,9 +45,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photofind.appinfo import APP_DISPLAY_NAME, LICENSE, VERSION
+from photofind.appinfo import APP_DISPLAY_NAME
 from photofind.clip.images import IMAGE_SUFFIXES
 from photofind.errors import Cancelled, PhotofindError
+from photofind.gui.about import AboutDialog
 from photofind.gui.preview import PreviewDialog
 from photofind.gui.results import HitRole, ResultsModel, ResultsView
 from photofind.gui.thumbnails import ThumbnailLoader
@@ -243,6 +244,9 @@ class MainWindow(QMainWindow):
         self.models_button = QPushButton("Models…")
         self.models_button.clicked.connect(self.show_models)
         status.addPermanentWidget(self.models_button)
+        self.about_button = QPushButton("About…")  # version, model, About > Licences
+        self.about_button.clicked.connect(self.about)
+        status.addPermanentWidget(self.about_button)
 
         self._action(self, "Find", QKeySequence.StandardKey.Find, self._focus_search)
         self._action(self, "Add folder", QKeySequence("Ctrl+O"), self.choose_folder)
@@ -684,13 +688,7 @@ class MainWindow(QMainWindow):
             f"{model.name} ({model.manifest.arch}, {model.manifest.license or 'licence unknown'})"
             if model else "none"
         )  # fmt: skip
-        QMessageBox.about(
-            self,
-            f"About {APP_DISPLAY_NAME}",
-            f"<h3>{APP_DISPLAY_NAME} {VERSION}</h3><p>Find photos by describing them. "
-            f"Everything runs on this computer.</p><p>Model: {model_text}</p>"
-            f"<p>Licence: {LICENSE}</p>",
-        )
+        AboutDialog(self, model_text).exec()
 
     def closeEvent(self, event) -> None:
         """Stop indexing at the next batch (committed work is kept), then close the library."""

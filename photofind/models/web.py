@@ -21,6 +21,7 @@ import urllib.request
 from typing import Any
 
 from photofind.errors import DownloadError
+from photofind.models import tls
 from photofind.tasks import TaskControl
 
 TIMEOUT = 30.0
@@ -35,7 +36,7 @@ def request(url: str, *, start: int = 0) -> Any:
     req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     if start:
         req.add_header("Range", f"bytes={start}-")
-    return urllib.request.urlopen(req, timeout=TIMEOUT)
+    return urllib.request.urlopen(req, timeout=TIMEOUT, context=tls.context())
 
 
 def retry_after(value: str | None, now: float | None = None) -> float | None:

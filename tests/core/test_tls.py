@@ -86,7 +86,8 @@ def test_the_default_is_certifis_bundle():
 @pytest.mark.parametrize("variable", ["SSL_CERT_FILE", tls.CA_BUNDLE_ENV])
 def test_a_configured_ca_is_trusted(https_url, pki, tmp_path, monkeypatch, variable):
     monkeypatch.setenv(variable, str(pki / "ca.pem"))
-    part = fetch(https_url, tmp_path / "b.part", size=len(BODY), retries=0)
+    part = tmp_path / "b.part"
+    fetch(https_url, part, size=len(BODY), retries=0)
     assert part.read_bytes() == BODY
 
 

@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (the console script exits with it)."""
     _tolerant_output()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_arguments(parser, sys.argv[1:] if argv is None else argv)
     _setup_logging(debug=args.debug, verbose=args.verbose)
     if args.command is None:
         return _start_gui(args)
@@ -111,6 +111,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"(run again with --debug to see the traceback)"
         )
         return EXIT_ERROR
+
+
+def parse_arguments(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace:
+    """Parse, letting query words come between options (`search red -k 5 - fruit`).
+
+    argparse fills a `nargs="*"` positional once; words after a later option come back as
+    extras, which a query command takes as more of its words, in order.
+    """
+    from photofind.cli.query_args import shield_negatives
+
+    args, extra = parser.parse_known_args(shield_negatives(argv, parser))
+    words = [w for w in extra if w == "-" or not w.startswith("-")]
+    if extra and (len(words) < len(extra) or not isinstance(getattr(args, "text", None), list)):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if words:
+        args.text = [*args.text, *words]
+    return args
 
 
 def _tolerant_output() -> None:

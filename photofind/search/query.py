@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +26,36 @@ class QueryError(PhotofindError):
 
 
 @dataclass(frozen=True)
+class Term:
+    """One weighted part of a composed query: a text or an image (library id or picture path).
+
+    The query vector adds `weight * unit(vector of the term)`; a negative weight subtracts
+    it ("- fruit" is weight -1), as in word-vector arithmetic ("king - man + woman").
+    """
+
+    weight: float = 1.0
+    text: str | None = None
+    image: Path | int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.text is None) == (self.image is None):
+            raise QueryError("a query term is either a text or an image")
+        if self.text is not None and not self.text.strip():
+            raise QueryError("an empty text term")
+        if not math.isfinite(self.weight) or abs(self.weight) > 100:
+            raise QueryError(f"a term weight must be a number up to 100, not {self.weight}")
+
+
+@dataclass(frozen=True)
 class Query:
     """One search: a text and/or an image, negative terms, filters and how to order the hits.
 
     `image` is a file id of the library or a path to any picture. With both a text and an
-    image, the query vector is (1 - image_weight) * text + image_weight * image. Dates are unix
+    image, the query vector is (1 - image_weight) * text + image_weight * image. `terms` add
+    weighted texts and images on top (rclip's `"2:dog" + ./pool.jpg - fruit`). `like` and
+    `unlike` are photos the user marked "more like this" / "not this" (ids or paths): the
+    query moves toward and away from them (see `photofind.search.feedback`); unliked photos
+    leave the results. `tag` keeps only photos carrying that label. Dates are unix
     times compared with the photo's date taken (EXIF), else its modification time; `date_to`
     is inclusive. `kinds` are lower-case extensions ("jpg", "png"). `sort="date"` orders the
     best k hits newest first.
@@ -39,6 +65,10 @@ class Query:
     image: Path | int | None = None
     image_weight: float = 0.5
     negative: tuple[str, ...] = ()
+    terms: tuple[Term, ...] = ()
+    like: tuple[Path | int, ...] = ()
+    unlike: tuple[Path | int, ...] = ()
+    tag: str | None = None
     k: int = 50
     folders: tuple[int, ...] = ()
     date_from: float | None = None
@@ -65,6 +95,9 @@ class Query:
         # Normalise the tuples so callers may pass lists; frozen, hence object.__setattr__.
         object.__setattr__(self, "negative", tuple(n for n in self.negative if n.strip()))
         object.__setattr__(self, "folders", tuple(int(f) for f in self.folders))
+        object.__setattr__(self, "terms", tuple(self.terms))
+        object.__setattr__(self, "like", tuple(self.like))
+        object.__setattr__(self, "unlike", tuple(self.unlike))
         object.__setattr__(self, "kinds", tuple(k.lower().lstrip(".") for k in self.kinds))
 
     @classmethod
@@ -78,9 +111,15 @@ class Query:
 
     @property
     def has_filters(self) -> bool:
-        return bool(self.folders or self.kinds) or (
+        return bool(self.folders or self.kinds or self.tag) or (
             self.date_from is not None or self.date_to is not None
         )
+
+    @property
+    def has_target(self) -> bool:
+        """Whether there is something to look for (a tag alone browses that label)."""
+        positive = any(t.weight > 0 for t in self.terms) or bool(self.like)
+        return bool((self.text or "").strip()) or self.image is not None or positive
 
 
 @dataclass(frozen=True)

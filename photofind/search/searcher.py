@@ -15,6 +15,7 @@ import numpy as np
 
 from photofind.errors import ImageLoadError, ModelError
 from photofind.search.duplicates import find_duplicates
+from photofind.search.feedback import feedback_vector
 from photofind.search.query import Hit, Query, QueryError
 
 if TYPE_CHECKING:
@@ -149,7 +150,12 @@ class Searcher:
         )
 
     def query_vector(self, query: Query) -> tuple[np.ndarray, set[int]]:
-        """The unit query vector, and the library ids to leave out (the query photo itself)."""
+        """The unit query vector, and the library ids to leave out (query photos, rejected ones).
+
+        The text and the image combine as (1 - image_weight, image_weight); each term adds
+        weight * unit(its vector); negative terms push the sum away; the user's marks move it
+        last (Rocchio, or a classifier with enough marks: `photofind.search.feedback`).
+        """
         parts: list[tuple[float, np.ndarray]] = []
         exclude: set[int] = set()
         text = (query.text or "").strip()
@@ -160,14 +166,42 @@ class Searcher:
             if own_id is not None:
                 exclude.add(own_id)
             parts.append((query.image_weight if text else 1.0, image_vector))
-        if not parts:
+        base = [(1.0, _unit(sum(w * _unit(v) for w, v in parts)))] if parts else []
+        for term in query.terms:
+            if term.text is not None:
+                base.append((term.weight, self.text_vectors([term.text])[0]))
+            else:
+                assert term.image is not None
+                image_vector, own_id = self.image_vector(term.image)
+                if own_id is not None:
+                    exclude.add(own_id)
+                base.append((term.weight, image_vector))
+        vector: np.ndarray | None = None
+        if any(w > 0 for w, _ in base):
+            vector = _unit(sum(w * _unit(v) for w, v in base))
+            if query.negative:
+                negatives = self.text_vectors(list(query.negative))
+                push = negatives.sum(axis=0) / np.sqrt(len(negatives))
+                vector = _unit(vector - NEGATIVE_WEIGHT * push)
+        if query.like or query.unlike:
+            liked, _ = self.mark_vectors(query.like)
+            unliked, unliked_ids = self.mark_vectors(query.unlike)
+            if vector is None and not len(liked):
+                raise QueryError("nothing to search for: mark at least one photo you like")
+            vector = feedback_vector(vector, liked, unliked)
+            exclude |= unliked_ids
+        if vector is None:
             raise QueryError("nothing to search for: give a text or an image")
-        vector = _unit(sum(weight * _unit(v) for weight, v in parts))
-        if query.negative:
-            negatives = self.text_vectors(list(query.negative))
-            push = negatives.sum(axis=0) / np.sqrt(len(negatives))
-            vector = _unit(vector - NEGATIVE_WEIGHT * push)
         return vector, exclude
+
+    def mark_vectors(self, marks: Sequence[Path | int]) -> tuple[np.ndarray, set[int]]:
+        """Vectors [n, D] of marked photos (ids or paths) and the library ids among them."""
+        dim = self._vectors().dim
+        if not marks:
+            return np.zeros((0, dim), dtype=np.float32), set()
+        found = [self.image_vector(mark) for mark in marks]
+        ids = {own for _, own in found if own is not None}
+        return np.stack([_unit(v) for v, _ in found]), ids
 
     def text_vectors(self, texts: Sequence[str]) -> np.ndarray:
         """Unit text vectors [n, D]; recent ones come from a small cache (typing repeats).

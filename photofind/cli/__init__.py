@@ -54,7 +54,7 @@ def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from photofind.cli import commands, model_commands
+    from photofind.cli import album_commands, commands, model_commands, tag_commands
 
     parser = argparse.ArgumentParser(
         prog=APP_NAME,
@@ -67,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_commands(sub, [common])
     model_commands.add_commands(sub, [common])
+    tag_commands.add_commands(sub, [common])
+    album_commands.add_commands(sub, [common])
     return parser
 
 

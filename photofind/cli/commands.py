@@ -105,6 +105,11 @@ def _require_model(session: Session) -> None:
         raise ModelError(NO_MODEL)
 
 
+# For the other command modules (tags, albums): the same session and model rules.
+open_cli_session = _session
+require_model = _require_model
+
+
 def _folder_id(session: Session, text: str) -> int:
     """A folder given by path (or a path inside it) or by id."""
     catalog = session.library.catalog
@@ -116,6 +121,9 @@ def _folder_id(session: Session, text: str) -> int:
     if folder is None:
         raise LibraryError(f"{text} is not a folder of the library (see `photofind folders list`)")
     return folder.id
+
+
+folder_id = _folder_id  # for the album commands
 
 
 # -- folders ---------------------------------------------------------------------------------

@@ -91,16 +91,5 @@ def status_lines(status: dict[str, Any]) -> list[str]:
 
 
 def query_json(query: Any) -> dict[str, Any]:
-    """What a search asked for, as `--json` prints it (and as albums store it, via Query)."""
-    return {
-        "text": query.text,
-        "negative": list(query.negative),
-        "terms": [
-            {"weight": t.weight, "text": t.text, "image": None if t.image is None else str(t.image)}
-            for t in query.terms
-        ],
-        "image": None if query.image is None else str(query.image),
-        "like": [str(m) for m in query.like],
-        "unlike": [str(m) for m in query.unlike],
-        "tag": query.tag,
-    }
+    """What a search asked for, as `--json` prints it (the Query's own JSON form)."""
+    return query.to_json()

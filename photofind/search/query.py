@@ -109,6 +109,52 @@ class Query:
         extra = tuple(fields.pop("negative", ()))  # type: ignore[arg-type]
         return cls(text=positive or None, negative=negative + extra, **fields)  # type: ignore[arg-type]
 
+    def to_json(self) -> dict[str, object]:
+        """The query as plain JSON data (smart albums store it; `--json` prints it)."""
+
+        def image(value: Path | int | None) -> str | int | None:
+            return value if value is None or isinstance(value, int) else str(value)
+
+        return {
+            "text": self.text,
+            "image": image(self.image),
+            "image_weight": self.image_weight,
+            "negative": list(self.negative),
+            "terms": [
+                {"weight": t.weight, "text": t.text, "image": image(t.image)} for t in self.terms
+            ],
+            "like": [image(m) for m in self.like],
+            "unlike": [image(m) for m in self.unlike],
+            "tag": self.tag,
+            "k": self.k,
+            "folders": list(self.folders),
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "kinds": list(self.kinds),
+            "min_score": self.min_score,
+            "sort": self.sort,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Query:
+        """The inverse of `to_json`; QueryError for data that is not a query."""
+
+        def image(value: object) -> Path | int | None:
+            return value if value is None or isinstance(value, int) else Path(str(value))
+
+        try:
+            fields = dict(data)
+            fields["image"] = image(fields.get("image"))
+            fields["terms"] = tuple(
+                Term(float(t["weight"]), t.get("text"), image(t.get("image")))  # type: ignore[index,union-attr]
+                for t in fields.get("terms", ())  # type: ignore[union-attr]
+            )
+            for key in ("like", "unlike"):
+                fields[key] = tuple(image(m) for m in fields.get(key, ()))  # type: ignore[union-attr]
+            return cls(**fields)  # type: ignore[arg-type]
+        except (TypeError, KeyError, ValueError, AttributeError) as exc:
+            raise QueryError(f"not a saved query: {exc}") from None
+
     @property
     def has_filters(self) -> bool:
         return bool(self.folders or self.kinds or self.tag) or (

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from photofind.clip import ClipModel
     from photofind.library import Catalog, FileRecord, Progress, TaskControl, VectorIndex
     from photofind.library.library import Library
+    from photofind.search.tags import Tags
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,10 @@ class Searcher:
     text-vector cache is shared here, under a lock.
     """
 
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: Library, tags: Tags | None = None) -> None:
+        """`tags` answers `Query.tag` (without it, a query with a tag is refused)."""
         self.library = library
+        self.tags = tags
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_model: ClipModel | None = None  # whose vectors the cache holds
         self._cache_lock = threading.Lock()
@@ -105,6 +108,13 @@ class Searcher:
             return self._search(query)
 
     def _search(self, query: Query) -> list[Hit]:
+        tagged: dict[int, float] | None = None
+        if query.tag:
+            if self.tags is None:
+                raise QueryError("labels are not available here")
+            tagged = self.tags.tagged(query.tag)
+        if not query.has_target and tagged is not None:
+            return self._browse(query, tagged)
         vector, exclude = self.query_vector(query)
         allowed: set[int] | None = None
         if query.has_filters:
@@ -115,10 +125,50 @@ class Searcher:
                 kinds=query.kinds,
                 model=self._model().name,
             )
+            if tagged is not None:
+                allowed &= set(tagged)
             allowed -= exclude
             if not allowed:
                 return []
         hits = self._rank(vector, query.k, allowed, exclude, query.min_score)
+        if query.sort == "date":
+            hits.sort(key=lambda h: (-h.date, -h.score, h.file.id))
+        return hits
+
+    def _browse(self, query: Query, tagged: dict[int, float]) -> list[Hit]:
+        """A label alone: its photos (within the other filters), best label score first."""
+        allowed = set(tagged)
+        if query.folders or query.kinds or query.date_from is not None or query.date_to is not None:
+            allowed &= self.catalog.filter_ids(
+                folders=query.folders,
+                date_from=query.date_from,
+                date_to=query.date_to,
+                kinds=query.kinds,
+            )
+        ranked = sorted(allowed, key=lambda i: (-tagged[i], i))
+        return self._usable([(i, tagged[i]) for i in ranked], query)
+
+    def _usable(self, scored: list[tuple[int, float]], query: Query) -> list[Hit]:
+        """Hits of the ids that are 'ok' and on disk, in the given order, up to query.k."""
+        online = {f.id: f.online for f in self.catalog.folders()}
+        hits: list[Hit] = []
+        for start in range(0, len(scored), 500):
+            chunk = scored[start : start + 500]
+            records = self.catalog.get_files([i for i, _ in chunk])
+            for file_id, score in chunk:
+                record = records.get(file_id)
+                if record is None or record.status != "ok":
+                    continue
+                if query.min_score is not None and score < query.min_score:
+                    continue
+                is_online = online.get(record.folder_id, True)
+                if is_online and not os.path.exists(record.path):
+                    continue
+                hits.append(Hit(record, score, offline=not is_online))
+                if len(hits) >= query.k:
+                    break
+            if len(hits) >= query.k:
+                break
         if query.sort == "date":
             hits.sort(key=lambda h: (-h.date, -h.score, h.file.id))
         return hits

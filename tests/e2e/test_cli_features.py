@@ -92,3 +92,48 @@ def test_marks_move_the_search(lib) -> None:
     assert base[0] not in names(done)  # a rejected photo leaves the results
     done = call("search", "--like", liked, "-k", "3", "--json")  # marks alone are a query
     assert names(done)[0] == "yellow-square"
+
+
+def test_tags_add_list_search_remove(lib) -> None:
+    call, _ = lib
+    done = call("tags", "add", "my circles=a circle", "reds=a red shape", "--json")
+    added = {row["name"]: row for row in json.loads(done.stdout)["added"]}
+    assert added["my circles"]["count"] == 4 and added["reds"]["count"] == 3
+    assert not added["reds"]["builtin"] and Path(added["reds"]["sample"]).stem.startswith("red")
+    listed = {row["name"]: row for row in json.loads(call("tags", "--json").stdout)["labels"]}
+    assert listed["my circles"]["count"] == 4
+    assert all(row["count"] > 0 or not row["builtin"] for row in listed.values())
+    everything = json.loads(call("tags", "--all", "--json").stdout)["labels"]
+    assert len(everything) > 300  # the built-in vocabulary, zero counts included
+    hits = names(call("search", "--tag", "my circles", "--json"))
+    assert sorted(hits) == sorted(f"{c}-circle" for c in COLOURS)
+    hits = names(call("search", "a photo of something red", "--tag", "my circles", "-k", "1",
+                      "--json"))  # fmt: skip
+    assert hits == ["red-circle"]
+    done = call("tags", "remove", "reds", "--json")
+    assert json.loads(done.stdout) == {"removed": ["reds"]}
+    done = call("search", "--tag", "reds", check=False)
+    assert done.returncode == 1 and "no label 'reds'" in done.stderr
+    human = call("tags").stdout
+    assert "my circles  (yours)" in human
+
+
+def test_albums_from_the_command_line(lib, tmp_path: Path) -> None:
+    call, _ = lib
+    # Twelve photos are too few to read a cut-off off their scores: the album takes one.
+    done = call("album", "add", "Squares", "a", "photo", "of", "a", "square", "-yellow",
+                "--min-score", "0.45", "--json")  # fmt: skip
+    album = json.loads(done.stdout)["album"]
+    assert album["query"]["negative"] == ["yellow"] and album["count"] == 3
+    shown = names(call("album", "show", "squares", "--json"))
+    assert shown and all(s.endswith("square") for s in shown) and "yellow-square" not in shown
+    listed = json.loads(call("album", "list", "--json").stdout)["albums"]
+    assert [(a["name"], a["count"]) for a in listed] == [("Squares", len(shown))]
+    done = call("album", "export", "Squares", str(tmp_path / "out"), "--json")
+    written = [Path(p) for p in json.loads(done.stdout)["written"]]
+    assert sorted(p.stem for p in written) == sorted(shown) and all(p.is_symlink() for p in written)
+    done = call("album", "add", "squares", "x", check=False)
+    assert done.returncode == 1 and "already an album" in done.stderr
+    assert json.loads(call("album", "remove", "Squares", "--json").stdout) == {"removed": "Squares"}
+    done = call("album", "show", "Squares", check=False)
+    assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1

@@ -42,7 +42,7 @@ def photos(folder: Path, count: int) -> None:
 
     folder.mkdir(parents=True, exist_ok=True)
     scenes = list(product(COLORS, SHAPES, range(count // 48 + 1)))[:count]
-    for n, (colour, shape, seed) in enumerate(scenes):
+    for n, (colour, shape, _) in enumerate(scenes):
         make_photo(folder / f"{n:05}.jpg", colour, shape, size=(320, 240), seed=n)
 
 

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from photofind.search.searcher import Searcher
 
 CHUNK = 4096
+# The vector index returns float32 cosines (1 - distance); a cut-off exactly at a liked
+# photo's score must not drop it by a rounding step.
+SCORE_SLACK = 1e-4
 EXPORT_MODES = ("link", "copy")
 
 
@@ -132,7 +135,7 @@ class Albums:
         liked photo and the strongest rejected one (every liked photo stays in)."""
         liked = self.searcher.mark_vectors(query.like)[0] @ vector
         unliked = self.searcher.mark_vectors(query.unlike)[0] @ vector
-        low = float(liked.min())
+        low = float(liked.min()) - SCORE_SLACK
         if unliked.size and float(unliked.max()) < low:
             return (low + float(unliked.max())) / 2
         return low
@@ -159,8 +162,9 @@ class Albums:
             for start in range(0, len(ids), CHUNK)
         ]
         cutoff = cut_off_of(np.concatenate(scores)) if scores else NEVER
-        if cutoff == NEVER and query.like:
-            cutoff = self._boundary(query, vector)
+        if query.like:  # taught by examples: the liked photos are in, whatever the scores say
+            boundary = self._boundary(query, vector)
+            cutoff = boundary if cutoff == NEVER else min(cutoff, boundary)
         stored = None if cutoff == NEVER else float(cutoff)
         self.store.set_cutoff(row.id, stored, model.name, photos)
         return stored

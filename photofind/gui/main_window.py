@@ -472,6 +472,7 @@ class MainWindow(QMainWindow):
             self.session.model = model
         self.model_label.setText(f"Model: {model.name}")
         self.progress_label.setText(f"Now using {model.name}")
+        self.features.refresh()  # labels for the new model are read in the background
         self.search_now()
 
     # -- indexing -------------------------------------------------------------------------

@@ -180,6 +180,7 @@ class MainWindow(QMainWindow):
         self.search_field = QLineEdit()
         self.search_field.setPlaceholderText("Describe a photo: kids on a beach at sunset -people")
         self.search_field.setClearButtonEnabled(True)
+        self.search_field.setMinimumWidth(260)
         self.search_field.setAcceptDrops(False)  # drops go to the window
         self.search_field.textEdited.connect(self._text_edited)
         self.search_field.returnPressed.connect(self.search_now)

@@ -74,8 +74,9 @@ class ChipBar(QWidget):
         self.setToolTip("Drop photos here to add them to the search (Shift: take them away)")
         self._layout = QHBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
-        self.hint = QLabel("⊕ drop photos")
+        self.hint = QLabel("⊕")  # small: the search field needs the room
         self.hint.setEnabled(False)
+        self.hint.setToolTip(self.toolTip())
         self._layout.addWidget(self.hint)
         self.chips: list[Chip] = []
 

@@ -59,7 +59,7 @@ def load_things(session: Session) -> tuple[list[ThingRow], list[ThingRow]]:
     every = tags.counts()
     own = [c for c in every if not c.label.builtin]  # always listed, even with no photos
     common = [c for c in every if c.label.builtin and c.count][:MAX_THINGS]
-    counts = sorted(own + common, key=lambda c: (-c.count, c.label.name.lower()))
+    counts = own + common  # the user's own first, then the most common
     files = session.library.catalog.get_files([c.sample for c in counts if c.sample])
     labels = []
     for c in counts:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt
@@ -47,6 +48,7 @@ class ClipFeatures(QObject):
         self.panel.add_label_requested.connect(self.add_label)
         self.panel.hide_label_requested.connect(self.hide_label)
         self.panel.remove_album_requested.connect(self.remove_album)
+        self.panel.export_album_requested.connect(self.ask_export_album)
         self.chips.changed.connect(window.search_now)
         self.marks.changed.connect(window.search_now)
         self.marks.save_requested.connect(self.save_album)
@@ -177,6 +179,28 @@ class ClipFeatures(QObject):
             if self.album == name:
                 self.album = None
             self._run(Albums(session.searcher).remove, name)
+
+    def ask_export_album(self, name: str) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        folder = QFileDialog.getExistingDirectory(self.window, f"Export “{name}” to")
+        if folder:
+            self.export_album(name, Path(folder))
+
+    def export_album(self, name: str, folder: Path) -> None:
+        """Links to the album's photos in `folder`, in a worker; the hint says how many."""
+        from photofind.search.albums import Albums
+
+        session = self.window.session
+        if session is None:
+            return
+        run_task(self.window.pool, Albums(session.searcher).export, name, folder,
+                 done=lambda paths: self._exported(name, folder, paths),
+                 failed=lambda exc: self.window.hint.setText(str(exc)))  # fmt: skip
+
+    def _exported(self, name: str, folder: Path, paths: list) -> None:
+        self.window.hint.setText(f"“{name}”: {len(paths):,} new links in {folder}")
+        self.window.album_exported.emit()
 
     def shutdown(self) -> None:
         self.panel.shutdown()

@@ -123,6 +123,7 @@ class WelcomePage(QWidget):
 class MainWindow(QMainWindow):
     search_finished = Signal()  # for tests and benchmarks: results are on screen
     things_refreshed = Signal()  # the sidebar's Things and Albums are up to date
+    album_exported = Signal()
 
     def __init__(self, open_session: Callable[[], Session]) -> None:
         super().__init__()

@@ -1,9 +1,9 @@
 """The sidebar's "Things" (zero-shot labels) and "Albums" (saved searches), with counts.
 
 Signals: `label_chosen(str)` and `album_chosen(str)` when the user clicks one (an empty
-string when the selection is cleared); `add_label_requested(str)`, `hide_label_requested(str)`
-and `remove_album_requested(str)` for the window to carry out in a worker. GUI thread only:
-the data comes from `load_things`, which the window runs in a worker.
+string when the selection is cleared); `add_label_requested(str)`, `hide_label_requested(str)`,
+`export_album_requested(str)` and `remove_album_requested(str)` for the window to carry out
+in a worker. GUI thread only: the data comes from `load_things`, run in a worker.
 """
 
 from __future__ import annotations
@@ -84,6 +84,7 @@ class ThingsPanel(QWidget):
     add_label_requested = Signal(str)
     hide_label_requested = Signal(str)
     remove_album_requested = Signal(str)
+    export_album_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -187,6 +188,9 @@ class ThingsPanel(QWidget):
             return
         menu = QMenu(self)
         name = item.data(NameRole)
+        menu.addAction(
+            "Export as a folder of links…", lambda: self.export_album_requested.emit(name)
+        )
         menu.addAction(f"Remove album “{name}”", lambda: self.remove_album_requested.emit(name))
         menu.exec(self.albums.viewport().mapToGlobal(pos))
 

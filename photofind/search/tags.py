@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from photofind.errors import ModelError
+from photofind.errors import CatalogError, ModelError
 from photofind.library.events import ProgressMeter
 from photofind.library.labels import Label, LabelStore
 from photofind.search.query import QueryError
@@ -62,8 +62,11 @@ class Tags:
         key = "labels.vocabulary"
         digest = self.vocabulary.source(repr(self.vocabulary.labels))
         if library.catalog.get_setting(key) != digest:
-            self.store.sync_builtin(self.vocabulary.labels)
-            library.catalog.set_setting(key, digest)
+            try:
+                self.store.sync_builtin(self.vocabulary.labels)
+                library.catalog.set_setting(key, digest)
+            except CatalogError as exc:  # a read-only library still searches, unlabelled
+                log.warning("the built-in labels cannot be added: %s", exc)
 
     def _pair(self) -> tuple[ClipModel, VectorIndex]:
         model, vectors = self.library.active()

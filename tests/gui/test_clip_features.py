@@ -118,7 +118,7 @@ def test_a_dropped_photo_becomes_a_chip_that_adds_or_subtracts(qtbot, window, tm
     assert typed[0].startswith("blue")
 
 
-def test_marks_move_the_results_and_save_an_album(qtbot, window) -> None:
+def test_marks_move_the_results_and_save_an_album(qtbot, window, tmp_path) -> None:
     found = search(qtbot, window, "a photo of a circle")
     assert len(found) == 18
     view = window.view
@@ -154,6 +154,10 @@ def test_marks_move_the_results_and_save_an_album(qtbot, window) -> None:
         "blue-square-0" in shown
         and window.session.library.catalog.get_file(rejected).path.stem not in shown
     )
+    with qtbot.waitSignal(window.album_exported, timeout=TIMEOUT):
+        window.features.export_album("blue-ish", tmp_path / "out")
+    links = sorted(p.stem for p in (tmp_path / "out").iterdir() if p.is_symlink())
+    assert links == sorted(shown) and str(tmp_path / "out") in window.hint.text()
     with qtbot.waitSignal(window.things_refreshed, timeout=TIMEOUT):
         panel.remove_album_requested.emit("blue-ish")
     assert panel.names(panel.albums) == []

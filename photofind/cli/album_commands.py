@@ -100,7 +100,12 @@ def cmd_album_add(args: argparse.Namespace) -> int:
 def cmd_album_list(args: argparse.Namespace) -> int:
     with _open(args) as session:
         albums = _albums(session)
-        rows = [_album_json(a, len(albums.photos(a))) for a in albums.albums()]
+        rows = []
+        for album in albums.albums():
+            count, problem = albums.count(album)
+            row = _album_json(album, count)
+            row["count"], row["problem"] = count, problem
+            rows.append(row)
     if args.json:
         print_json({"albums": rows})
     elif not rows:
@@ -108,7 +113,9 @@ def cmd_album_list(args: argparse.Namespace) -> int:
     else:
         for row in rows:
             taught = "  (taught by examples)" if row["taught"] else ""
-            say(sys.stdout, f"{row['count']:6,d}  {row['name']}{taught}")
+            count = "     ?" if row["count"] is None else f"{row['count']:6,d}"
+            problem = f"  (cannot run: {row['problem']})" if row["problem"] else ""
+            say(sys.stdout, f"{count}  {row['name']}{taught}{problem}")
     return 0
 
 

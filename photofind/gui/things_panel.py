@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photofind.errors import PhotofindError
 from photofind.gui.thumbnails import ThumbnailLoader
 
 if TYPE_CHECKING:
@@ -69,7 +70,10 @@ def load_things(session: Session) -> tuple[list[ThingRow], list[ThingRow]]:
     albums = []
     finder = Albums(session.searcher)
     for album in finder.albums():
-        hits = finder.photos(album)
+        try:
+            hits = finder.photos(album)
+        except PhotofindError:  # listed with no photos; clicking it says why
+            hits = []
         sample = None
         if hits:
             f = hits[0].file

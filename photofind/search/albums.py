@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from photofind.errors import LibraryError
+from photofind.errors import LibraryError, PhotofindError
 from photofind.library.albums import AlbumRow, AlbumStore
 from photofind.search.query import MAX_K, Hit, Query, QueryError
 from photofind.search.tags import GROWTH
@@ -44,6 +44,7 @@ class Album:
     name: str
     query: Query
     cutoff: float | None
+    problem: str | None = None  # why it cannot run now (a query picture that is gone...)
 
     @property
     def taught(self) -> bool:
@@ -87,6 +88,8 @@ class Albums:
     def photos(self, name: str | Album, k: int = MAX_K) -> list[Hit]:
         """The album's photos today, best first (at most `k`)."""
         album = self.get(name) if isinstance(name, str) else name
+        if album.problem is not None:
+            raise QueryError(f"the album {album.name!r} cannot run: {album.problem}")
         query = album.query
         if not query.has_target:  # a label, browsed
             return self.searcher.search(replace(query, k=k))
@@ -124,11 +127,24 @@ class Albums:
     # -- the cut-off ----------------------------------------------------------------------
 
     def _album(self, row: AlbumRow) -> Album:
+        """The album of a row; one whose query cannot run now is still listed, with why."""
         query = Query.from_json(row.query)
         cutoff = query.min_score
         if cutoff is None and query.has_target:
-            cutoff = self._cutoff(row, query)
+            try:
+                cutoff = self._cutoff(row, query)
+            except PhotofindError as exc:
+                return Album(row.id, row.name, query, None, str(exc))
         return Album(row.id, row.name, query, cutoff)
+
+    def count(self, album: Album) -> tuple[int | None, str | None]:
+        """(photos the album holds now, None) or (None, why it cannot run)."""
+        if album.problem is not None:
+            return None, album.problem
+        try:
+            return len(self.photos(album)), None
+        except PhotofindError as exc:
+            return None, str(exc)
 
     def _boundary(self, query: Query, vector: np.ndarray) -> float:
         """Where marks put the edge when the scores show none: halfway between the weakest

@@ -137,3 +137,18 @@ def test_albums_from_the_command_line(lib, tmp_path: Path) -> None:
     assert json.loads(call("album", "remove", "Squares", "--json").stdout) == {"removed": "Squares"}
     done = call("album", "show", "Squares", check=False)
     assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_an_album_whose_picture_is_gone_is_listed_with_why(lib, tmp_path: Path) -> None:
+    call, _ = lib
+    picture = tmp_path / "outside.jpg"
+    make_photo(picture, "red", "circle", seed=99)
+    call("album", "add", "like it", "a photo of a circle", "+", str(picture), "--min-score", "0.3")
+    picture.unlink()
+    listed = json.loads(call("album", "list", "--json").stdout)["albums"]
+    (row,) = [a for a in listed if a["name"] == "like it"]
+    assert row["count"] is None and "outside.jpg" in row["problem"]
+    assert "cannot run" in call("album", "list").stdout
+    done = call("album", "show", "like it", check=False)
+    assert done.returncode == 1 and "outside.jpg" in done.stderr
+    call("album", "remove", "like it")

@@ -76,6 +76,8 @@ def parse_expression(tokens: Sequence[str]) -> Expression:
         match = _WEIGHT.match(joined)
         if match:
             weight, joined = float(match.group(1)), match.group(2).strip()
+            if not joined:
+                raise QueryError(f"the weight {match.group(1)}: needs a term after it")
         if not joined:
             continue
         if len(words) == 1 and looks_like_image(joined):

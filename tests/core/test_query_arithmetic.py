@@ -34,7 +34,9 @@ def test_rclip_terms_weights_and_images(tmp_path: Path) -> None:
     assert parse_expression(["t-shirt"]).text == "t-shirt"
 
 
-@pytest.mark.parametrize("words", [["dog", "+"], ["-", "+", "cat"], ["cat", "-", "-", "dog"]])
+@pytest.mark.parametrize(
+    "words", [["dog", "+"], ["-", "+", "cat"], ["cat", "-", "-", "dog"], ["3:", "+", "x"]]
+)
 def test_an_operator_without_a_term_is_refused(words) -> None:
     with pytest.raises(QueryError, match="needs a term"):
         parse_expression(words)

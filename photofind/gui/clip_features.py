@@ -1,7 +1,8 @@
 """What the window gains from CLIP beyond one query: Things, albums, chips and marks.
 
 One object owns the sidebar panel (`ThingsPanel`), the chips beside the search field
-(`ChipBar`) and the marks bar under the results (`MarksBar`), and turns them into parts of
+(`ChipBar`), the marks bar under the results (`MarksBar`) and the results' hover buttons
+(`MarkDelegate`), and turns them into parts of
 the window's `Query`. The window keeps a handful of one-line hooks (see `MainWindow`): where
 the widgets go, `shape_query`, `search_call`, `results_shown`, `refresh`, the context menu
 and keys. Core work runs in the window's pool; GUI thread only.
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QMenu
 
+from photofind.gui.mark_delegate import MarkDelegate
 from photofind.gui.marks_bar import MarksBar
 from photofind.gui.query_chips import ChipBar
 from photofind.gui.things_panel import ThingsPanel, load_things
@@ -52,6 +54,13 @@ class ClipFeatures(QObject):
         self.chips.changed.connect(window.search_now)
         self.marks.changed.connect(window.search_now)
         self.marks.save_requested.connect(self.save_album)
+
+    def attach_view(self, view) -> None:
+        """Hover buttons and mark badges on the results view's cells."""
+        view.setMouseTracking(True)
+        mark = lambda hit, like: self.marks.mark(hit.file.id, like)  # noqa: E731
+        view.setItemDelegate(MarkDelegate(mark, self.marks.state, view))
+        self.marks.changed.connect(view.viewport().update)
 
     # -- the query ------------------------------------------------------------------------
 

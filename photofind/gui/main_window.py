@@ -213,6 +213,7 @@ class MainWindow(QMainWindow):
         self.results = ResultsModel(self.thumbnails)
         self.view = ResultsView()
         self.view.setModel(self.results)
+        self.features.attach_view(self.view)
         self.view.activated.connect(self._open_index)
         self.view.customContextMenuRequested.connect(self._context_menu)
         column.addWidget(self.view, 1)

@@ -175,3 +175,29 @@ def test_the_preview_shows_tags_and_takes_the_mark_keys(qtbot, window) -> None:
     dialog = PreviewDialog(hit, window, **window.features.preview_options(hit))
     qtbot.addWidget(dialog)
     assert dialog.tags.text() == "tags: circle, red"
+
+
+def test_hover_buttons_on_a_result_mark_it(qtbot, window) -> None:
+    from photofind.gui.mark_delegate import MarkDelegate
+
+    search(qtbot, window, "a photo of a square")
+    view = window.view
+    cell = view.visualRect(window.results.index(2))
+    plus, _ = MarkDelegate.buttons(cell)
+    second = window.hit_at(2).file.id
+    with qtbot.waitSignal(window.search_finished, timeout=TIMEOUT):
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=plus.center())
+    assert window.features.marks.like == [second]
+    row = next(r for r, h in enumerate(window.results.hits) if h.file.id != second)
+    cell = view.visualRect(window.results.index(row))
+    first = window.hit_at(row).file.id
+    with qtbot.waitSignal(window.search_finished, timeout=TIMEOUT):
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
+                         pos=MarkDelegate.buttons(cell)[1].center())  # fmt: skip
+    assert window.features.marks.unlike == [first]
+    assert first not in {h.file.id for h in window.results.hits}
+    # A click elsewhere in a cell selects it, as before.
+    cell = view.visualRect(window.results.index(1))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=cell.center())
+    assert view.currentIndex().row() == 1
+    assert window.features.marks.like == [second] and window.features.marks.unlike == [first]

@@ -95,6 +95,9 @@ class ThingsPanel(QWidget):
         self.thumbnails = ThumbnailLoader(threads=1)
         self.thumbnails.signals.ready.connect(self._thumbnail)
         self._items: dict[int, list[QListWidgetItem]] = {}
+        blank = QPixmap(ICON, ICON)
+        blank.fill(Qt.GlobalColor.transparent)
+        self._blank = QIcon(blank)  # rows without a photo line up with the others
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         head = QHBoxLayout()
@@ -139,6 +142,7 @@ class ThingsPanel(QWidget):
                 item = QListWidgetItem(f"{row.name}{mine}  ({row.count:,})")
                 item.setData(NameRole, row.name)
                 item.setToolTip(f"{row.name}: {row.count:,} photos")
+                item.setIcon(self._blank)
                 widget.addItem(item)
                 if row.sample is not None:
                     self._items.setdefault(row.sample[0], []).append(item)

@@ -73,7 +73,8 @@ def test_things_list_a_new_label_and_a_click_browses_it(qtbot, window) -> None:
     reds = sorted(f.path.stem for f in tagged.values())
     assert len(reds) >= 4 and all(n.startswith("red-") for n in reds)
     assert panel.things.item(row).text() == f"reds  ★  ({len(reds)})"
-    qtbot.waitUntil(lambda: not panel.things.item(row).icon().isNull(), timeout=TIMEOUT)
+    sampled = lambda: panel.things.item(row).icon().cacheKey() != panel._blank.cacheKey()  # noqa: E731
+    qtbot.waitUntil(sampled, timeout=TIMEOUT)  # the sample thumbnail arrived
     with qtbot.waitSignal(window.search_finished, timeout=TIMEOUT):
         click_item(qtbot, panel.things, "reds")
     assert sorted(names(window)) == reds

@@ -172,11 +172,10 @@ class Albums:
         if fresh:
             return row.cutoff
         vector, exclude = self.searcher.query_vector(query)
-        ids = np.asarray([i for i in vectors.ids() if int(i) not in exclude], dtype=np.int64)
-        scores = [
-            vectors.get_vectors(ids[start : start + CHUNK]) @ vector
-            for start in range(0, len(ids), CHUNK)
-        ]
+        scores = []
+        for ids, chunk in self.searcher.catalog.iter_embeddings(model.name, CHUNK):
+            keep = ~np.isin(ids, np.fromiter(exclude, dtype=np.int64, count=len(exclude)))
+            scores.append(chunk[keep] @ vector)
         cutoff = cut_off_of(np.concatenate(scores)) if scores else NEVER
         if query.like:  # taught by examples: the liked photos are in, whatever the scores say
             boundary = self._boundary(query, vector)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from photofind.clip import ClipModel
     from photofind.library.library import Library
     from photofind.search import Searcher
+    from photofind.search.tags import Tags
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class Session:
     library: Library
     searcher: Searcher
     model_choice: ModelChoice = field(default_factory=lambda: ModelChoice(None))
+    tags: Tags | None = None  # zero-shot labels; they follow the indexer (see open_session)
 
     def close(self) -> None:
         self.library.close()
@@ -105,12 +107,20 @@ def open_session(
     """
     from photofind.library.library import Library
     from photofind.search import Searcher
+    from photofind.search.tags import Tags
 
     paths = LibraryPaths.resolve(library_dir)
     choice = choose_model(paths, model_dir)
     model = _load_model(choice, threads) if load_model and choice.folder is not None else None
     library = Library(paths, model)
-    return Session(paths, model, library, Searcher(library), choice)
+    try:
+        tags = Tags(library)
+        searcher = Searcher(library, tags)
+        library.add_index_listener(tags)
+    except BaseException:
+        library.close()
+        raise
+    return Session(paths, model, library, searcher, choice, tags)
 
 
 def _load_model(choice: ModelChoice, threads: int | None) -> ClipModel:

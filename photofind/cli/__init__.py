@@ -54,7 +54,7 @@ def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from photofind.cli import commands, model_commands
+    from photofind.cli import album_commands, commands, model_commands, tag_commands
 
     parser = argparse.ArgumentParser(
         prog=APP_NAME,
@@ -67,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_commands(sub, [common])
     model_commands.add_commands(sub, [common])
+    tag_commands.add_commands(sub, [common])
+    album_commands.add_commands(sub, [common])
     return parser
 
 
@@ -74,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (the console script exits with it)."""
     _tolerant_output()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_arguments(parser, sys.argv[1:] if argv is None else argv)
     _setup_logging(debug=args.debug, verbose=args.verbose)
     if args.command is None:
         return _start_gui(args)
@@ -111,6 +113,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"(run again with --debug to see the traceback)"
         )
         return EXIT_ERROR
+
+
+def parse_arguments(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace:
+    """Parse, letting query words come between options (`search red -k 5 - fruit`).
+
+    argparse fills a `nargs="*"` positional once; words after a later option come back as
+    extras, which a query command takes as more of its words, in order.
+    """
+    from photofind.cli.query_args import shield_negatives
+
+    args, extra = parser.parse_known_args(shield_negatives(argv, parser))
+    words = [w for w in extra if w == "-" or not w.startswith("-")]
+    if extra and (len(words) < len(extra) or not isinstance(getattr(args, "text", None), list)):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if words:
+        args.text = [*args.text, *words]
+    return args
 
 
 def _tolerant_output() -> None:

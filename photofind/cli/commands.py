@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,10 +13,12 @@ from photofind.cli.output import (
     hit_json,
     human_hit,
     print_json,
+    query_json,
     say,
     status_lines,
 )
 from photofind.cli.progress import run_with_progress
+from photofind.cli.query_args import add_query_arguments, image_arg, query_from_args
 from photofind.errors import LibraryError, ModelError, PhotofindError
 
 if TYPE_CHECKING:
@@ -74,28 +75,12 @@ def _add_search(sub: argparse._SubParsersAction, parents: Parents) -> None:
         "search",
         parents=parents,
         help="find photos by describing them",
-        description="Find photos by text and/or image. Quote a query with negative terms: "
-        'photofind search "beach -people".',
+        description="Find photos by text and/or images: "
+        'photofind search beach -people; photofind search "2:golden retriever" + ./pool.jpg '
+        "- fruit; marks move the search: --like ID --unlike ID.",
     )
-    p.add_argument("text", nargs="*", metavar="TEXT", help="what to look for; -word excludes")
-    p.add_argument("--image", metavar="PATH", help="a photo to look like (path or library id)")
-    p.add_argument(
-        "--image-weight",
-        type=float,
-        default=0.5,
-        metavar="W",
-        help="weight of --image against TEXT, 0 to 1 (0.5)",
-    )
+    add_query_arguments(p)
     p.add_argument("-k", type=int, default=20, metavar="N", help="number of results (20)")
-    p.add_argument(
-        "--folder", action="append", default=[], metavar="PATH", help="only in this folder"
-    )
-    p.add_argument("--after", metavar="YYYY-MM-DD", help="taken on or after this day")
-    p.add_argument("--before", metavar="YYYY-MM-DD", help="taken before this day")
-    p.add_argument(
-        "--type", action="append", default=[], metavar="EXT", help="only this file type (jpg)"
-    )
-    p.add_argument("--min-score", type=float, metavar="S", help="leave out weaker matches")
     p.add_argument(
         "--sort", choices=("relevance", "date"), default="relevance", help="order of the results"
     )
@@ -120,15 +105,9 @@ def _require_model(session: Session) -> None:
         raise ModelError(NO_MODEL)
 
 
-def parse_day(text: str, option: str) -> float:
-    """A local date ("2023-05-01") or date and time as unix seconds; LibraryError if bad."""
-    try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise PhotofindError(f"{option} needs a date like 2023-05-01, not {text!r}") from None
-    if when.tzinfo is None:
-        when = when.astimezone()  # naive = local time, as EXIF dates are read
-    return when.timestamp()
+# For the other command modules (tags, albums): the same session and model rules.
+open_cli_session = _session
+require_model = _require_model
 
 
 def _folder_id(session: Session, text: str) -> int:
@@ -144,11 +123,7 @@ def _folder_id(session: Session, text: str) -> int:
     return folder.id
 
 
-def _image_arg(text: str) -> Path | int:
-    path = Path(text).expanduser()
-    if text.isdigit() and not path.exists():
-        return int(text)
-    return path
+folder_id = _folder_id  # for the album commands
 
 
 # -- folders ---------------------------------------------------------------------------------
@@ -253,38 +228,18 @@ def _watch(session: Session) -> None:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from photofind.search import Query
-
-    text = " ".join(args.text).strip()
-    if not text and not args.image:
-        raise PhotofindError("nothing to search for: give a TEXT or --image PATH")
-    date_from = parse_day(args.after, "--after") if args.after else None
-    date_to = None
-    if args.before:
-        date_to = parse_day(args.before, "--before") - 1e-3  # "before" excludes that day
     with _session(args) as session:
         _require_model(session)
-        query = Query.parse(
-            text or None,
-            image=_image_arg(args.image) if args.image else None,
-            image_weight=args.image_weight,
-            k=args.k,
-            folders=tuple(_folder_id(session, f) for f in args.folder),
-            date_from=date_from,
-            date_to=date_to,
-            kinds=tuple(args.type),
-            min_score=args.min_score,
-            sort=args.sort,
-        )
+        query = query_from_args(session, args, _folder_id, k=args.k, sort=args.sort)
         hits = session.searcher.search(query)
-    _print_hits(args, hits, {"text": query.text, "negative": list(query.negative)})
+    _print_hits(args, hits, query_json(query))
     return 0
 
 
 def cmd_similar(args: argparse.Namespace) -> int:
     with _session(args) as session:
         _require_model(session)
-        hits = session.searcher.similar(_image_arg(args.image), k=args.k)
+        hits = session.searcher.similar(image_arg(args.image), k=args.k)
     _print_hits(args, hits, {"image": args.image})
     return 0
 

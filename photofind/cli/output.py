@@ -88,3 +88,8 @@ def status_lines(status: dict[str, Any]) -> list[str]:
         lines.append("files that could not be read:")
         lines.extend(f"  {e['path']}: {e['error']}" for e in status["errors"])
     return lines
+
+
+def query_json(query: Any) -> dict[str, Any]:
+    """What a search asked for, as `--json` prints it (the Query's own JSON form)."""
+    return query.to_json()

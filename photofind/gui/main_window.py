@@ -49,6 +49,7 @@ from photofind.appinfo import APP_DISPLAY_NAME
 from photofind.clip.images import IMAGE_SUFFIXES
 from photofind.errors import Cancelled, PhotofindError
 from photofind.gui.about import AboutDialog
+from photofind.gui.clip_features import ClipFeatures
 from photofind.gui.preview import PreviewDialog
 from photofind.gui.results import HitRole, ResultsModel, ResultsView
 from photofind.gui.thumbnails import ThumbnailLoader
@@ -122,6 +123,8 @@ class WelcomePage(QWidget):
 
 class MainWindow(QMainWindow):
     search_finished = Signal()  # for tests and benchmarks: results are on screen
+    things_refreshed = Signal()  # the sidebar's Things and Albums are up to date
+    album_exported = Signal()
 
     def __init__(self, open_session: Callable[[], Session]) -> None:
         super().__init__()
@@ -169,6 +172,8 @@ class MainWindow(QMainWindow):
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
         side.addLayout(buttons)
+        self.features = ClipFeatures(self)  # Things, albums, chips, marks
+        side.addWidget(self.features.panel, 2)
 
         right = QWidget()
         column = QVBoxLayout(right)
@@ -177,10 +182,12 @@ class MainWindow(QMainWindow):
         self.search_field = QLineEdit()
         self.search_field.setPlaceholderText("Describe a photo: kids on a beach at sunset -people")
         self.search_field.setClearButtonEnabled(True)
+        self.search_field.setMinimumWidth(260)
         self.search_field.setAcceptDrops(False)  # drops go to the window
         self.search_field.textEdited.connect(self._text_edited)
         self.search_field.returnPressed.connect(self.search_now)
         bar.addWidget(self.search_field, 1)
+        bar.addWidget(self.features.chips)
         self.image_chip = QPushButton()
         self.image_chip.setToolTip("Searching by this image; click to drop it")
         self.image_chip.clicked.connect(self.clear_image_query)
@@ -207,11 +214,13 @@ class MainWindow(QMainWindow):
         self.results = ResultsModel(self.thumbnails)
         self.view = ResultsView()
         self.view.setModel(self.results)
+        self.features.attach_view(self.view)
         self.view.activated.connect(self._open_index)
         self.view.customContextMenuRequested.connect(self._context_menu)
         column.addWidget(self.view, 1)
         self.hint = QLabel()
         column.addWidget(self.hint)
+        column.addWidget(self.features.marks)
 
         self.splitter.addWidget(sidebar)
         self.splitter.addWidget(right)
@@ -265,6 +274,8 @@ class MainWindow(QMainWindow):
                 return True
             if key == Qt.Key.Key_Space and watched is self.view:
                 self.preview_current()
+                return True
+            if watched is self.view and self.features.key(self._current_hit(), key):
                 return True
         return super().eventFilter(watched, event)
 
@@ -328,6 +339,7 @@ class MainWindow(QMainWindow):
         model = session.model
         self.model_label.setText(f"Model: {model.name}" if model else "No model")
         self.refresh_folders()
+        self.features.refresh()
         if model is not None:
             session.library.watch(on_indexed=self._bridge.indexed.emit,
                                   on_state=self._bridge.state.emit)  # fmt: skip
@@ -473,6 +485,7 @@ class MainWindow(QMainWindow):
             self.session.model = model
         self.model_label.setText(f"Model: {model.name}")
         self.progress_label.setText(f"Now using {model.name}")
+        self.features.refresh()  # labels for the new model are read in the background
         self.search_now()
 
     # -- indexing -------------------------------------------------------------------------
@@ -506,6 +519,7 @@ class MainWindow(QMainWindow):
         failed = f", {report.failed:,} unreadable" if report.failed else ""
         self.progress_label.setText(f"Up to date ({report.indexed:,} new{failed})")
         self.refresh_folders()
+        self.features.refresh()
         if self.search_field.text() or self._image_query is not None:
             self.search_now()
         if self._index_again:
@@ -533,6 +547,7 @@ class MainWindow(QMainWindow):
 
     def _watcher_indexed(self, report: Any) -> None:
         self.refresh_folders()
+        self.features.refresh()
         if report.indexed and (self.search_field.text() or self._image_query is not None):
             self.search_now()
 
@@ -578,9 +593,12 @@ class MainWindow(QMainWindow):
 
     def current_query(self) -> Query | None:
         text = self.search_field.text().strip()
-        if not text and self._image_query is None:
+        base = None
+        if text or self._image_query is not None:
+            base = self.features.parse_text(text, k=RESULTS)
+        query = self.features.shape_query(base)
+        if query is None:
             return None
-        query = Query.parse(text, k=RESULTS) if text else Query(k=RESULTS)
         changes: dict[str, Any] = {
             "image": self._image_query,
             "sort": "date" if self.sort_box.currentIndex() == 1 else "relevance",
@@ -600,14 +618,14 @@ class MainWindow(QMainWindow):
         self.debounce.stop()
         self._search_serial += 1
         serial = self._search_serial
-        query = self.current_query()
+        call = self.features.search_call(self.current_query())
         session = self.session
-        if query is None or session is None or session.model is None:
+        if call is None or session is None or session.model is None:
             self.results.set_hits([])
             self.hint.setText("")
             self.search_finished.emit()
             return
-        run_task(self.pool, session.searcher.search, query,
+        run_task(self.pool, *call,
                  done=lambda hits: self._show(serial, hits),
                  failed=lambda exc: self._search_failed(serial, exc))  # fmt: skip
 
@@ -615,6 +633,7 @@ class MainWindow(QMainWindow):
         if serial != self._search_serial:
             return  # a newer search is on its way
         self.results.set_hits(hits)
+        self.features.results_shown(hits)
         self.hint.setText(f"{len(hits):,} photos" if hits else "No photos match")
         if hits:
             self.view.setCurrentIndex(self.results.index(0))
@@ -648,7 +667,7 @@ class MainWindow(QMainWindow):
     def preview_current(self) -> None:
         hit = self._current_hit()
         if hit is not None:
-            PreviewDialog(hit, self).exec()
+            PreviewDialog(hit, self, **self.features.preview_options(hit)).exec()
 
     def _context_menu(self, pos) -> None:
         index = self.view.indexAt(pos)
@@ -657,12 +676,15 @@ class MainWindow(QMainWindow):
             return
         menu = QMenu(self)
         menu.addAction("Find similar", lambda: self.find_similar(hit))
+        self.features.add_menu_actions(menu, hit)
         menu.addAction("Open", lambda: self._open_index(index))
         menu.addAction("Show in folder", lambda: show_in_folder(hit.file.path))
         menu.addAction("Copy path", lambda: QApplication.clipboard().setText(str(hit.file.path)))
         menu.addAction("Copy image", lambda: copy_image(hit.file.path))
         menu.addSeparator()
-        menu.addAction("Preview", lambda: PreviewDialog(hit, self).exec())
+        menu.addAction(
+            "Preview", lambda: PreviewDialog(hit, self, **self.features.preview_options(hit)).exec()
+        )
         menu.exec(self.view.viewport().mapToGlobal(pos))
 
     # -- drops ----------------------------------------------------------------------------
@@ -696,6 +718,7 @@ class MainWindow(QMainWindow):
         self.control.cancel()
         self.control.resume()
         self.thumbnails.shutdown()
+        self.features.shutdown()
         if self.session is not None:
             watcher = self.session.library.watcher
             if watcher is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
@@ -16,8 +17,18 @@ MAX_SIDE = 1200
 
 
 class PreviewDialog(QDialog):
-    def __init__(self, hit: Hit, parent=None) -> None:
+    """`labels` are the photo's tags, shown under it; `on_key(key)` may take a key press
+    (the window's +/- marks) and returns whether it did."""
+
+    def __init__(
+        self,
+        hit: Hit,
+        parent=None,
+        labels: list[str] | None = None,
+        on_key: Callable[[int], bool] | None = None,
+    ) -> None:
         super().__init__(parent)
+        self.on_key = on_key
         file = hit.file
         self.setWindowTitle(file.path.name)
         layout = QVBoxLayout(self)
@@ -43,3 +54,11 @@ class PreviewDialog(QDialog):
         info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(info)
         layout.addWidget(QLabel(str(file.path.parent)))
+        self.tags = QLabel("tags: " + ", ".join(labels) if labels else "")
+        self.tags.setWordWrap(True)
+        layout.addWidget(self.tags)
+
+    def keyPressEvent(self, event) -> None:
+        if self.on_key is not None and self.on_key(event.key()):
+            return
+        super().keyPressEvent(event)

@@ -36,6 +36,7 @@ class ResultsModel(QAbstractListModel):
     def __init__(self, loader: ThumbnailLoader) -> None:
         super().__init__()
         self.hits: list[Hit] = []
+        self.labels: dict[int, list[str]] = {}  # zero-shot tags of the hits, for tooltips
         self.loader = loader
         self._row_of: dict[int, int] = {}
         self._pixmaps: OrderedDict[int, QPixmap] = OrderedDict()
@@ -48,6 +49,7 @@ class ResultsModel(QAbstractListModel):
         self.beginResetModel()
         self.loader.forget()
         self.hits = list(hits)
+        self.labels = {}
         self._row_of = {hit.file.id: row for row, hit in enumerate(self.hits)}
         self.endResetModel()
 
@@ -63,7 +65,7 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DecorationRole:
             return self._thumbnail(hit)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return tooltip(hit)
+            return tooltip(hit, self.labels.get(hit.file.id))
         if role == HitRole:
             return hit
         if role == Qt.ItemDataRole.ForegroundRole and hit.offline:
@@ -103,7 +105,7 @@ class ResultsModel(QAbstractListModel):
         return file_id in self._pixmaps
 
 
-def tooltip(hit: Hit) -> str:
+def tooltip(hit: Hit, labels: list[str] | None = None) -> str:
     file = hit.file
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(hit.date))
     lines = [file.path.name, f"score {hit.score:.3f}", when, str(file.path.parent)]
@@ -111,6 +113,8 @@ def tooltip(hit: Hit) -> str:
         lines.insert(3, f"{file.width} x {file.height}")
     if file.camera:
         lines.append(file.camera)
+    if labels:
+        lines.append("tags: " + ", ".join(labels[:8]))
     if hit.offline:
         lines.append("(folder offline)")
     return "\n".join(lines)

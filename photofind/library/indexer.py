@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,7 +53,10 @@ class Indexer:
         batch_size: int = 16,
         workers: int | None = None,
         save_every: float = SAVE_EVERY,
+        on_stored: Callable[[np.ndarray, np.ndarray], None] | None = None,
     ) -> None:
+        """`on_stored(ids, vectors)` is called in this thread after each committed batch."""
+        self.on_stored = on_stored
         self.catalog = catalog
         self.model = model
         self.vectors = vectors
@@ -93,10 +97,11 @@ class Indexer:
                     if stored:
                         keep = set(stored)
                         rows = [(i, v) for i, v, _ in ok if i in keep]
-                        self.vectors.add(
-                            np.asarray([i for i, _ in rows], dtype=np.int64),
-                            np.stack([v for _, v in rows]),
-                        )
+                        batch_ids = np.asarray([i for i, _ in rows], dtype=np.int64)
+                        batch = np.stack([v for _, v in rows])
+                        self.vectors.add(batch_ids, batch)
+                        if self.on_stored is not None:
+                            self.on_stored(batch_ids, batch)
                     report.indexed += len(stored)
                     report.failed += len(failed) + len(ok) - len(stored)
                     current = files[-1].path.name

@@ -12,7 +12,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
 
 from photofind.errors import LibraryError
 from photofind.library import scanner
@@ -47,6 +49,14 @@ class FolderStatus:
         return self.ok + self.pending + self.error
 
 
+class IndexListener(Protocol):
+    """What `Library.add_index_listener` calls (see there)."""
+
+    def stored(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
+
+    def finished(self) -> None: ...
+
+
 @dataclass
 class LibraryReport(IndexReport):
     """An index run together with the scan that preceded it."""
@@ -69,6 +79,7 @@ class Library:
         self._active: tuple[ClipModel | None, VectorIndex | None] = (model, None)
         self._index_lock = threading.Lock()
         self._watcher: FolderWatcher | None = None
+        self._listeners: list[IndexListener] = []
         if model is not None:
             vectors = VectorIndex.open(
                 paths.vector_file(model.name), model.embed_dim, self.catalog, model.name,
@@ -185,11 +196,34 @@ class Library:
             report = LibraryReport(scan=scan)
             if self.model is None or self.vectors is None:
                 return report
-            indexer = Indexer(self.catalog, self.model, self.vectors, batch_size=batch_size)
+            indexer = Indexer(self.catalog, self.model, self.vectors, batch_size=batch_size,
+                              on_stored=self._stored)  # fmt: skip
             done = indexer.run(control, progress)
+            self._finished()  # not after a cancel: the next run catches up
             report.indexed, report.failed = done.indexed, done.failed
             report.elapsed, report.cancelled = done.elapsed, done.cancelled
             return report
+
+    def add_index_listener(self, listener: IndexListener) -> None:
+        """Tell `listener` about new vectors of the model in use: `stored(ids, vectors)` after
+        each committed batch, `finished()` after each index run, both from the indexing
+        thread (the zero-shot tagger labels new photos this way). A listener's failure is
+        logged and never stops indexing."""
+        self._listeners.append(listener)
+
+    def _stored(self, ids, vectors) -> None:
+        for listener in self._listeners:
+            try:
+                listener.stored(ids, vectors)
+            except Exception:
+                log.exception("index listener %r failed on a batch", listener)
+
+    def _finished(self) -> None:
+        for listener in self._listeners:
+            try:
+                listener.finished()
+            except Exception:
+                log.exception("index listener %r failed after a run", listener)
 
     def watch(
         self,

@@ -100,8 +100,64 @@ def _v2_embedding_seq(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v3_labels_and_albums(conn: sqlite3.Connection) -> None:
+    """Zero-shot labels (built-in and the user's own), their text vectors and cut-offs per
+    model, the labels each photo carries per model, and smart albums (saved queries)."""
+    _run(
+        conn,
+        """
+        CREATE TABLE labels (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            prompt TEXT NOT NULL,
+            builtin INTEGER NOT NULL DEFAULT 0,
+            hidden INTEGER NOT NULL DEFAULT 0
+        );
+        -- `source` = the prompt and templates the vector was made from; a change remakes it.
+        CREATE TABLE label_vectors (
+            label_id INTEGER NOT NULL REFERENCES labels(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            source TEXT NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (label_id, model)
+        );
+        -- `photos` = how many photos had vectors when the cut-off was read off their scores.
+        CREATE TABLE label_cutoffs (
+            label_id INTEGER NOT NULL REFERENCES labels(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            cutoff REAL NOT NULL,
+            photos INTEGER NOT NULL,
+            PRIMARY KEY (label_id, model)
+        );
+        CREATE TABLE file_labels (
+            label_id INTEGER NOT NULL REFERENCES labels(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+            score REAL NOT NULL,
+            PRIMARY KEY (label_id, model, file_id)
+        );
+        CREATE INDEX file_labels_file ON file_labels(file_id, model);
+        -- `query` is a Query as JSON; `cutoff` the score read off the scores of
+        -- `cutoff_photos` photos for `cutoff_model` when the query gives no minimum score.
+        CREATE TABLE albums (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            query TEXT NOT NULL,
+            cutoff REAL,
+            cutoff_model TEXT,
+            cutoff_photos INTEGER,
+            created_at REAL NOT NULL
+        );
+        """,
+    )
+
+
 # MIGRATIONS[n] takes a catalog from version n to n + 1 (version 0 = empty file).
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_tables, _v2_embedding_seq]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v1_tables,
+    _v2_embedding_seq,
+    _v3_labels_and_albums,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

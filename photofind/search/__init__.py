@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from photofind.search.duplicates import find_duplicates
-from photofind.search.query import SORTS, Hit, Query, QueryError, parse_query, photo_date
+from photofind.search.query import SORTS, Hit, Query, QueryError, Term, parse_query, photo_date
 from photofind.search.searcher import NO_MODEL, Searcher
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "Query",
     "QueryError",
     "Searcher",
+    "Term",
     "find_duplicates",
     "parse_query",
     "photo_date",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +26,36 @@ class QueryError(PhotofindError):
 
 
 @dataclass(frozen=True)
+class Term:
+    """One weighted part of a composed query: a text or an image (library id or picture path).
+
+    The query vector adds `weight * unit(vector of the term)`; a negative weight subtracts
+    it ("- fruit" is weight -1), as in word-vector arithmetic ("king - man + woman").
+    """
+
+    weight: float = 1.0
+    text: str | None = None
+    image: Path | int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.text is None) == (self.image is None):
+            raise QueryError("a query term is either a text or an image")
+        if self.text is not None and not self.text.strip():
+            raise QueryError("an empty text term")
+        if not math.isfinite(self.weight) or abs(self.weight) > 100:
+            raise QueryError(f"a term weight must be a number up to 100, not {self.weight}")
+
+
+@dataclass(frozen=True)
 class Query:
     """One search: a text and/or an image, negative terms, filters and how to order the hits.
 
     `image` is a file id of the library or a path to any picture. With both a text and an
-    image, the query vector is (1 - image_weight) * text + image_weight * image. Dates are unix
+    image, the query vector is (1 - image_weight) * text + image_weight * image. `terms` add
+    weighted texts and images on top (rclip's `"2:dog" + ./pool.jpg - fruit`). `like` and
+    `unlike` are photos the user marked "more like this" / "not this" (ids or paths): the
+    query moves toward and away from them (see `photofind.search.feedback`); unliked photos
+    leave the results. `tag` keeps only photos carrying that label. Dates are unix
     times compared with the photo's date taken (EXIF), else its modification time; `date_to`
     is inclusive. `kinds` are lower-case extensions ("jpg", "png"). `sort="date"` orders the
     best k hits newest first.
@@ -39,6 +65,10 @@ class Query:
     image: Path | int | None = None
     image_weight: float = 0.5
     negative: tuple[str, ...] = ()
+    terms: tuple[Term, ...] = ()
+    like: tuple[Path | int, ...] = ()
+    unlike: tuple[Path | int, ...] = ()
+    tag: str | None = None
     k: int = 50
     folders: tuple[int, ...] = ()
     date_from: float | None = None
@@ -65,6 +95,9 @@ class Query:
         # Normalise the tuples so callers may pass lists; frozen, hence object.__setattr__.
         object.__setattr__(self, "negative", tuple(n for n in self.negative if n.strip()))
         object.__setattr__(self, "folders", tuple(int(f) for f in self.folders))
+        object.__setattr__(self, "terms", tuple(self.terms))
+        object.__setattr__(self, "like", tuple(self.like))
+        object.__setattr__(self, "unlike", tuple(self.unlike))
         object.__setattr__(self, "kinds", tuple(k.lower().lstrip(".") for k in self.kinds))
 
     @classmethod
@@ -76,11 +109,63 @@ class Query:
         extra = tuple(fields.pop("negative", ()))  # type: ignore[arg-type]
         return cls(text=positive or None, negative=negative + extra, **fields)  # type: ignore[arg-type]
 
+    def to_json(self) -> dict[str, object]:
+        """The query as plain JSON data (smart albums store it; `--json` prints it)."""
+
+        def image(value: Path | int | None) -> str | int | None:
+            return value if value is None or isinstance(value, int) else str(value)
+
+        return {
+            "text": self.text,
+            "image": image(self.image),
+            "image_weight": self.image_weight,
+            "negative": list(self.negative),
+            "terms": [
+                {"weight": t.weight, "text": t.text, "image": image(t.image)} for t in self.terms
+            ],
+            "like": [image(m) for m in self.like],
+            "unlike": [image(m) for m in self.unlike],
+            "tag": self.tag,
+            "k": self.k,
+            "folders": list(self.folders),
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "kinds": list(self.kinds),
+            "min_score": self.min_score,
+            "sort": self.sort,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Query:
+        """The inverse of `to_json`; QueryError for data that is not a query."""
+
+        def image(value: object) -> Path | int | None:
+            return value if value is None or isinstance(value, int) else Path(str(value))
+
+        try:
+            fields = dict(data)
+            fields["image"] = image(fields.get("image"))
+            fields["terms"] = tuple(
+                Term(float(t["weight"]), t.get("text"), image(t.get("image")))  # type: ignore[index,union-attr]
+                for t in fields.get("terms", ())  # type: ignore[union-attr]
+            )
+            for key in ("like", "unlike"):
+                fields[key] = tuple(image(m) for m in fields.get(key, ()))  # type: ignore[union-attr]
+            return cls(**fields)  # type: ignore[arg-type]
+        except (TypeError, KeyError, ValueError, AttributeError) as exc:
+            raise QueryError(f"not a saved query: {exc}") from None
+
     @property
     def has_filters(self) -> bool:
-        return bool(self.folders or self.kinds) or (
+        return bool(self.folders or self.kinds or self.tag) or (
             self.date_from is not None or self.date_to is not None
         )
+
+    @property
+    def has_target(self) -> bool:
+        """Whether there is something to look for (a tag alone browses that label)."""
+        positive = any(t.weight > 0 for t in self.terms) or bool(self.like)
+        return bool((self.text or "").strip()) or self.image is not None or positive
 
 
 @dataclass(frozen=True)

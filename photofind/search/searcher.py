@@ -15,12 +15,14 @@ import numpy as np
 
 from photofind.errors import ImageLoadError, ModelError
 from photofind.search.duplicates import find_duplicates
+from photofind.search.feedback import feedback_vector
 from photofind.search.query import Hit, Query, QueryError
 
 if TYPE_CHECKING:
     from photofind.clip import ClipModel
     from photofind.library import Catalog, FileRecord, Progress, TaskControl, VectorIndex
     from photofind.library.library import Library
+    from photofind.search.tags import Tags
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +51,10 @@ class Searcher:
     text-vector cache is shared here, under a lock.
     """
 
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: Library, tags: Tags | None = None) -> None:
+        """`tags` answers `Query.tag` (without it, a query with a tag is refused)."""
         self.library = library
+        self.tags = tags
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_model: ClipModel | None = None  # whose vectors the cache holds
         self._cache_lock = threading.Lock()
@@ -104,6 +108,13 @@ class Searcher:
             return self._search(query)
 
     def _search(self, query: Query) -> list[Hit]:
+        tagged: dict[int, float] | None = None
+        if query.tag:
+            if self.tags is None:
+                raise QueryError("labels are not available here")
+            tagged = self.tags.tagged(query.tag)
+        if not query.has_target and tagged is not None:
+            return self._browse(query, tagged)
         vector, exclude = self.query_vector(query)
         allowed: set[int] | None = None
         if query.has_filters:
@@ -114,10 +125,50 @@ class Searcher:
                 kinds=query.kinds,
                 model=self._model().name,
             )
+            if tagged is not None:
+                allowed &= set(tagged)
             allowed -= exclude
             if not allowed:
                 return []
         hits = self._rank(vector, query.k, allowed, exclude, query.min_score)
+        if query.sort == "date":
+            hits.sort(key=lambda h: (-h.date, -h.score, h.file.id))
+        return hits
+
+    def _browse(self, query: Query, tagged: dict[int, float]) -> list[Hit]:
+        """A label alone: its photos (within the other filters), best label score first."""
+        allowed = set(tagged)
+        if query.folders or query.kinds or query.date_from is not None or query.date_to is not None:
+            allowed &= self.catalog.filter_ids(
+                folders=query.folders,
+                date_from=query.date_from,
+                date_to=query.date_to,
+                kinds=query.kinds,
+            )
+        ranked = sorted(allowed, key=lambda i: (-tagged[i], i))
+        return self._usable([(i, tagged[i]) for i in ranked], query)
+
+    def _usable(self, scored: list[tuple[int, float]], query: Query) -> list[Hit]:
+        """Hits of the ids that are 'ok' and on disk, in the given order, up to query.k."""
+        online = {f.id: f.online for f in self.catalog.folders()}
+        hits: list[Hit] = []
+        for start in range(0, len(scored), 500):
+            chunk = scored[start : start + 500]
+            records = self.catalog.get_files([i for i, _ in chunk])
+            for file_id, score in chunk:
+                record = records.get(file_id)
+                if record is None or record.status != "ok":
+                    continue
+                if query.min_score is not None and score < query.min_score:
+                    continue
+                is_online = online.get(record.folder_id, True)
+                if is_online and not os.path.exists(record.path):
+                    continue
+                hits.append(Hit(record, score, offline=not is_online))
+                if len(hits) >= query.k:
+                    break
+            if len(hits) >= query.k:
+                break
         if query.sort == "date":
             hits.sort(key=lambda h: (-h.date, -h.score, h.file.id))
         return hits
@@ -149,7 +200,12 @@ class Searcher:
         )
 
     def query_vector(self, query: Query) -> tuple[np.ndarray, set[int]]:
-        """The unit query vector, and the library ids to leave out (the query photo itself)."""
+        """The unit query vector, and the library ids to leave out (query photos, rejected ones).
+
+        The text and the image combine as (1 - image_weight, image_weight); each term adds
+        weight * unit(its vector); negative terms push the sum away; the user's marks move it
+        last (Rocchio, or a classifier with enough marks: `photofind.search.feedback`).
+        """
         parts: list[tuple[float, np.ndarray]] = []
         exclude: set[int] = set()
         text = (query.text or "").strip()
@@ -160,14 +216,42 @@ class Searcher:
             if own_id is not None:
                 exclude.add(own_id)
             parts.append((query.image_weight if text else 1.0, image_vector))
-        if not parts:
+        base = [(1.0, _unit(sum(w * _unit(v) for w, v in parts)))] if parts else []
+        for term in query.terms:
+            if term.text is not None:
+                base.append((term.weight, self.text_vectors([term.text])[0]))
+            else:
+                assert term.image is not None
+                image_vector, own_id = self.image_vector(term.image)
+                if own_id is not None:
+                    exclude.add(own_id)
+                base.append((term.weight, image_vector))
+        vector: np.ndarray | None = None
+        if any(w > 0 for w, _ in base):
+            vector = _unit(sum(w * _unit(v) for w, v in base))
+            if query.negative:
+                negatives = self.text_vectors(list(query.negative))
+                push = negatives.sum(axis=0) / np.sqrt(len(negatives))
+                vector = _unit(vector - NEGATIVE_WEIGHT * push)
+        if query.like or query.unlike:
+            liked, _ = self.mark_vectors(query.like)
+            unliked, unliked_ids = self.mark_vectors(query.unlike)
+            if vector is None and not len(liked):
+                raise QueryError("nothing to search for: mark at least one photo you like")
+            vector = feedback_vector(vector, liked, unliked)
+            exclude |= unliked_ids
+        if vector is None:
             raise QueryError("nothing to search for: give a text or an image")
-        vector = _unit(sum(weight * _unit(v) for weight, v in parts))
-        if query.negative:
-            negatives = self.text_vectors(list(query.negative))
-            push = negatives.sum(axis=0) / np.sqrt(len(negatives))
-            vector = _unit(vector - NEGATIVE_WEIGHT * push)
         return vector, exclude
+
+    def mark_vectors(self, marks: Sequence[Path | int]) -> tuple[np.ndarray, set[int]]:
+        """Vectors [n, D] of marked photos (ids or paths) and the library ids among them."""
+        dim = self._vectors().dim
+        if not marks:
+            return np.zeros((0, dim), dtype=np.float32), set()
+        found = [self.image_vector(mark) for mark in marks]
+        ids = {own for _, own in found if own is not None}
+        return np.stack([_unit(v) for v, _ in found]), ids
 
     def text_vectors(self, texts: Sequence[str]) -> np.ndarray:
         """Unit text vectors [n, D]; recent ones come from a small cache (typing repeats).

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from photofind import cli
-from photofind.cli import commands
+from photofind.cli import commands, query_args
 from photofind.cli.progress import run_with_progress
 from photofind.errors import Cancelled, CatalogError
 
@@ -76,11 +76,11 @@ def test_no_display_is_one_line(monkeypatch, capsys) -> None:
 
 
 def test_bad_dates_are_refused() -> None:
-    assert commands.parse_day("2023-05-01", "--after") == pytest.approx(
+    assert query_args.parse_day("2023-05-01", "--after") == pytest.approx(
         time.mktime((2023, 5, 1, 0, 0, 0, 0, 0, -1))
     )
     with pytest.raises(Exception, match="--after needs a date like 2023-05-01"):
-        commands.parse_day("yesterday", "--after")
+        query_args.parse_day("yesterday", "--after")
 
 
 def test_ctrl_c_cancels_the_work_which_finishes_cleanly() -> None:

@@ -1,0 +1,200 @@
+"""The query options `search` and `album add` share, and unquoted `-word` negative terms.
+
+argparse reads `photofind search beach -people` as an unknown option `-people` (and
+`-kids` as `-k ids`). `shield_negatives` runs before argparse: a word after the command
+that starts with `-` and is not one of the command's options gets a leading space, which
+argparse takes for a positional word and the query parser strips again.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from photofind.errors import PhotofindError
+
+if TYPE_CHECKING:
+    from photofind.search import Query
+    from photofind.session import Session
+
+# Commands whose positional words are a query, as (command, sub-action or None).
+QUERY_COMMANDS = (("search", None), ("album", "add"))
+_GLOBAL_WITH_VALUE = ("--library", "--model")
+
+
+def add_query_arguments(p: argparse.ArgumentParser) -> None:
+    """TEXT words, images, marks, negatives and filters: one query syntax for every command."""
+    p.add_argument(
+        "text",
+        nargs="*",
+        metavar="TERM",
+        help='what to look for: words, -word to exclude, "2:words" to weigh, a picture path, '
+        "+ and - between terms to add and subtract them",
+    )
+    p.add_argument("--image", metavar="PATH", help="a photo to look like (path or library id)")
+    p.add_argument(
+        "--image-weight",
+        type=float,
+        default=0.5,
+        metavar="W",
+        help="weight of --image against TEXT, 0 to 1 (0.5)",
+    )
+    p.add_argument(
+        "--not", dest="negative", action="append", default=[], metavar="WORD", help="exclude this"
+    )
+    p.add_argument(
+        "--like", action="append", default=[], metavar="ID|PATH", help="more like this photo"
+    )
+    p.add_argument(
+        "--unlike", action="append", default=[], metavar="ID|PATH", help="not like this photo"
+    )
+    p.add_argument("--tag", metavar="LABEL", help="only photos with this label (see `tags`)")
+    p.add_argument(
+        "--folder", action="append", default=[], metavar="PATH", help="only in this folder"
+    )
+    p.add_argument("--after", metavar="YYYY-MM-DD", help="taken on or after this day")
+    p.add_argument("--before", metavar="YYYY-MM-DD", help="taken before this day")
+    p.add_argument(
+        "--type", action="append", default=[], metavar="EXT", help="only this file type (jpg)"
+    )
+    p.add_argument("--min-score", type=float, metavar="S", help="leave out weaker matches")
+
+
+def parse_day(text: str, option: str) -> float:
+    """A local date ("2023-05-01") or date and time as unix seconds; PhotofindError if bad."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise PhotofindError(f"{option} needs a date like 2023-05-01, not {text!r}") from None
+    if when.tzinfo is None:
+        when = when.astimezone()  # naive = local time, as EXIF dates are read
+    return when.timestamp()
+
+
+def image_arg(text: str) -> Path | int:
+    """A library id ("12") or a picture path."""
+    path = Path(text).expanduser()
+    if text.isdigit() and not path.exists():
+        return int(text)
+    return path
+
+
+def query_from_args(
+    session: Session,
+    args: argparse.Namespace,
+    folder_id: Callable[[Session, str], int],
+    **fields: object,
+) -> Query:
+    """The Query the words and options describe; QueryError/PhotofindError if they cannot.
+
+    `folder_id` turns a --folder value into a folder id (the commands own that lookup)."""
+    from photofind.search import Query
+    from photofind.search.expression import parse_expression
+
+    expression = parse_expression([t.strip() for t in args.text])
+    date_to = None
+    if args.before:
+        date_to = parse_day(args.before, "--before") - 1e-3  # "before" excludes that day
+    query = Query(
+        text=expression.text,
+        negative=expression.negative + tuple(args.negative),
+        terms=expression.terms,
+        image=image_arg(args.image) if args.image else None,
+        image_weight=args.image_weight,
+        like=tuple(image_arg(m) for m in args.like),
+        unlike=tuple(image_arg(m) for m in args.unlike),
+        tag=args.tag,
+        folders=tuple(folder_id(session, f) for f in args.folder),
+        date_from=parse_day(args.after, "--after") if args.after else None,
+        date_to=date_to,
+        kinds=tuple(args.type),
+        min_score=args.min_score,
+        **fields,  # type: ignore[arg-type]
+    )
+    if not query.has_target and not query.tag:
+        raise PhotofindError("nothing to search for: give a TERM, --image PATH, --like or --tag")
+    return query
+
+
+def _option_arity(parser: argparse.ArgumentParser) -> dict[str, bool]:
+    """Every option string of `parser` (and its sub-commands) -> whether it takes a value."""
+    arity: dict[str, bool] = {}
+    stack = [parser]
+    while stack:
+        current = stack.pop()
+        for action in current._actions:
+            for option in action.option_strings:
+                arity[option] = action.nargs != 0
+            if isinstance(action, argparse._SubParsersAction):
+                stack.extend(action.choices.values())
+    return arity
+
+
+def shield_negatives(argv: Sequence[str], parser: argparse.ArgumentParser) -> list[str]:
+    """`argv` with the unquoted negative terms of a query command made positional."""
+    argv = list(argv)
+    arity = _option_arity(parser)
+    start = _query_start(argv)
+    if start is None:
+        return argv
+    out = argv[:start]
+    skip_value = False
+    for token in argv[start:]:
+        if skip_value:
+            out.append(token)
+            skip_value = False
+            continue
+        if token == "--":
+            out.append(token)
+            continue
+        option = token.split("=", 1)[0]
+        if token.startswith("-") and option in arity:
+            out.append(token)
+            skip_value = arity[option] and "=" not in token
+            continue
+        short = token[:2]
+        if short in arity and arity[short] and token[2:].replace(".", "", 1).isdigit():
+            out.append(token)  # -k5
+            continue
+        if token.startswith("-") and len(token) > 1 and not _is_number(token):
+            out.append(" " + token)
+            continue
+        out.append(token)
+    return out
+
+
+def _is_number(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+def _query_start(argv: list[str]) -> int | None:
+    """Index of the first word after a query command (None when there is no such command)."""
+    n = 0
+    while n < len(argv):
+        token = argv[n]
+        if token in _GLOBAL_WITH_VALUE:
+            n += 2
+            continue
+        if token.startswith("-"):
+            n += 1
+            continue
+        for command, action in QUERY_COMMANDS:
+            if token != command:
+                continue
+            if action is None:
+                return n + 1
+            # `album add NAME ...`: the words after NAME
+            rest = argv[n + 1 :]
+            words = [i for i, t in enumerate(rest) if not t.startswith("-")]
+            if len(words) >= 2 and rest[words[0]] == action:
+                return n + 1 + words[1] + 1
+            return None
+        return None
+    return None

@@ -1,0 +1,105 @@
+"""Smart albums on the tiny CLIP: saved queries that grow as the watcher indexes photos."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from shapes_library import truth, write_shapes
+from synthetic import make_photo
+
+from photofind.clip import ClipModel
+from photofind.errors import LibraryError
+from photofind.library.home import LibraryPaths
+from photofind.library.library import Library
+from photofind.search import Query, QueryError, Searcher, Term
+from photofind.search.albums import Albums
+from photofind.search.tags import Tags
+
+
+@pytest.fixture(scope="module")
+def model(tiny_model_dir: Path) -> ClipModel:
+    return ClipModel.load(tiny_model_dir)
+
+
+def open_library(tmp_path: Path, model: ClipModel) -> tuple[Library, Albums]:
+    photos = tmp_path / "photos"
+    write_shapes(photos, ("red", "blue", "green"), ("circle", "square", "triangle"), (0, 1))
+    library = Library(LibraryPaths.resolve(tmp_path / "lib"), model)
+    tags = Tags(library)
+    library.add_index_listener(tags)
+    library.add_folder(photos)
+    library.index()
+    return library, Albums(Searcher(library, tags))
+
+
+def stems(hits) -> set[str]:
+    return {h.file.path.stem for h in hits}
+
+
+def test_an_album_gains_the_matching_photo_the_watcher_indexes(tmp_path, model) -> None:
+    library, albums = open_library(tmp_path, model)
+    try:
+        album = albums.add("Circles", Query(text="a photo of a circle"))
+        before = albums.photos("circles")  # names are case-insensitive
+        assert {truth(h.file.path)[1] for h in before} == {"circle"} and len(before) == 6
+        indexed = threading.Event()
+        library.watch(on_indexed=lambda report: indexed.set(), debounce=0.2, poll=0.5)
+        make_photo(tmp_path / "photos" / "new-circle.jpg", "red", "circle", seed=41)
+        make_photo(tmp_path / "photos" / "new-square.jpg", "green", "square", seed=42)
+        deadline = time.monotonic() + 30
+        while len(library.vectors) < 20 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert indexed.wait(30) and len(library.vectors) == 20
+        after = stems(albums.photos(album.name))
+        assert "new-circle" in after and "new-square" not in after
+        assert after == stems(before) | {"new-circle"}
+    finally:
+        library.close()
+
+
+def test_albums_keep_the_whole_query_and_are_listed(tmp_path, model) -> None:
+    library, albums = open_library(tmp_path, model)
+    try:
+        query = Query(
+            text="a photo of a square",
+            negative=("blue",),
+            terms=(Term(0.5, text="a photo of something green"),),
+            kinds=("jpg",),
+        )
+        albums.add("green squares", query)
+        album = albums.get("green squares")
+        assert album.query == query and not album.taught
+        assert "green-square-0" in stems(albums.photos(album))
+        liked = library.catalog.file_by_path((tmp_path / "photos/red-circle-0.jpg").absolute())
+        other = library.catalog.file_by_path((tmp_path / "photos/blue-square-0.jpg").absolute())
+        taught = albums.add("taught", Query(like=(liked.id,), unlike=(other.id,)))
+        assert taught.taught and taught.cutoff is not None
+        taught_stems = stems(albums.photos(taught))
+        assert "red-circle-0" in taught_stems and "blue-square-0" not in taught_stems
+        assert [a.name for a in albums.albums()] == ["green squares", "taught"]
+        with pytest.raises(LibraryError, match="already an album"):
+            albums.add("Taught", Query(text="x"))
+        with pytest.raises(QueryError, match="needs something"):
+            albums.add("empty", Query(negative=("x",)))
+        albums.remove("taught")
+        with pytest.raises(QueryError, match="no album"):
+            albums.get("taught")
+    finally:
+        library.close()
+
+
+def test_export_as_links_and_copies(tmp_path, model) -> None:
+    library, albums = open_library(tmp_path, model)
+    try:
+        albums.add("circles", Query(text="a photo of a circle"))
+        links = albums.export("circles", tmp_path / "out")
+        assert len(links) == 6 and all(p.is_symlink() and p.resolve().is_file() for p in links)
+        assert albums.export("circles", tmp_path / "out") == []  # nothing new the second time
+        copies = albums.export("circles", tmp_path / "copies", "copy")
+        assert len(copies) == 6 and not any(p.is_symlink() for p in copies)
+        assert {p.read_bytes() for p in copies} == {p.resolve().read_bytes() for p in links}
+    finally:
+        library.close()

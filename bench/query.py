@@ -9,12 +9,8 @@ Each size is a real library under bench/_work/ (catalog.sqlite filled with synth
 vectors, the vector index built by `VectorIndex.open` exactly as the app does, build time
 printed), cached so reruns only measure. Prints figures; it asserts nothing.
 
-Synthetic data. "clip" vectors imitate CLIP image embeddings: a common direction plus clustered
-points in a 64-d subspace with a decaying spectrum and a little full-rank noise (mean pairwise
-cosine ~0.3, nearest neighbour ~0.8). "Image" queries come from the same distribution; "text"
-queries are shifted by a fixed modality gap (best match ~0.3), as CLIP text vectors are.
-"uniform" vectors are iid on the sphere: no structure at all, far harder for any graph index
-than real embeddings, so its recall is a floor, not a forecast.
+Synthetic data: bench/clipdata.py ("clip": CLIP-shaped image vectors, image and text queries;
+"uniform": iid on the sphere). bench/vector_backends.py compares the vector libraries.
 """
 
 from __future__ import annotations
@@ -72,7 +68,7 @@ def ensure_library(kind: str, n: int, data: np.ndarray | None = None) -> tuple[C
         with catalog._write() as conn:  # dates for filter benchmarks: one photo per 5 minutes
             conn.execute("UPDATE files SET taken_at = 1.5e9 + id * ?", (day / 288,))
         print(f"  catalog filled in {time.perf_counter() - start:.0f} s", flush=True)
-    return catalog, folder / "vectors" / f"{MODEL}.hnsw"
+    return catalog, folder / "vectors" / f"{MODEL}.index"
 
 
 def open_index(kind: str, n: int, data: np.ndarray | None = None) -> tuple[Catalog, VectorIndex]:
@@ -110,11 +106,12 @@ def measure_lookup(index: VectorIndex, queries: np.ndarray, truth: np.ndarray, l
 
 
 def measure_filters(index: VectorIndex, data: np.ndarray, queries: np.ndarray) -> None:
-    """Filters of several widths, through both paths (exact from the catalog, hnswlib filter),
+    """Filters of several widths, through both paths (gathering the allowed vectors, a scan
+    that skips the others),
     to place the switch-over (`VectorIndex.exact_limit`)."""
     n = len(index)
     limit = index.exact_limit()
-    print(f"    filtered queries (exact search up to {limit:,} allowed ids):")
+    print(f"    filtered queries (gathered up to {limit:,} allowed ids, else a scan):")
     saved = vectors.BRUTE_FORCE_MIN, vectors.BRUTE_FORCE_FACTOR
     for share in (0.001, 0.003, 0.01, 0.03, 0.1, 0.3):
         width = max(1, int(n * share))
@@ -122,7 +119,7 @@ def measure_filters(index: VectorIndex, data: np.ndarray, queries: np.ndarray) -
         allowed = set(range(lo + 1, lo + width + 1))  # ids are rows + 1
         truth = exact_top(data[lo : lo + width], queries[:50]) + lo
         row = []
-        for path, (floor, factor) in (("exact", (10**12, 0.0)), ("hnsw", (0, 0.0))):
+        for path, (floor, factor) in (("gather", (10**12, 0.0)), ("scan", (0, 0.0))):
             vectors.BRUTE_FORCE_MIN, vectors.BRUTE_FORCE_FACTOR = floor, factor
             times, recalls = [], []
             for q, exact in zip(queries[:50], truth, strict=True):
@@ -130,7 +127,7 @@ def measure_filters(index: VectorIndex, data: np.ndarray, queries: np.ndarray) -
                 hits = index.query(q, K, filter_ids=allowed)
                 times.append(time.perf_counter() - start)
                 recalls.append(len({i for i, _ in hits} & set(exact.tolist())) / len(exact))
-            chosen = "*" if (path == "exact") == (width <= limit) else " "
+            chosen = "*" if (path == "gather") == (width <= limit) else " "
             row.append(f"{chosen}{path} {_ms(times)} recall {np.mean(recalls):.3f}")
         vectors.BRUTE_FORCE_MIN, vectors.BRUTE_FORCE_FACTOR = saved
         print(f"      {share:5.1%} ({width:>7,} ids)  " + "  |  ".join(row))
@@ -178,7 +175,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="10k,100k", help="comma list, e.g. 10k,100k,1m")
     parser.add_argument("--data", choices=["clip", "uniform"], default="clip")
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--efs", default="64,128,256", help="search beam widths to try")
     parser.add_argument("--model", type=Path, help="model folder for whole text queries")
     parser.add_argument("--no-filters", action="store_true")
     args = parser.parse_args(argv)
@@ -190,14 +186,8 @@ def main(argv: list[str] | None = None) -> None:
         sets = {"image queries": synthetic(args.queries, args.data, seed=1)}
         if args.data == "clip":
             sets["text queries"] = text_queries(args.queries, seed=2)
-        default_ef = index.ef
         for name, queries in sets.items():
-            truth = exact_top(data, queries)
-            for ef in (int(e) for e in args.efs.split(",")):
-                index.ef = ef
-                mark = " (default)" if ef == default_ef else ""
-                measure_lookup(index, queries, truth, f"{name}, ef={ef}{mark}")
-            index.ef = default_ef
+            measure_lookup(index, queries, exact_top(data, queries), name)
         if not args.no_filters:
             measure_filters(index, data, sets["image queries"])
         if args.model:

@@ -1,4 +1,4 @@
-"""A readers-writer lock: hnswlib allows parallel searches but no search during an insert."""
+"""A readers-writer lock: the vector index allows parallel searches but none during a change."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ def test_vector_index_survives_qt_pool_and_python_threads() -> None:
     )  # fmt: skip
     report = done.stdout + done.stderr
     assert done.returncode == 0, report
-    summary = report.strip().splitlines()[-1]
+    summary = done.stdout.strip().splitlines()[-1]
     assert "0 wrong, 0 crashed, 0 hung" in summary, report
     rounds = int(summary.split()[0])
     assert rounds >= 3, report  # several launches, or the test proved little

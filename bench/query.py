@@ -2,7 +2,7 @@
 
     python bench/query.py                          # 10k and 100k, CLIP-like vectors
     python bench/query.py --sizes 1m               # 1M (first run builds for a long while)
-    python bench/query.py --data uniform           # iid random vectors: HNSW's worst case
+    python bench/query.py --data uniform           # iid random vectors: no structure at all
     python bench/query.py --model /work/bench-models/ViT-B-32-256__random-init
 
 Each size is a real library under bench/_work/ (catalog.sqlite filled with synthetic files and

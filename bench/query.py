@@ -2,19 +2,15 @@
 
     python bench/query.py                          # 10k and 100k, CLIP-like vectors
     python bench/query.py --sizes 1m               # 1M (first run builds for a long while)
-    python bench/query.py --data uniform           # iid random vectors: HNSW's worst case
+    python bench/query.py --data uniform           # iid random vectors: no structure at all
     python bench/query.py --model /work/bench-models/ViT-B-32-256__random-init
 
 Each size is a real library under bench/_work/ (catalog.sqlite filled with synthetic files and
 vectors, the vector index built by `VectorIndex.open` exactly as the app does, build time
 printed), cached so reruns only measure. Prints figures; it asserts nothing.
 
-Synthetic data. "clip" vectors imitate CLIP image embeddings: a common direction plus clustered
-points in a 64-d subspace with a decaying spectrum and a little full-rank noise (mean pairwise
-cosine ~0.3, nearest neighbour ~0.8). "Image" queries come from the same distribution; "text"
-queries are shifted by a fixed modality gap (best match ~0.3), as CLIP text vectors are.
-"uniform" vectors are iid on the sphere: no structure at all, far harder for any graph index
-than real embeddings, so its recall is a floor, not a forecast.
+Synthetic data: bench/clipdata.py ("clip": CLIP-shaped image vectors, image and text queries;
+"uniform": iid on the sphere). bench/vector_backends.py compares the vector libraries.
 """
 
 from __future__ import annotations
@@ -31,66 +27,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 WORK = Path(__file__).resolve().parent / "_work"
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from clipdata import DIM, exact_top, parse_size, synthetic, text_queries  # noqa: E402
 
 from photofind.library import vectors  # noqa: E402
 from photofind.library.catalog import Catalog, NewFile  # noqa: E402
 from photofind.library.vectors import VectorIndex  # noqa: E402
 
-DIM = 512
 K = 50
 MODEL = "bench-512"
-_RANK = 64
-_CLUSTERS = 5000
-
-
-def _world(dim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Fixed directions shared by data and queries of every size."""
-    rng = np.random.default_rng(12345)
-    image_mean = rng.standard_normal(dim)
-    text_mean = rng.standard_normal(dim)
-    basis = np.linalg.qr(rng.standard_normal((dim, _RANK)))[0].T  # [rank, dim] orthonormal
-    scales = np.arange(1, _RANK + 1) ** -0.5
-    centres = rng.standard_normal((_CLUSTERS, _RANK))
-    return (
-        image_mean / np.linalg.norm(image_mean),
-        text_mean / np.linalg.norm(text_mean),
-        basis,
-        scales,
-        centres,
-    )
-
-
-def synthetic(n: int, kind: str = "clip", seed: int = 0, dim: int = DIM) -> np.ndarray:
-    """n unit vectors, float32 [n, dim], generated in chunks (bounded temporaries)."""
-    out = np.empty((n, dim), dtype=np.float32)
-    image_mean, _, basis, scales, centres = _world(dim)
-    for start in range(0, n, 100_000):
-        rng = np.random.default_rng([seed, start])
-        m = min(100_000, n - start)
-        if kind == "uniform":
-            x = rng.standard_normal((m, dim))
-        else:
-            z = centres[rng.integers(0, _CLUSTERS, m)] + 0.8 * rng.standard_normal((m, _RANK))
-            x = (z * scales) @ basis + 2.0 * image_mean + 0.05 * rng.standard_normal((m, dim))
-        out[start : start + m] = x / np.linalg.norm(x, axis=1, keepdims=True)
-    return out
-
-
-def text_queries(count: int, seed: int, dim: int = DIM) -> np.ndarray:
-    """Queries off the image manifold, like CLIP text vectors (modality gap)."""
-    image_mean, text_mean, basis, scales, centres = _world(dim)
-    rng = np.random.default_rng([seed, 7])
-    z = centres[rng.integers(0, _CLUSTERS, count)] + 0.8 * rng.standard_normal((count, _RANK))
-    x = (z * scales) @ basis + 2.0 * image_mean
-    x = x / np.linalg.norm(x, axis=1, keepdims=True) + 2.2 * text_mean
-    x += 0.05 * rng.standard_normal((count, dim))
-    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
-
-
-def parse_size(text: str) -> int:
-    text = text.strip().lower()
-    mult = {"k": 1_000, "m": 1_000_000}.get(text[-1], 1)
-    return int(float(text.rstrip("km")) * mult)
 
 
 def library_dir(kind: str, n: int) -> Path:
@@ -122,7 +68,7 @@ def ensure_library(kind: str, n: int, data: np.ndarray | None = None) -> tuple[C
         with catalog._write() as conn:  # dates for filter benchmarks: one photo per 5 minutes
             conn.execute("UPDATE files SET taken_at = 1.5e9 + id * ?", (day / 288,))
         print(f"  catalog filled in {time.perf_counter() - start:.0f} s", flush=True)
-    return catalog, folder / "vectors" / f"{MODEL}.hnsw"
+    return catalog, folder / "vectors" / f"{MODEL}.index"
 
 
 def open_index(kind: str, n: int, data: np.ndarray | None = None) -> tuple[Catalog, VectorIndex]:
@@ -139,19 +85,6 @@ def open_index(kind: str, n: int, data: np.ndarray | None = None) -> tuple[Catal
     verb = "built" if report.action == "rebuilt" else report.action
     print(f"  index {verb} in {report.seconds:.1f} s ({len(index):,} vectors)", flush=True)
     return catalog, index
-
-
-def exact_top(data: np.ndarray, queries: np.ndarray, k: int = K) -> np.ndarray:
-    """Exact top-k ids (1-based) by brute force, in blocks."""
-    best_ids = np.zeros((len(queries), 0), dtype=np.int64)
-    best_sims = np.zeros((len(queries), 0), dtype=np.float32)
-    for start in range(0, len(data), 200_000):
-        sims = queries @ data[start : start + 200_000].T
-        top = np.argpartition(-sims, min(k, sims.shape[1] - 1), axis=1)[:, :k]
-        best_ids = np.hstack([best_ids, top + start + 1])
-        best_sims = np.hstack([best_sims, np.take_along_axis(sims, top, axis=1)])
-    order = np.argsort(-best_sims, axis=1)[:, :k]
-    return np.take_along_axis(best_ids, order, axis=1)
 
 
 def _ms(values: list[float]) -> str:
@@ -173,11 +106,12 @@ def measure_lookup(index: VectorIndex, queries: np.ndarray, truth: np.ndarray, l
 
 
 def measure_filters(index: VectorIndex, data: np.ndarray, queries: np.ndarray) -> None:
-    """Filters of several widths, through both paths (exact from the catalog, hnswlib filter),
+    """Filters of several widths, through both paths (gathering the allowed vectors, a scan
+    that skips the others),
     to place the switch-over (`VectorIndex.exact_limit`)."""
     n = len(index)
     limit = index.exact_limit()
-    print(f"    filtered queries (exact search up to {limit:,} allowed ids):")
+    print(f"    filtered queries (gathered up to {limit:,} allowed ids, else a scan):")
     saved = vectors.BRUTE_FORCE_MIN, vectors.BRUTE_FORCE_FACTOR
     for share in (0.001, 0.003, 0.01, 0.03, 0.1, 0.3):
         width = max(1, int(n * share))
@@ -185,7 +119,7 @@ def measure_filters(index: VectorIndex, data: np.ndarray, queries: np.ndarray) -
         allowed = set(range(lo + 1, lo + width + 1))  # ids are rows + 1
         truth = exact_top(data[lo : lo + width], queries[:50]) + lo
         row = []
-        for path, (floor, factor) in (("exact", (10**12, 0.0)), ("hnsw", (0, 0.0))):
+        for path, (floor, factor) in (("gather", (10**12, 0.0)), ("scan", (0, 0.0))):
             vectors.BRUTE_FORCE_MIN, vectors.BRUTE_FORCE_FACTOR = floor, factor
             times, recalls = [], []
             for q, exact in zip(queries[:50], truth, strict=True):
@@ -193,7 +127,7 @@ def measure_filters(index: VectorIndex, data: np.ndarray, queries: np.ndarray) -
                 hits = index.query(q, K, filter_ids=allowed)
                 times.append(time.perf_counter() - start)
                 recalls.append(len({i for i, _ in hits} & set(exact.tolist())) / len(exact))
-            chosen = "*" if (path == "exact") == (width <= limit) else " "
+            chosen = "*" if (path == "gather") == (width <= limit) else " "
             row.append(f"{chosen}{path} {_ms(times)} recall {np.mean(recalls):.3f}")
         vectors.BRUTE_FORCE_MIN, vectors.BRUTE_FORCE_FACTOR = saved
         print(f"      {share:5.1%} ({width:>7,} ids)  " + "  |  ".join(row))
@@ -241,7 +175,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="10k,100k", help="comma list, e.g. 10k,100k,1m")
     parser.add_argument("--data", choices=["clip", "uniform"], default="clip")
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--efs", default="64,128,256", help="search beam widths to try")
     parser.add_argument("--model", type=Path, help="model folder for whole text queries")
     parser.add_argument("--no-filters", action="store_true")
     args = parser.parse_args(argv)
@@ -253,14 +186,8 @@ def main(argv: list[str] | None = None) -> None:
         sets = {"image queries": synthetic(args.queries, args.data, seed=1)}
         if args.data == "clip":
             sets["text queries"] = text_queries(args.queries, seed=2)
-        default_ef = index.ef
         for name, queries in sets.items():
-            truth = exact_top(data, queries)
-            for ef in (int(e) for e in args.efs.split(",")):
-                index.ef = ef
-                mark = " (default)" if ef == default_ef else ""
-                measure_lookup(index, queries, truth, f"{name}, ef={ef}{mark}")
-            index.ef = default_ef
+            measure_lookup(index, queries, exact_top(data, queries), name)
         if not args.no_filters:
             measure_filters(index, data, sets["image queries"])
         if args.model:

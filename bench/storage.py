@@ -40,7 +40,7 @@ PROBE = textwrap.dedent(
     before = status("VmRSS")
     start = time.perf_counter()
     catalog = Catalog(folder / "catalog.sqlite")
-    index = VectorIndex.open(folder / "vectors" / f"{model}.hnsw", dim, catalog, model)
+    index = VectorIndex.open(folder / "vectors" / f"{model}.index", dim, catalog, model)
     opened = time.perf_counter() - start
     rng = np.random.default_rng(0)
     for _ in range(20):
@@ -70,8 +70,8 @@ def measure(n: int) -> None:
         "catalog.sqlite (+wal, shm)": sum(
             p.stat().st_size for p in folder.glob("catalog.sqlite*") if p.is_file()
         ),
-        "vector index .hnsw": (folder / "vectors" / f"{MODEL}.hnsw").stat().st_size,
-        "sidecar .json": (folder / "vectors" / f"{MODEL}.hnsw.json").stat().st_size,
+        "vector index .index": (folder / "vectors" / f"{MODEL}.index").stat().st_size,
+        "sidecar .json": (folder / "vectors" / f"{MODEL}.index.json").stat().st_size,
     }
     print(f"  disk, {count:,} photos:")
     for name, size in sizes.items():

@@ -87,7 +87,7 @@ class LibraryPaths:
                 raise LibraryError(f"cannot use {folder} as a library folder: not a directory")
 
     def vector_file(self, model_name: str) -> Path:
-        """The hnswlib index file of one model (its JSON sidecar sits beside it)."""
+        """The vector index file of one model (its JSON sidecar sits beside it)."""
         if not _MODEL_NAME.fullmatch(model_name) or model_name in {".", ".."}:
             raise LibraryError(f"invalid model name {model_name!r}")
-        return self.vectors_dir / f"{model_name}.hnsw"
+        return self.vectors_dir / f"{model_name}.index"

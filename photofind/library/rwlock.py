@@ -1,4 +1,4 @@
-"""A readers-writer lock: hnswlib allows parallel searches but no search during an insert."""
+"""A readers-writer lock: the vector index allows parallel searches but none during a change."""
 
 from __future__ import annotations
 
@@ -21,29 +21,40 @@ class RWLock:
 
     @contextmanager
     def read(self) -> Iterator[None]:
-        with self._cond:
-            while self._writer or self._waiting:
-                self._cond.wait()
-            self._readers += 1
+        acquired = False
         try:
+            with self._cond:
+                while self._writer or self._waiting:
+                    self._cond.wait()
+                self._readers += 1
+                acquired = True
             yield
         finally:
-            with self._cond:
-                self._readers -= 1
-                if not self._readers:
-                    self._cond.notify_all()
+            if acquired:  # released even when Ctrl+C lands between acquiring and the body
+                with self._cond:
+                    self._readers -= 1
+                    if not self._readers:
+                        self._cond.notify_all()
 
     @contextmanager
     def write(self) -> Iterator[None]:
-        with self._cond:
-            self._waiting += 1
-            while self._writer or self._readers:
-                self._cond.wait()
-            self._waiting -= 1
-            self._writer = True
+        acquired = False
         try:
+            with self._cond:
+                self._waiting += 1
+                try:
+                    while self._writer or self._readers:
+                        self._cond.wait()  # Ctrl+C may raise KeyboardInterrupt in here
+                    self._writer = acquired = True
+                finally:
+                    # Interrupted or not, this writer no longer waits: readers held back for
+                    # it must not wait for it forever.
+                    self._waiting -= 1
+                    if not acquired:
+                        self._cond.notify_all()
             yield
         finally:
-            with self._cond:
-                self._writer = False
-                self._cond.notify_all()
+            if acquired:
+                with self._cond:
+                    self._writer = False
+                    self._cond.notify_all()

@@ -1,9 +1,10 @@
-"""The vector index on disk: the JSON sidecar that vouches for an .hnsw file, and atomic writes.
+"""The vector index on disk: the JSON sidecar that vouches for an index file, and atomic writes.
 
 The sidecar holds two entries, "current" and "previous", each describing one index file
-(model, dim, size and CRC of its head and tail, checksums of its id sets, which ids are
-deleted, and the catalog change stamp it reflects). Renaming the sidecar first and the index
-second means any kill leaves an index file that one of the two entries describes.
+(model, dim, size and CRC of every byte, a checksum of its ids, and the catalog change stamp it
+reflects). Renaming the sidecar first and the index second means any kill leaves an index file
+that one of the two entries describes. The CRC covers the whole file: damage anywhere, the
+middle included, means a rebuild from the catalog, never a crash or wrong answers.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-SIDECAR_FORMAT = 1
-_HEAD = 1 << 20
+SIDECAR_FORMAT = 2  # 1: hnswlib files, CRC of the first and last MiB only
+_BLOCK = 1 << 22
+LEGACY_SUFFIXES = (".hnsw",)  # index files of earlier versions, rebuilt under the new name
 
 
 def sidecar_path(path: Path) -> Path:
@@ -34,11 +36,17 @@ def temp_paths(path: Path, tag: str) -> tuple[Path, Path]:
 
 
 def remove_temp_files(path: Path) -> None:
-    """Delete leftovers of a save that was killed; the previous pair is still in place."""
+    """Delete leftovers of a save that was killed (the previous pair is still in place), and
+    an earlier version's index file of the same model with its sidecar."""
     if path.parent.is_dir():
-        for stale in path.parent.glob(f"{path.name}.tmp-*"):
+        stale = list(path.parent.glob(f"{path.name}.tmp-*"))
+        for suffix in LEGACY_SUFFIXES:
+            legacy = path.with_suffix(suffix)
+            if legacy != path:
+                stale += [legacy, sidecar_path(legacy)]
+        for leftover in stale:
             with suppress(OSError):
-                stale.unlink()
+                leftover.unlink()
 
 
 def id_checksum(ids: np.ndarray) -> str:
@@ -54,13 +62,15 @@ def id_checksum(ids: np.ndarray) -> str:
 
 
 def file_print(path: Path) -> tuple[int, int]:
-    """(size, crc32 of the first and last MiB): catches truncation and a wrong or torn file."""
+    """(size, crc32 of every byte): catches truncation, damage anywhere, a wrong or torn file.
+
+    About 0.1 s per 100k 512-d vectors (200 MB) when the file is in the page cache.
+    """
     size = path.stat().st_size
+    crc = 0
     with open(path, "rb") as fh:
-        crc = zlib.crc32(fh.read(_HEAD))
-        if size > _HEAD:
-            fh.seek(max(_HEAD, size - _HEAD))
-            crc = zlib.crc32(fh.read(_HEAD), crc)
+        while block := fh.read(_BLOCK):
+            crc = zlib.crc32(block, crc)
     return size, crc
 
 

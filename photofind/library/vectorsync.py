@@ -1,7 +1,7 @@
 """Bringing a freshly loaded vector index in line with the catalog, the source of truth.
 
 A small difference is synced: ids the catalog has and the index lacks are added, ids it no longer
-has are marked deleted, and vectors stored after the index was saved (a newer change stamp) are
+has are removed, and vectors stored after the index was saved (a newer change stamp) are
 re-added. A missing or damaged file, or a large difference, is rebuilt from the stored vectors.
 """
 
@@ -63,9 +63,9 @@ def reconcile(
 def rebuild(
     index: VectorIndex, catalog: Catalog, cat_ids: np.ndarray, progress: Progress | None
 ) -> None:
-    """A fresh graph from every stored vector of the model, streamed in chunks."""
+    """A fresh index from every stored vector of the model, streamed in chunks."""
     total = len(cat_ids)
-    index.reset(capacity=int(total * 1.1) + 1024, stamp=catalog.embedding_stamp(index.model))
+    index.reset(stamp=catalog.embedding_stamp(index.model))
     if progress:
         progress(0, total)
     done = 0

@@ -27,7 +27,7 @@ def test_env_used_when_no_explicit_folder(tmp_path: Path, monkeypatch: pytest.Mo
     paths = LibraryPaths.resolve()
     assert paths.home == tmp_path / "lib"
     assert paths.vector_file("ViT-B-32-256__random-init") == (
-        tmp_path / "lib" / "vectors" / "ViT-B-32-256__random-init.hnsw"
+        tmp_path / "lib" / "vectors" / "ViT-B-32-256__random-init.index"
     )
 
 

@@ -235,7 +235,7 @@ def test_switching_models_keeps_answering_until_the_new_one_is_complete(tmp_path
         assert hits[0].file.path.name in {f"{n}.jpg" for n in range(0, 30, 3)}
         library.drop_vectors("tiny-clip")
         assert library.catalog.embedding_count("tiny-clip") == 0
-        assert not list(library.paths.vectors_dir.glob("tiny-clip.hnsw*"))
+        assert not list(library.paths.vectors_dir.glob("tiny-clip.index*"))
         with pytest.raises(LibraryError, match="in use"):
             library.drop_vectors("tiny-clip-b")
 

@@ -323,7 +323,7 @@ def test_k_larger_than_library(library) -> None:
 
 
 def test_search_while_vectors_are_added(library) -> None:
-    """Queries run while another thread adds (hnswlib forbids that without the index lock)."""
+    """Queries run while another thread adds (the vector index lets changes run alone)."""
     searcher = Searcher(library)
     rng = np.random.default_rng(3)
     errors: list[BaseException] = []

@@ -34,8 +34,8 @@ def main(query: str) -> int:
             app.quit()
 
     def type_when_ready() -> None:
-        # After the opening index pass: a search racing it can crash hnswlib (the stability
-        # issue); this script is about what the window writes and sends, not that race.
+        # After the opening index pass: this script is about what the window writes and
+        # sends; searching while indexing is tests/journeys' business.
         if window.session is None or window.session.model is None or window.indexing:
             QTimer.singleShot(50, type_when_ready)
             return

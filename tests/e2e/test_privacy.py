@@ -107,7 +107,6 @@ def test_the_journey_found_the_photo(journey):
     """Each step ran to the end; the privacy tests below check whatever did run."""
     _, _, _, runs = journey
     for name, done in runs.items():
-        # -11 in the window: the first-search SIGSEGV in hnswlib (packaging/README.md).
         assert done.returncode == 0, f"{name} failed ({done.returncode}):\n{done.stderr[-3000:]}"
     assert "indexed 3 photos" in runs["index"].stdout
     assert "blue-square.jpg" in runs["search"].stdout

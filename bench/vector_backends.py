@@ -1,0 +1,285 @@
+"""Benchmark: candidate vector libraries side by side (why photofind's backend is what it is).
+
+    python bench/vector_backends.py                       # 100k vectors, every candidate
+    python bench/vector_backends.py --sizes 100k,1m       # 1M takes minutes (HNSW builds)
+    python bench/vector_backends.py --only numpy,faiss-flat --rounds 3
+
+Per candidate and size: build time, RSS growth, save and load time, median and p95 latency of
+one k=50 query, recall@10 and @50 against exact cosine ranking for image-like and text-like
+queries (bench/query.py's CLIP-shaped synthetic vectors: text queries sit across a modality gap,
+where graph indexes lose recall), and whether it survives a foreign-thread check: imported in
+one QThreadPool task, then used from later tasks on the same reused pool thread (the pattern
+that crashes chroma-hnswlib). Each measurement runs in its own process (clean RSS, a binding's
+first use), candidates interleaved round by round (A B A B); figures are medians over rounds.
+Prints a table; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+from clipdata import DIM, exact_top, parse_size, synthetic, text_queries  # noqa: E402
+
+K = 50
+QUERIES = 200
+CANDIDATES = [
+    "chroma-hnswlib",
+    "faiss-flat",
+    "faiss-hnsw",
+    "usearch-hnsw",
+    "usearch-exact",
+    "numpy",
+]
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+class Candidate:
+    """build / query / save / load for one library, as photofind would use it."""
+
+    def __init__(self, name: str, dim: int) -> None:
+        self.name, self.dim, self.index = name, dim, None
+
+    def import_library(self) -> None:
+        if self.name == "chroma-hnswlib":
+            import hnswlib  # noqa: F401
+        elif self.name.startswith("faiss"):
+            import faiss  # noqa: F401
+        elif self.name.startswith("usearch"):
+            import usearch.index  # noqa: F401
+
+    def build(self, data: np.ndarray) -> None:
+        ids = np.arange(1, len(data) + 1, dtype=np.int64)
+        if self.name == "chroma-hnswlib":
+            import hnswlib
+
+            self.index = hnswlib.Index(space="cosine", dim=self.dim)
+            self.index.init_index(max_elements=len(data), M=32, ef_construction=200)
+            self.index.add_items(data, ids)
+            self.index.set_ef(160)
+        elif self.name.startswith("faiss"):
+            import faiss
+
+            faiss.omp_set_num_threads(os.cpu_count() or 1)  # HNSW builds in parallel
+            if self.name == "faiss-flat":
+                self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
+            else:
+                hnsw = faiss.IndexHNSWFlat(self.dim, 32, faiss.METRIC_INNER_PRODUCT)
+                hnsw.hnsw.efConstruction = 200
+                hnsw.hnsw.efSearch = 160
+                self.index = faiss.IndexIDMap2(hnsw)
+            self.index.add_with_ids(data, ids)
+            faiss.omp_set_num_threads(1)  # one query, one thread: OpenMP teams only cost here
+        elif self.name.startswith("usearch"):
+            from usearch.index import Index
+
+            self.index = Index(
+                ndim=self.dim, metric="ip", connectivity=32, expansion_add=200, expansion_search=160
+            )
+            self.index.add(ids, data)
+        else:
+            self.index = (ids, np.ascontiguousarray(data))
+
+    def query(self, q: np.ndarray, k: int) -> np.ndarray:
+        if self.name == "chroma-hnswlib":
+            return self.index.knn_query(q, k=k, num_threads=1)[0][0]
+        if self.name.startswith("faiss"):
+            return self.index.search(q.reshape(1, -1), k)[1][0]
+        if self.name.startswith("usearch"):
+            return self.index.search(q, k, exact=self.name == "usearch-exact", threads=1).keys
+        ids, matrix = self.index
+        sims = matrix @ q
+        top = np.argpartition(-sims, k)[:k]
+        return ids[top[np.argsort(-sims[top])]]
+
+    def save(self, path: Path) -> None:
+        if self.name == "chroma-hnswlib":
+            self.index.save_index(str(path))
+        elif self.name.startswith("faiss"):
+            import faiss
+
+            faiss.write_index(self.index, str(path))
+        elif self.name.startswith("usearch"):
+            self.index.save(str(path))
+        else:
+            np.save(path, self.index[1])
+
+    def load(self, path: Path) -> None:
+        if self.name == "chroma-hnswlib":
+            import hnswlib
+
+            self.index = hnswlib.Index(space="cosine", dim=self.dim)
+            self.index.load_index(str(path))
+            self.index.set_ef(160)
+        elif self.name.startswith("faiss"):
+            import faiss
+
+            self.index = faiss.read_index(str(path))
+            faiss.omp_set_num_threads(1)
+        elif self.name.startswith("usearch"):
+            from usearch.index import Index
+
+            self.index = Index.restore(str(path))
+        else:
+            matrix = np.load(str(path) + ".npy")
+            self.index = (np.arange(1, len(matrix) + 1, dtype=np.int64), matrix)
+
+
+def measure(name: str, n: int, work: Path) -> dict:
+    """One process: build (or load the saved copy of an earlier round), then query."""
+    data = synthetic(n)
+    queries = {"image": synthetic(QUERIES, seed=1), "text": text_queries(QUERIES, seed=2)}
+    cand = Candidate(name, DIM)
+    path = work / f"{name}-{n}.bin"
+    out: dict = {"name": name, "n": n}
+    before = _rss()
+    if path.exists() or Path(str(path) + ".npy").exists():
+        t = time.perf_counter()
+        cand.load(path)
+        out["load_s"] = time.perf_counter() - t
+    else:
+        t = time.perf_counter()
+        cand.build(data)
+        out["build_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        cand.save(path)
+        out["save_s"] = time.perf_counter() - t
+    out["rss_mb"] = (_rss() - before) / 2**20
+    times = []
+    for kind, qs in queries.items():
+        truth = exact_top(data, qs, K)  # 1-based ids
+        for q in qs[:10]:
+            cand.query(q, K)
+        r10, r50 = [], []
+        for q, exact in zip(qs, truth, strict=True):
+            t = time.perf_counter()
+            got = cand.query(q, K)
+            times.append(time.perf_counter() - t)
+            r10.append(len(set(got[:10].tolist()) & set(exact[:10].tolist())) / 10)
+            r50.append(len(set(got.tolist()) & set(exact.tolist())) / K)
+        out[f"{kind}_r10"], out[f"{kind}_r50"] = float(np.mean(r10)), float(np.mean(r50))
+    times.sort()
+    out["median_ms"] = statistics.median(times) * 1e3
+    out["p95_ms"] = times[int(0.95 * (len(times) - 1))] * 1e3
+    return out
+
+
+def foreign_threads(name: str) -> str:
+    """Import and build in one pool task, use from later tasks on reused pool threads."""
+    script = f"""
+import faulthandler, sys, time, threading
+sys.path.insert(0, {str(BENCH)!r})
+faulthandler.enable()
+faulthandler.dump_traceback_later(60, exit=True)
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QRunnable, QThreadPool
+app = QCoreApplication([])
+state = {{}}
+lock = threading.Lock()
+class Import(QRunnable):  # as the window opens its library: the first import, in the pool
+    def run(self):
+        from vector_backends import Candidate
+        c = Candidate({name!r}, 64)
+        c.import_library()
+        state["c"] = c
+class Use(QRunnable):  # later tasks, some on the importing thread: first add, then queries
+    def run(self):
+        c = state["c"]
+        with lock:
+            if c.index is None:
+                c.build(np.random.default_rng(0).random((2000, 64), dtype=np.float32))
+        c.query(np.random.default_rng().random(64, dtype=np.float32), 10)
+pool = QThreadPool(); pool.setMaxThreadCount(2)
+pool.start(Import())
+while "c" not in state: time.sleep(0.01)
+for _ in range(200):
+    pool.start(Use()); time.sleep(0.001)
+pool.waitForDone()
+"""
+    fails = 0
+    for _ in range(5):
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+            timeout=120,
+        )
+        fails += done.returncode != 0
+    return f"{5 - fails}/5 ok"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="100k")
+    parser.add_argument("--only", default=",".join(CANDIDATES))
+    parser.add_argument("--rounds", type=int, default=2, help="round 1 builds, later ones load")
+    parser.add_argument("--one", nargs=2, metavar=("NAME", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(measure(args.one[0], int(args.one[1]), args.work)))
+        return
+    names = args.only.split(",")
+    print(
+        f"vector backends: {DIM}-d CLIP-shaped vectors, k={K}, {QUERIES} image + {QUERIES} text"
+        f" queries, {args.rounds} rounds, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
+    )
+    threads = {name: foreign_threads(name) for name in names}
+    with tempfile.TemporaryDirectory(prefix="photofind-backends-") as tmp:
+        for n in (parse_size(s) for s in args.sizes.split(",")):
+            rows: dict[str, list[dict]] = {name: [] for name in names}
+            for _ in range(args.rounds):
+                for name in names:
+                    done = subprocess.run(
+                        [sys.executable, __file__, "--one", name, str(n), "--work", tmp],
+                        capture_output=True,
+                        text=True,
+                    )
+                    if done.returncode != 0:
+                        print(
+                            f"  {name} at {n:,}: failed ({done.returncode})\n{done.stderr[-800:]}"
+                        )
+                        continue
+                    rows[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
+            print(f"\n{n:,} vectors (load average {os.getloadavg()[0]:.1f})")
+            print(
+                f"  {'backend':<15} {'build s':>8} {'save s':>7} {'load s':>7} {'RSS MB':>7} "
+                f"{'median ms':>9} {'p95 ms':>7} {'img r@10':>8} {'img r@50':>8} "
+                f"{'txt r@10':>8} {'txt r@50':>8}  foreign threads"
+            )
+            for name in names:
+                got = rows[name]
+                if not got:
+                    continue
+
+                def med(key: str, got: list[dict] = got) -> float:
+                    vals = [r[key] for r in got if key in r]
+                    return statistics.median(vals) if vals else float("nan")
+
+                print(
+                    f"  {name:<15} {med('build_s'):8.1f} {med('save_s'):7.2f} "
+                    f"{med('load_s'):7.2f} {med('rss_mb'):7.0f} {med('median_ms'):9.2f} "
+                    f"{med('p95_ms'):7.2f} {med('image_r10'):8.3f} {med('image_r50'):8.3f} "
+                    f"{med('text_r10'):8.3f} {med('text_r50'):8.3f}  {threads[name]}"
+                )
+
+
+if __name__ == "__main__":
+    main()

@@ -65,6 +65,7 @@ def main(queries: list[str]) -> int:
         return [hit.file.path.name for hit in window.results.hits[:5]]
 
     spin(lambda: window.session is not None, "the library to open")
+    window.activateWindow()  # what a window manager does for a new window (Xvfb has none)
     spin(lambda: window.isActiveWindow(), "the window to be active")
     during = [type_query(q) for q in queries]  # the startup scan/index pass is running
     window.start_indexing()  # a second pass asked for while the first may still run

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from photofind.cli.output import (
     file_json,
+    folder_state_text,
     hit_json,
     human_hit,
     print_json,
@@ -184,7 +185,7 @@ def cmd_folders_list(args: argparse.Namespace) -> int:
             counts = row["counts"]
             say(
                 sys.stdout,
-                f"[{row['id']}] {row['path']}  {row['state']}  "
+                f"[{row['id']}] {row['path']}  {folder_state_text(row)}  "
                 f"{counts['ok']} indexed, {counts['pending']} waiting, {counts['error']} failed",
             )
     return 0
@@ -197,6 +198,7 @@ def _folder_rows(session: Session) -> list[dict[str, Any]]:
             "path": str(row.folder.path),
             "online": row.folder.online,
             "state": row.state,
+            "offline_reason": row.folder.offline_reason,
             "last_scan": row.folder.last_scan,
             "counts": {"ok": row.ok, "pending": row.pending, "error": row.error},
         }
@@ -219,6 +221,7 @@ def cmd_index(args: argparse.Namespace) -> int:
             "cancelled; the photos indexed so far are saved",
         )
         elapsed = getattr(report, "elapsed", None) or time.monotonic() - start
+        _say_offline(session)
         failed = getattr(report, "failed", 0)
         say(
             sys.stdout,
@@ -229,6 +232,16 @@ def cmd_index(args: argparse.Namespace) -> int:
         if args.watch:
             _watch(session)
     return 0
+
+
+def _say_offline(session: Session) -> None:
+    for row in session.library.folders():
+        if row.state == "offline":
+            say(
+                sys.stderr,
+                f"offline: {row.folder.path}: {row.folder.offline_reason or 'not reachable'}; "
+                f"its {row.total:,} photos are kept until it is back",
+            )
 
 
 def _watch(session: Session) -> None:

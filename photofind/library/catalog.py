@@ -16,6 +16,7 @@ import numpy as np
 from photofind.errors import CatalogError
 from photofind.library import schema
 from photofind.library.metadata import ImageFacts
+from photofind.library.mounts import MountIdentity
 from photofind.library.records import (
     FileRecord,
     Folder,
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 STATUSES = ("ok", "pending", "error")
 PAGE_SIZE = 16384
 _CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
+_FOLDER_COLUMNS = "id, path, exclude, online, last_scan, mount, offline_reason"
 _FILE_COLUMNS = (
     "f.id, f.folder_id, f.path, f.size, f.mtime_ns, f.quick_hash, f.width, f.height, "
     "f.taken_at, f.camera, f.kind, f.status, f.error"
@@ -177,16 +179,21 @@ class Catalog:
     # -- folders --------------------------------------------------------------------------
 
     def add_folder(self, path: Path, exclude: Sequence[str] = ()) -> Folder:
-        """Add a folder (absolute path); adding it again updates its exclude patterns."""
+        """Add a folder (absolute path); adding it again updates its exclude patterns.
+
+        Adding an offline folder again also forgets the mount it was scanned on: the user says
+        the photos now live where the path leads (another drive, a copy on the internal disk).
+        """
         key = path_key(Path(path).absolute())
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO folders (path, exclude, online, added_at) VALUES (?, ?, 1, ?) "
-                "ON CONFLICT(path) DO UPDATE SET exclude = excluded.exclude",
+                "ON CONFLICT(path) DO UPDATE SET exclude = excluded.exclude, "
+                "mount = CASE WHEN online = 1 THEN mount END",
                 (key, json.dumps(list(exclude)), time.time()),
             )
             row = conn.execute(
-                "SELECT id, path, exclude, online, last_scan FROM folders WHERE path = ?", (key,)
+                f"SELECT {_FOLDER_COLUMNS} FROM folders WHERE path = ?", (key,)
             ).fetchone()
         return folder_from_row(row)
 
@@ -200,13 +207,11 @@ class Catalog:
         return ids
 
     def folders(self) -> list[Folder]:
-        rows = self._query("SELECT id, path, exclude, online, last_scan FROM folders ORDER BY id")
+        rows = self._query(f"SELECT {_FOLDER_COLUMNS} FROM folders ORDER BY id")
         return [folder_from_row(r) for r in rows]
 
     def get_folder(self, folder_id: int) -> Folder | None:
-        rows = self._query(
-            "SELECT id, path, exclude, online, last_scan FROM folders WHERE id = ?", (folder_id,)
-        )
+        rows = self._query(f"SELECT {_FOLDER_COLUMNS} FROM folders WHERE id = ?", (folder_id,))
         return folder_from_row(rows[0]) if rows else None
 
     def folder_for_path(self, path: Path) -> Folder | None:
@@ -219,13 +224,27 @@ class Catalog:
                 best = folder
         return best
 
-    def set_folder_online(self, folder_id: int, online: bool) -> None:
+    def set_folder_online(self, folder_id: int, online: bool, reason: str | None = None) -> None:
+        """Mark a folder online, or offline with the reason the user is shown."""
         with self._write() as conn:
-            conn.execute("UPDATE folders SET online = ? WHERE id = ?", (int(online), folder_id))
+            conn.execute(
+                "UPDATE folders SET online = ?, offline_reason = ? WHERE id = ?",
+                (int(online), None if online else reason, folder_id),
+            )
 
-    def set_folder_scanned(self, folder_id: int, when: float) -> None:
+    def set_folder_scanned(
+        self, folder_id: int, when: float, mount: MountIdentity | None = None
+    ) -> None:
+        """Record a finished walk and the mount it read (kept when `mount` is None)."""
         with self._write() as conn:
-            conn.execute("UPDATE folders SET last_scan = ? WHERE id = ?", (when, folder_id))
+            conn.execute(
+                "UPDATE folders SET last_scan = ?, mount = COALESCE(?, mount) WHERE id = ?",
+                (when, mount.to_json() if mount is not None else None, folder_id),
+            )
+
+    def folder_has_files(self, folder_id: int) -> bool:
+        rows = self._query("SELECT 1 FROM files WHERE folder_id = ? LIMIT 1", (folder_id,))
+        return bool(rows)
 
     def folder_counts(self) -> dict[int, dict[str, int]]:
         """{folder_id: {"ok": n, "pending": n, "error": n}}, zeros included."""

@@ -2,8 +2,13 @@
 
 All online folders are walked first and reconciled together, so a photo moved from one
 library folder to another is recognised by its partial content hash and keeps its id and
-vector instead of being deleted and encoded again. A folder whose root has gone (unplugged
-drive) is marked offline and nothing of it is deleted.
+vector instead of being deleted and encoded again.
+
+A folder that might come back is offline, never empty, and nothing of it is deleted: its root
+is gone (unplugged drive), it now sits on another mount than at its last scan (an fstab mount
+point left behind by an unmounted drive), or it is completely empty while the catalog holds
+photos of it. The check runs again after the walk, so a drive unmounted mid-scan deletes
+nothing either.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import os
 import stat
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from photofind.clip.images import IMAGE_SUFFIXES
@@ -22,6 +27,7 @@ from photofind.errors import Cancelled
 from photofind.library.catalog import Catalog
 from photofind.library.events import ProgressCallback, ProgressMeter, TaskControl
 from photofind.library.metadata import quick_hash
+from photofind.library.mounts import MountIdentity, mount_of
 from photofind.library.records import FileRecord, Folder, NewFile
 
 log = logging.getLogger(__name__)
@@ -124,6 +130,59 @@ def folder_is_reachable(folder: Folder) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class FolderCheck:
+    """Whether a folder can be scanned now; `reason` says why not, `mount` is where it is."""
+
+    online: bool
+    reason: str | None = None
+    mount: MountIdentity | None = None
+
+
+def _is_empty(path: Path) -> bool:
+    try:
+        with os.scandir(path) as entries:
+            return next(entries, None) is None
+    except OSError:
+        return False
+
+
+def check_folder(catalog: Catalog, folder: Folder) -> FolderCheck:
+    """Online, or offline with a reason: gone, unreadable, on another mount than at its last
+    scan, or completely empty while the catalog holds photos of it."""
+    path = folder.path
+    if not path.is_dir():
+        return FolderCheck(False, "the folder is missing (drive unplugged or folder moved?)")
+    if not folder_is_reachable(folder):
+        return FolderCheck(False, "the folder cannot be read (no permission)")
+    mount = mount_of(path)
+    recorded = folder.mount
+    if recorded is not None and mount is not None and not recorded.same_mount(mount):
+        return FolderCheck(
+            False,
+            f"its drive is not mounted: it was on the mount at {recorded.describe()}, "
+            f"it is now on {mount.describe()}",
+            mount,
+        )
+    if _is_empty(path) and catalog.folder_has_files(folder.id):
+        return FolderCheck(False, "the folder is empty while the library holds photos of it "
+                           "(drive not mounted?)", mount)  # fmt: skip
+    return FolderCheck(True, None, mount)
+
+
+def _mark(catalog: Catalog, folder: Folder, check: FolderCheck, report: ScanReport) -> None:
+    """Store the folder's online state when it changed, and note it in `report`."""
+    if not check.online:
+        if folder.online or folder.offline_reason != check.reason:
+            log.warning("folder %s is offline: %s", folder.path, check.reason)
+            catalog.set_folder_online(folder.id, False, check.reason)
+        report.offline.append(folder.path)
+    elif not folder.online:
+        log.info("folder %s is back online", folder.path)
+        catalog.set_folder_online(folder.id, True)
+        report.back_online.append(folder.path)
+
+
 def scan(
     catalog: Catalog,
     folders: list[Folder] | None = None,
@@ -138,25 +197,27 @@ def scan(
     disk: dict[Path, DiskFile] = {}
     known: dict[Path, FileRecord] = {}
     for folder in folders if folders is not None else catalog.folders():
-        if not folder_is_reachable(folder):
-            if folder.online:
-                log.warning("folder %s is not reachable; marking it offline", folder.path)
-                catalog.set_folder_online(folder.id, False)
-            report.offline.append(folder.path)
+        check = check_folder(catalog, folder)
+        _mark(catalog, folder, check, report)
+        if not check.online:
             continue
-        if not folder.online:
-            catalog.set_folder_online(folder.id, True)
-            report.back_online.append(folder.path)
+        found_here: dict[Path, DiskFile] = {}
         for found in walk_photos(folder, report.errors, cancelled):
             if found.path not in disk:
-                disk[found.path] = found
-            if progress is not None and len(disk) % 1000 == 0:
-                progress(meter.update(len(disk), current=str(found.path.parent)))
+                found_here[found.path] = found
+            if progress is not None and (len(disk) + len(found_here)) % 1000 == 0:
+                progress(meter.update(len(disk) + len(found_here),
+                                      current=str(found.path.parent)))  # fmt: skip
         if cancelled():
             raise Cancelled("scan cancelled")
+        after = check_folder(catalog, folder)
+        if not after.online:  # unmounted while it was walked: what was seen is not the truth
+            _mark(catalog, replace(folder, online=True, offline_reason=None), after, report)
+            continue
+        disk.update(found_here)
         for record in catalog.files_in_folder(folder.id):
             known[record.path] = record
-        catalog.set_folder_scanned(folder.id, time.time())
+        catalog.set_folder_scanned(folder.id, time.time(), after.mount)
     _reconcile(catalog, disk, known, report, control)
     if progress is not None:
         progress(meter.update(len(disk), total=len(disk)))

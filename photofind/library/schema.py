@@ -100,8 +100,24 @@ def _v2_embedding_seq(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v3_folder_mounts(conn: sqlite3.Connection) -> None:
+    """Remember the mount each folder was scanned on and why a folder is offline, so an
+    unmounted drive (its mount point left empty) goes offline instead of losing its photos."""
+    _run(
+        conn,
+        """
+        ALTER TABLE folders ADD COLUMN mount TEXT;
+        ALTER TABLE folders ADD COLUMN offline_reason TEXT;
+        """,
+    )
+
+
 # MIGRATIONS[n] takes a catalog from version n to n + 1 (version 0 = empty file).
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_tables, _v2_embedding_seq]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v1_tables,
+    _v2_embedding_seq,
+    _v3_folder_mounts,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -137,6 +137,7 @@ class FolderCheck:
     online: bool
     reason: str | None = None
     mount: MountIdentity | None = None
+    emptied: bool = False  # reachable but empty: its photos may have moved to another folder
 
 
 def _is_empty(path: Path) -> bool:
@@ -166,7 +167,7 @@ def check_folder(catalog: Catalog, folder: Folder) -> FolderCheck:
         )
     if _is_empty(path) and catalog.folder_has_files(folder.id):
         return FolderCheck(False, "the folder is empty while the library holds photos of it "
-                           "(drive not mounted?)", mount)  # fmt: skip
+                           "(drive not mounted?)", mount, emptied=True)  # fmt: skip
     return FolderCheck(True, None, mount)
 
 
@@ -196,8 +197,14 @@ def scan(
     cancelled = (lambda: control.cancelled) if control is not None else (lambda: False)
     disk: dict[Path, DiskFile] = {}
     known: dict[Path, FileRecord] = {}
+    emptied: list[tuple[Folder, FolderCheck]] = []
+    claimable: dict[Path, FileRecord] = {}
     for folder in folders if folders is not None else catalog.folders():
         check = check_folder(catalog, folder)
+        if check.emptied:  # its photos may all have been moved into another folder: see below
+            emptied.append((folder, check))
+            claimable.update((r.path, r) for r in catalog.files_in_folder(folder.id))
+            continue
         _mark(catalog, folder, check, report)
         if not check.online:
             continue
@@ -218,7 +225,13 @@ def scan(
         for record in catalog.files_in_folder(folder.id):
             known[record.path] = record
         catalog.set_folder_scanned(folder.id, time.time(), after.mount)
-    _reconcile(catalog, disk, known, report, control)
+    _reconcile(catalog, disk, known, claimable, report, control)
+    for folder, check in emptied:
+        if catalog.folder_has_files(folder.id):  # not all moved away: the drive may be away
+            _mark(catalog, folder, check, report)
+        else:  # every photo of it was found elsewhere: an ordinary, emptied folder
+            _mark(catalog, folder, FolderCheck(True, None, check.mount), report)
+            catalog.set_folder_scanned(folder.id, time.time(), check.mount)
     if progress is not None:
         progress(meter.update(len(disk), total=len(disk)))
     return report
@@ -236,12 +249,15 @@ def _reconcile(
     catalog: Catalog,
     disk: dict[Path, DiskFile],
     known: dict[Path, FileRecord],
+    claimable: dict[Path, FileRecord],
     report: ScanReport,
     control: TaskControl | None,
 ) -> None:
+    """Add, update, move and delete records; `claimable` records (of an emptied folder) may be
+    moved to a new file with the same content but are never deleted."""
     gone = {path: rec for path, rec in known.items() if path not in disk}
     gone_by_hash: dict[tuple[str, int], list[FileRecord]] = {}
-    for record in gone.values():
+    for record in [*claimable.values(), *gone.values()]:  # popped from the end: gone first
         if record.quick_hash:
             gone_by_hash.setdefault((record.quick_hash, record.size), []).append(record)
     new: list[NewFile] = []
@@ -255,7 +271,7 @@ def _reconcile(
             if twins:
                 moved = twins.pop()
                 catalog.move_file(moved.id, path, found.folder_id)
-                del gone[moved.path]
+                gone.pop(moved.path, None)
                 report.moved += 1
             else:
                 new.append(NewFile(found.folder_id, path, found.size, found.mtime_ns, digest))

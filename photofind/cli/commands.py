@@ -216,7 +216,9 @@ def cmd_index(args: argparse.Namespace) -> int:
             raise LibraryError("no folders to index: add one with `photofind folders add PATH`")
         start = time.monotonic()
         report = run_with_progress(
-            lambda control, progress: session.library.index(control=control, progress=progress),
+            lambda control, progress: session.library.index(
+                control=control, progress=_saying_waits(progress)
+            ),
             sys.stderr,
             "cancelled; the photos indexed so far are saved",
         )
@@ -232,6 +234,18 @@ def cmd_index(args: argparse.Namespace) -> int:
         if args.watch:
             _watch(session)
     return 0
+
+
+def _saying_waits(progress: Any) -> Any:
+    """A progress callback that prints "waiting for another photofind" as a line of its own."""
+
+    def report(p: Any) -> None:
+        if p.phase == "wait":
+            say(sys.stderr, f"{p.current} (Ctrl+C to stop waiting)")
+        else:
+            progress(p)
+
+    return report
 
 
 def _say_offline(session: Session) -> None:

@@ -70,6 +70,8 @@ class _Bridge(QObject):
 
 
 def _format_progress(p: Progress) -> str:
+    if p.phase == "wait":  # another photofind process is indexing this library
+        return "Waiting for another photofind to finish indexing…"
     if p.phase == "scan":
         return f"Looking for photos… {p.done:,} found"
     text = f"Indexing {p.done:,} / {p.total:,}"

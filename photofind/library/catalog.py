@@ -286,12 +286,16 @@ class Catalog:
     def add_files(self, rows: Sequence[NewFile]) -> list[int]:
         """Add files as 'pending', one transaction; returns their ids in order.
 
-        A path already catalogued keeps its record (and id), which is returned instead.
+        A path already catalogued keeps its record (and id), which is returned instead. Rows
+        of a folder removed meanwhile (by another thread, during a scan) are left out.
         """
         now = time.time()
         ids: list[int] = []
         with self._write() as conn:
+            folders = {r[0] for r in conn.execute("SELECT id FROM folders")}
             for row in rows:
+                if row.folder_id not in folders:
+                    continue
                 key = path_key(row.path)
                 kind = row.kind if row.kind is not None else kind_of(row.path)
                 got = conn.execute(
@@ -325,10 +329,14 @@ class Catalog:
     def move_file(self, file_id: int, new_path: Path, folder_id: int) -> None:
         """The file was moved or renamed: same id, same vectors, new path.
 
-        A record already at `new_path` is dropped: the move overwrote that file.
+        A record already at `new_path` is dropped: the move overwrote that file. When the
+        target folder was removed meanwhile, the file has left the library: its record goes.
         """
         key = path_key(new_path)
         with self._write() as conn:
+            if not conn.execute("SELECT 1 FROM folders WHERE id = ?", (folder_id,)).fetchone():
+                conn.execute("DELETE FROM files WHERE id = ?", (file_id,))
+                return
             conn.execute("DELETE FROM files WHERE path = ? AND id != ?", (key, file_id))
             conn.execute(
                 "UPDATE files SET path = ?, folder_id = ?, kind = ?, updated_at = ? WHERE id = ?",

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from photofind.errors import CatalogError
-from photofind.library import schema
+from photofind.library import catalogfile, schema
 from photofind.library.metadata import ImageFacts
 from photofind.library.mounts import MountIdentity
 from photofind.library.records import (
@@ -70,20 +70,43 @@ class Catalog:
         self._conns_lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._closed = False
+        self.read_only = False
+        if not catalogfile.check_existing(self.path):  # refuses an empty or non-SQLite file
+            catalogfile.create(self.path, self._initialise)
+        file_writable, folder_writable = catalogfile.writable(self.path)
+        self.read_only = not (file_writable and folder_writable)
+        self._uri = catalogfile.read_only_uri(self.path, folder_writable)
         try:
             with self._guard():
                 conn = self._conn()
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # not a database?
-                # Only takes effect on a new file: 16 KiB pages hold seven 2 KiB vectors where
-                # 4 KiB pages hold one (measured: 2.4 instead of 4.2 KB per 512-d vector).
-                conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
-                mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-                if str(mode).lower() != "wal":
-                    log.warning("catalog %s: WAL unavailable, journal mode is %s", self.path, mode)
-                schema.migrate(conn, name=str(self.path))
+                if self.read_only:
+                    self._check_readable(conn)
+                else:
+                    self._initialise(conn)
         except BaseException:
             self.close()
             raise
+
+    def _initialise(self, conn: sqlite3.Connection) -> None:
+        # Only takes effect on a new file: 16 KiB pages hold seven 2 KiB vectors where
+        # 4 KiB pages hold one (measured: 2.4 instead of 4.2 KB per 512-d vector).
+        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            log.warning("catalog %s: WAL unavailable, journal mode is %s", self.path, mode)
+        schema.migrate(conn, name=str(self.path))
+
+    def _check_readable(self, conn: sqlite3.Connection) -> None:
+        """A read-only catalog cannot be migrated: it must already be this version's."""
+        version = schema.user_version(conn)
+        if version != schema.SCHEMA_VERSION:
+            schema.migrate(conn, name=str(self.path))  # raises when it is newer
+            raise CatalogError(
+                f"the catalog {self.path} is read-only and was made by an older photofind; "
+                "open it once where it can be written to upgrade it"
+            )
+        log.info("catalog %s is read-only: search works, changes are refused", self.path)
 
     # -- connections, transactions, errors ------------------------------------------------
 
@@ -93,8 +116,9 @@ class Catalog:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             return conn
+        target, uri = (self._uri, True) if self.read_only else (self.path, False)
         conn = sqlite3.connect(
-            self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
+            target, timeout=self._timeout, isolation_level=None, check_same_thread=False, uri=uri
         )
         conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -134,11 +158,17 @@ class Catalog:
         elif name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in low:
             msg = f"{where} is locked by another program (is another photofind running?)"
         elif name.startswith("SQLITE_FULL") or "disk is full" in low:
-            msg = f"the disk holding {where} is full; free some space and try again"
+            msg = (
+                f"the disk holding {where} is full: free some space and run photofind again "
+                "(what was saved before is kept)"
+            )
         elif name.startswith("SQLITE_CANTOPEN") or "unable to open" in low:
             msg = f"cannot open {where}: check that its folder exists and is writable"
         elif name.startswith("SQLITE_READONLY") or "readonly" in low:
-            msg = f"{where} is read-only"
+            msg = (
+                f"{where} is read-only (read-only media or no write permission): searching "
+                "works, but changing the library needs a writable library folder"
+            )
         elif name.startswith("SQLITE_IOERR") or "i/o error" in low:
             msg = f"disk I/O error on {where} ({text})"
         else:

@@ -218,6 +218,11 @@ class Library:
         self, control: TaskControl | None, progress: ProgressCallback | None
     ) -> Iterator[None]:
         """Hold the thread lock, then the library's process lock."""
+        if self.catalog.read_only:
+            raise LibraryError(
+                f"the library {self.paths.home} is read-only (read-only media or no write "
+                "permission): searching works, but indexing needs a writable library folder"
+            )
 
         def waiting(message: str) -> None:
             if progress is not None:
@@ -302,7 +307,7 @@ class Library:
             self._watcher.stop()
             self._watcher = None
         with self._index_lock:
-            if self.vectors is not None:
+            if self.vectors is not None and not self.catalog.read_only:
                 try:
                     self.vectors.save()
                 except LibraryError as exc:

@@ -79,9 +79,10 @@ def walk_photos(
     folder: Folder,
     errors: list[tuple[Path, str]],
     cancelled: Callable[[], bool] = lambda: False,
+    unreadable: list[Path] | None = None,
 ) -> Iterator[DiskFile]:
     """Photos under `folder`, skipping hidden and system folders, excluded patterns and
-    symlink loops; unreadable folders are noted in `errors` and skipped."""
+    symlink loops; unreadable folders are noted in `errors` (and `unreadable`) and skipped."""
     root = folder.path
     seen: set[tuple[int, int]] = set()
     stack = [root]
@@ -98,6 +99,8 @@ def walk_photos(
             entries = list(os.scandir(current))
         except OSError as exc:
             errors.append((current, exc.strerror or str(exc)))
+            if unreadable is not None and not isinstance(exc, FileNotFoundError):
+                unreadable.append(current)
             continue
         for entry in entries:
             name = entry.name
@@ -140,14 +143,6 @@ class FolderCheck:
     emptied: bool = False  # reachable but empty: its photos may have moved to another folder
 
 
-def _is_empty(path: Path) -> bool:
-    try:
-        with os.scandir(path) as entries:
-            return next(entries, None) is None
-    except OSError:
-        return False
-
-
 def check_folder(catalog: Catalog, folder: Folder) -> FolderCheck:
     """Online, or offline with a reason: gone, unreadable, on another mount than at its last
     scan, or completely empty while the catalog holds photos of it."""
@@ -156,6 +151,11 @@ def check_folder(catalog: Catalog, folder: Folder) -> FolderCheck:
         return FolderCheck(False, "the folder is missing (drive unplugged or folder moved?)")
     if not folder_is_reachable(folder):
         return FolderCheck(False, "the folder cannot be read (no permission)")
+    try:
+        with os.scandir(path) as entries:
+            empty = next(entries, None) is None
+    except OSError as exc:  # a drive pulled out while mounted: EIO
+        return FolderCheck(False, f"the folder cannot be read ({exc.strerror or exc})")
     mount = mount_of(path)
     recorded = folder.mount
     if recorded is not None and mount is not None and not recorded.same_mount(mount):
@@ -165,7 +165,7 @@ def check_folder(catalog: Catalog, folder: Folder) -> FolderCheck:
             f"it is now on {mount.describe()}",
             mount,
         )
-    if _is_empty(path) and catalog.folder_has_files(folder.id):
+    if empty and catalog.folder_has_files(folder.id):
         return FolderCheck(False, "the folder is empty while the library holds photos of it "
                            "(drive not mounted?)", mount, emptied=True)  # fmt: skip
     return FolderCheck(True, None, mount)
@@ -209,7 +209,8 @@ def scan(
         if not check.online:
             continue
         found_here: dict[Path, DiskFile] = {}
-        for found in walk_photos(folder, report.errors, cancelled):
+        unreadable: list[Path] = []
+        for found in walk_photos(folder, report.errors, cancelled, unreadable):
             if found.path not in disk:
                 found_here[found.path] = found
             if progress is not None and (len(disk) + len(found_here)) % 1000 == 0:
@@ -223,7 +224,10 @@ def scan(
             continue
         disk.update(found_here)
         for record in catalog.files_in_folder(folder.id):
-            known[record.path] = record
+            # A subfolder that could not be listed (I/O error, permissions) hides its photos:
+            # they are unknown this time, not deleted.
+            if not any(record.path.is_relative_to(bad) for bad in unreadable):
+                known[record.path] = record
         catalog.set_folder_scanned(folder.id, time.time(), after.mount)
     _reconcile(catalog, disk, known, claimable, report, control)
     for folder, check in emptied:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from photofind.errors import LibraryError
-from photofind.library import scanner
+from photofind.library import scanner, vectorsync
 from photofind.library.catalog import Catalog
 from photofind.library.events import Progress, ProgressCallback, TaskControl
 from photofind.library.home import LibraryPaths
@@ -229,7 +229,19 @@ class Library:
                 progress(Progress("wait", 0, 0, current=message))
 
         with self._index_lock, self._process_lock.held(control, waiting):
+            self._catch_up()
             yield
+
+    def _catch_up(self) -> None:
+        """Under the locks: add what another process indexed since this one loaded or saved
+        its vectors, so they are searchable here and a later save does not drop them."""
+        model, vectors = self._active
+        if model is None or vectors is None:
+            return
+        if self.catalog.embedding_stamp(model.name) != vectors.stamp:
+            action, added, removed = vectorsync.reconcile(vectors, self.catalog, True, None)
+            if action != "loaded":
+                log.info("caught up with another process: %s (+%d, -%d)", action, added, removed)
 
     def _drop_removed(self) -> None:
         """Under the index lock: drop the vectors of folders removed during the pass, save."""

@@ -82,3 +82,28 @@ def test_a_folder_removed_while_another_thread_indexes_leaves_a_true_index(tmp_p
         assert stored == len(vectors) == 6 * 24
     with Library(home, model) as again:  # what was saved agrees with the catalog
         assert len(again.vectors) == again.catalog.embedding_count(model.name) == 6 * 24
+
+
+def test_an_open_library_catches_up_with_what_another_process_indexed(tmp_path, model):
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    folder = tmp_path / "photos"
+    photos(folder, 5, seed=0)
+    home = LibraryPaths.resolve(tmp_path / "lib")
+    with Library(home, model) as library:  # the window, open for hours
+        library.add_folder(folder)
+        library.index()
+        photos(folder, 10, seed=100)
+        subprocess.run(
+            [sys.executable, "-m", "photofind", "--library", str(home.home), "--model",
+             str(model.folder), "index"],
+            check=True, capture_output=True, timeout=120,
+            env={**os.environ, "PYTHONPATH": str(root)},
+        )  # fmt: skip
+        assert library.index().indexed == 0, "the other process did the work"
+        assert len(library.vectors) == 15, "its vectors must reach this process's index"
+    with Library(home, model) as again:
+        assert len(again.vectors) == 15

@@ -158,11 +158,12 @@ def check_folder(catalog: Catalog, folder: Folder) -> FolderCheck:
         return FolderCheck(False, f"the folder cannot be read ({exc.strerror or exc})")
     mount = mount_of(path)
     recorded = folder.mount
-    if recorded is not None and mount is not None and not recorded.same_mount(mount):
+    moved = recorded is not None and mount is not None and not recorded.same_mount(mount)
+    if moved and catalog.folder_has_files(folder.id):  # with no photos there is nothing to keep
         return FolderCheck(
             False,
-            f"its drive is not mounted: it was on the mount at {recorded.describe()}, "
-            f"it is now on {mount.describe()}",
+            f"its drive is not mounted: it was on the mount at {recorded.describe()}, now "
+            f"on {mount.describe()} (if the photos live there now, add the folder again)",
             mount,
         )
     if empty and catalog.folder_has_files(folder.id):

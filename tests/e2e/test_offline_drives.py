@@ -129,6 +129,11 @@ def test_index_watch_keeps_the_photos_of_a_drive_that_goes_away(tmp_path, tiny_m
                 assert time.monotonic() < deadline, "the watcher never saw the drive return"
                 time.sleep(0.3)
             assert embeddings(library) == before
+            make_photos(drive / "new", 2)  # the watch on the drive works again
+            deadline = time.monotonic() + 30
+            while len(embeddings(library)) < 12:
+                assert time.monotonic() < deadline, "the returned drive is not watched"
+                time.sleep(0.3)
         finally:
             watch.send_signal(signal.SIGINT)
             _, err = watch.communicate(timeout=60)
@@ -157,3 +162,25 @@ def test_a_folder_left_completely_empty_goes_offline_and_comes_back(tmp_path, ti
         path.unlink()
     photofind(library, "index", model=tiny_model_dir)
     assert len(embeddings(library)) == 4
+
+
+def test_a_folder_added_before_its_drive_is_mounted_comes_online_with_it(tmp_path, tiny_model_dir):
+    require_root()
+    photos, drive, library = tmp_path / "photos", tmp_path / "mnt", tmp_path / "lib"
+    make_photos(photos, 4)
+    drive.mkdir()
+    with cleanup_mounts(drive):
+        photofind(library, "folders", "add", str(drive))  # fstab entry, drive not mounted yet
+        assert "indexed 0 photos" in photofind(library, "index", model=tiny_model_dir).stdout
+        mount("--bind", str(photos), str(drive))
+        assert "indexed 4 photos" in photofind(library, "index", model=tiny_model_dir).stdout
+        assert folder_row(library)["state"] == "up to date"
+        umount(drive)
+        photofind(library, "index", model=tiny_model_dir)
+        row = folder_row(library)
+        assert row["state"] == "offline" and "add the folder again" in row["offline_reason"]
+        photofind(library, "folders", "add", str(drive))  # "the photos live here now"
+        photofind(library, "index", model=tiny_model_dir)
+        row = folder_row(library)
+        assert row["state"] == "offline" and "empty" in row["offline_reason"], "still kept"
+        assert len(embeddings(library)) == 4

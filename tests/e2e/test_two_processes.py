@@ -64,3 +64,40 @@ def test_a_second_index_waits_while_another_process_indexes(tmp_path, tiny_model
     assert waiting.returncode == 0, err
     assert "another photofind is indexing this library; waiting" in err
     assert indexed(out) == 20 and encodes(library) == 20
+
+
+HOLDER = """
+import sys, time
+from photofind.library.indexlock import IndexLock
+with IndexLock(sys.argv[1]).held():
+    print("held", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_a_lock_holder_killed_with_sigkill_leaves_no_stale_lock(tmp_path, tiny_model_dir):
+    import signal
+    import sys
+
+    library, photos = tmp_path / "lib", tmp_path / "photos"
+    make_photos(photos, 10)
+    photofind(library, "folders", "add", str(photos))
+    lock = str(LibraryPaths.at(library).index_lock)
+    for stop_with in ("ctrl-c the waiter", "kill -9 the holder"):
+        holder = subprocess.Popen([sys.executable, "-c", HOLDER, lock], env=env(),
+                                  stdout=subprocess.PIPE, text=True)  # fmt: skip
+        assert holder.stdout.readline().strip() == "held"
+        waiting = start_index(library, tiny_model_dir)
+        time.sleep(2.0)
+        assert waiting.poll() is None and encodes(library) == 0
+        if stop_with == "ctrl-c the waiter":
+            waiting.send_signal(signal.SIGINT)
+            _, err = waiting.communicate(timeout=60)
+            assert waiting.returncode == 130 and "cancelled" in err, err
+            holder.kill()
+        else:
+            holder.send_signal(signal.SIGKILL)  # the OS drops its lock with the process
+            out, err = waiting.communicate(timeout=120)
+            assert waiting.returncode == 0, err
+            assert indexed(out) == 10 and encodes(library) == 10
+        holder.wait(timeout=30)

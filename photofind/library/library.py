@@ -243,13 +243,17 @@ class Library:
             if action != "loaded":
                 log.info("caught up with another process: %s (+%d, -%d)", action, added, removed)
 
-    def _drop_removed(self) -> None:
-        """Under the index lock: drop the vectors of folders removed during the pass, save."""
+    def _drop_removed(self, *others: VectorIndex) -> None:
+        """Under the index lock: drop the vectors of folders removed during the pass from the
+        active index (and `others`), and save them."""
         with self._removed_lock:
             ids, self._removed = self._removed, set()
-        if ids and self.vectors is not None:
-            self.vectors.remove(sorted(ids))
-            self.vectors.save()
+        if not ids:
+            return
+        indexes = {id(v): v for v in (self.vectors, *others) if v is not None}
+        for index in indexes.values():
+            index.remove(sorted(ids))
+            index.save()
 
     def watch(
         self,
@@ -287,7 +291,10 @@ class Library:
             self.paths.vector_file(model.name), model.embed_dim, self.catalog, model.name
         )
         with self._indexing(control, progress):
-            report = Indexer(self.catalog, model, vectors).run(control, progress)
+            try:
+                report = Indexer(self.catalog, model, vectors).run(control, progress)
+            finally:
+                self._drop_removed(vectors)
             if self.catalog.pending_count(model.name):
                 return report  # files came or went meanwhile; the next switch finishes
             old = self.vectors

@@ -254,8 +254,7 @@ def _say_offline(session: Session) -> None:
             say(
                 sys.stderr,
                 f"offline: {row.folder.path}: {row.folder.offline_reason or 'not reachable'}; "
-                f"its {row.total:,} photos are kept until it is back (if they are gone for good: "
-                f"`photofind folders remove {row.folder.path}`)",
+                f"its {row.total:,} photos are kept until it is back",
             )
 
 

@@ -46,9 +46,6 @@ class MountIdentity:
             return False
         return sys.platform != "win32" or self.device == other.device
 
-    def describe(self) -> str:
-        return self.mount_point if self.root == "/" else f"{self.mount_point} (of {self.root})"
-
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 

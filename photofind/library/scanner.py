@@ -160,15 +160,19 @@ def check_folder(catalog: Catalog, folder: Folder) -> FolderCheck:
     recorded = folder.mount
     moved = recorded is not None and mount is not None and not recorded.same_mount(mount)
     if moved and catalog.folder_has_files(folder.id):  # with no photos there is nothing to keep
-        return FolderCheck(
-            False,
-            f"its drive is not mounted: it was on the mount at {recorded.describe()}, now "
-            f"on {mount.describe()} (if the photos live there now, add the folder again)",
-            mount,
-        )
+        if recorded.mount_point == mount.mount_point:
+            what = f"another drive is mounted at {mount.mount_point}"
+        else:
+            what = (
+                f"its drive is not mounted (it was on {recorded.mount_point}, now it is on "
+                f"{mount.mount_point})"
+            )
+        return FolderCheck(False, f"{what}; add the folder again if its photos live there now",
+                           mount)  # fmt: skip
     if empty and catalog.folder_has_files(folder.id):
         return FolderCheck(False, "the folder is empty while the library holds photos of it "
-                           "(drive not mounted?)", mount, emptied=True)  # fmt: skip
+                           "(drive not mounted?); if they are gone for good, remove the folder",
+                           mount, emptied=True)  # fmt: skip
     return FolderCheck(True, None, mount)
 
 

@@ -348,7 +348,8 @@ class MainWindow(QMainWindow):
         for row in rows:
             name = row.folder.path.name or str(row.folder.path)
             item = QListWidgetItem(f"{name}\n{row.total:,} photos · {row.state}")
-            item.setToolTip(str(row.folder.path))
+            reason = row.folder.offline_reason if row.state == "offline" else None
+            item.setToolTip(f"{row.folder.path}\n{reason}" if reason else str(row.folder.path))
             item.setData(Qt.ItemDataRole.UserRole, row.folder.id)
             item.setData(Qt.ItemDataRole.UserRole + 1, row.state)
             if row.state == "offline":

@@ -93,7 +93,10 @@ def test_a_full_disk_stops_indexing_clearly_and_the_next_run_continues(tmp_path,
     make_photos(photos, 300, size=(64, 64))
     library.mkdir()
     with cleanup_mounts(library):
-        mount("-t", "tmpfs", "-o", "size=1m", "tmpfs", str(library))  # the library's disk
+        mount("-t", "tmpfs", "-o", "size=100k", "tmpfs", str(library))  # too small for a catalog
+        one_line_error(photofind(library, "folders", "add", str(photos), check=False), "full")
+        assert not [p for p in library.iterdir() if "catalog" in p.name], "no half-made catalog"
+        mount("-o", "remount,size=1m", str(library))  # the library's disk
         photofind(library, "folders", "add", str(photos))
         done = photofind(library, "index", model=tiny_model_dir, check=False)
         one_line_error(done, "full", "free some space", "kept")

@@ -261,6 +261,11 @@ def _say_offline(session: Session) -> None:
 def _watch(session: Session) -> None:
     def indexed(report: Any) -> None:
         stamp = time.strftime("%H:%M:%S")
+        scan = getattr(report, "scan", None)
+        for path in getattr(scan, "offline", []):
+            say(sys.stderr, f"{stamp} offline: {path} (its photos are kept until it is back)")
+        for path in getattr(scan, "back_online", []):
+            say(sys.stderr, f"{stamp} back online: {path}")
         say(sys.stdout, f"{stamp} indexed {getattr(report, 'indexed', 0):,} changed photos")
 
     watcher = session.library.watch(on_indexed=indexed)

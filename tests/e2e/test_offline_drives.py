@@ -139,6 +139,7 @@ def test_index_watch_keeps_the_photos_of_a_drive_that_goes_away(tmp_path, tiny_m
             _, err = watch.communicate(timeout=60)
         assert watch.returncode == 0, err
         assert "Traceback" not in err
+        assert f"offline: {drive}" in err and f"back online: {drive}" in err
 
 
 def test_a_folder_left_completely_empty_goes_offline_and_comes_back(tmp_path, tiny_model_dir):

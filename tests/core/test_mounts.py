@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -41,3 +42,14 @@ def test_a_replugged_drive_is_the_same_mount_and_an_unmounted_one_is_not():
     assert not MountIdentity("/mnt/p", "/a").same_mount(MountIdentity("/mnt/p", "/b"))
     assert MountIdentity.from_json(usb.to_json()) == usb
     assert MountIdentity.from_json("{bad") is None and MountIdentity.from_json(None) is None
+
+
+def test_elsewhere_the_nearest_mount_point_parent_identifies_the_mount(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "platform", "darwin")
+    folder = tmp_path / "a" / "b"
+    folder.mkdir(parents=True)
+    found = mount_of(folder)
+    assert found is not None and os.path.ismount(found.mount_point)
+    assert Path(os.path.realpath(folder)).is_relative_to(found.mount_point)
+    assert found.device == str(folder.stat().st_dev)
+    assert mount_of(tmp_path / "missing") is None

@@ -366,7 +366,7 @@ class MainWindow(QMainWindow):
         """The state shown for a folder (tests and accessibility)."""
         for i in range(self.folder_list.count()):
             item = self.folder_list.item(i)
-            if item.toolTip() == str(path):
+            if item.toolTip().split("\n")[0] == str(path):  # the path, then why it is offline
                 return item.data(Qt.ItemDataRole.UserRole + 1)
         return None
 

@@ -7,8 +7,8 @@ existing `catalog.sqlite` that is empty (0 bytes) or not an SQLite file is there
 taken for a new library and overwritten.
 
 A catalog on read-only media (or without write permission) is opened read-only so it can be
-searched: SQLite's `mode=ro`, plus `immutable=1` when its folder is not writable either, since
-a WAL database otherwise needs to create its `-shm` file beside it.
+searched: SQLite's `mode=ro`, plus `immutable=1` when its folder is not writable either and no
+WAL was left behind, since a WAL database otherwise needs to create its `-shm` file beside it.
 """
 
 from __future__ import annotations
@@ -62,8 +62,20 @@ def writable(path: Path) -> tuple[bool, bool]:
 
 
 def read_only_uri(path: Path, folder_writable: bool) -> str:
+    """SQLite URI for reading `path` without writing anything beside it.
+
+    In a read-only folder SQLite cannot create the `-shm` file a WAL database needs, so the
+    file is opened as immutable, unless a `-wal` (left by a writer that was killed) and its
+    `-shm` are there: then plain mode=ro reads them, and the commits only in the WAL count.
+    """
     uri = "file:" + quote(str(Path(path).absolute()).replace(os.sep, "/")) + "?mode=ro"
-    return uri if folder_writable else uri + "&immutable=1"
+    if folder_writable:
+        return uri
+    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+    with contextlib.suppress(OSError):
+        if wal.stat().st_size > 0 and shm.is_file():
+            return uri
+    return uri + "&immutable=1"
 
 
 def create(path: Path, initialise: Callable[[sqlite3.Connection], None]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import signal
 import sqlite3
 import subprocess
@@ -30,9 +31,12 @@ def one_line_error(done: subprocess.CompletedProcess, *words: str) -> str:
     return lines[0]
 
 
-def counts(library: Path) -> tuple[int, int, int]:
-    """(files, vectors, vectors ever stored): the last is above the second after a re-encode."""
-    with contextlib.closing(sqlite3.connect(library / "catalog.sqlite", timeout=30)) as conn:
+def counts(library: Path, *, read_only: bool = False) -> tuple[int, int, int]:
+    """(files, vectors, vectors ever stored): the last is above the second after a re-encode.
+
+    `read_only` leaves a WAL in place (the last read-write connection would checkpoint it)."""
+    where = f"file:{library / 'catalog.sqlite'}" + ("?mode=ro" if read_only else "")
+    with contextlib.closing(sqlite3.connect(where, timeout=30, uri=True)) as conn:
         files = conn.execute("SELECT count(*) FROM files").fetchone()[0]
         vectors, seq = conn.execute(
             "SELECT count(*), coalesce(max(seq), 0) FROM embeddings"
@@ -84,6 +88,41 @@ def test_a_library_on_read_only_media_can_be_searched(tmp_path, tiny_model_dir):
                        "read-only")  # fmt: skip
     after = {p.name: p.read_bytes() for p in library.rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_read_only_media_show_what_a_killed_writer_left_in_the_wal(tmp_path, tiny_model_dir):
+    """A library copied off a machine where photofind was killed: its last commits are only in
+    catalog.sqlite-wal, which a read-only opening must still read."""
+    require_root()
+    photos, library, readonly = tmp_path / "photos", tmp_path / "lib", tmp_path / "ro"
+    make_photos(photos, 120, size=(640, 480))
+    photofind(library, "folders", "add", str(photos))
+    command = [
+        *console_script(),
+        "--library",
+        str(library),
+        "--model",
+        str(tiny_model_dir),
+        "index",
+    ]
+    proc = subprocess.Popen(command, env=env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(sqlite3.Error):
+            if counts(library)[1] >= 16:
+                break
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    files, stored, _ = counts(library, read_only=True)
+    assert (library / "catalog.sqlite-wal").stat().st_size > 0 and stored >= 16
+    readonly.mkdir()
+    with cleanup_mounts(readonly):
+        mount("--bind", str(library), str(readonly))
+        mount("-o", "remount,bind,ro", str(readonly))
+        status = json.loads(photofind(readonly, "status", "--json").stdout)
+        assert status["counts"]["files"] == files == 120 and status["counts"]["ok"] == stored
 
 
 def test_a_full_disk_stops_indexing_clearly_and_the_next_run_continues(tmp_path, tiny_model_dir):

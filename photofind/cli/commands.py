@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from photofind.cli.output import (
     file_json,
+    folder_state_text,
     hit_json,
     human_hit,
     print_json,
@@ -159,7 +160,7 @@ def cmd_folders_list(args: argparse.Namespace) -> int:
             counts = row["counts"]
             say(
                 sys.stdout,
-                f"[{row['id']}] {row['path']}  {row['state']}  "
+                f"[{row['id']}] {row['path']}  {folder_state_text(row)}  "
                 f"{counts['ok']} indexed, {counts['pending']} waiting, {counts['error']} failed",
             )
     return 0
@@ -172,6 +173,7 @@ def _folder_rows(session: Session) -> list[dict[str, Any]]:
             "path": str(row.folder.path),
             "online": row.folder.online,
             "state": row.state,
+            "offline_reason": row.folder.offline_reason,
             "last_scan": row.folder.last_scan,
             "counts": {"ok": row.ok, "pending": row.pending, "error": row.error},
         }
@@ -189,11 +191,14 @@ def cmd_index(args: argparse.Namespace) -> int:
             raise LibraryError("no folders to index: add one with `photofind folders add PATH`")
         start = time.monotonic()
         report = run_with_progress(
-            lambda control, progress: session.library.index(control=control, progress=progress),
+            lambda control, progress: session.library.index(
+                control=control, progress=_saying_waits(progress)
+            ),
             sys.stderr,
             "cancelled; the photos indexed so far are saved",
         )
         elapsed = getattr(report, "elapsed", None) or time.monotonic() - start
+        _say_offline(session)
         failed = getattr(report, "failed", 0)
         say(
             sys.stdout,
@@ -206,9 +211,36 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _saying_waits(progress: Any) -> Any:
+    """A progress callback that prints "waiting for another photofind" as a line of its own."""
+
+    def report(p: Any) -> None:
+        if p.phase == "wait":
+            say(sys.stderr, f"{p.current} (Ctrl+C to stop waiting)")
+        else:
+            progress(p)
+
+    return report
+
+
+def _say_offline(session: Session) -> None:
+    for row in session.library.folders():
+        if row.state == "offline":
+            say(
+                sys.stderr,
+                f"offline: {row.folder.path}: {row.folder.offline_reason or 'not reachable'}; "
+                f"its {row.total:,} photos are kept until it is back",
+            )
+
+
 def _watch(session: Session) -> None:
     def indexed(report: Any) -> None:
         stamp = time.strftime("%H:%M:%S")
+        scan = getattr(report, "scan", None)
+        for path in getattr(scan, "offline", []):
+            say(sys.stderr, f"{stamp} offline: {path} (its photos are kept until it is back)")
+        for path in getattr(scan, "back_online", []):
+            say(sys.stderr, f"{stamp} back online: {path}")
         say(sys.stdout, f"{stamp} indexed {getattr(report, 'indexed', 0):,} changed photos")
 
     watcher = session.library.watch(on_indexed=indexed)

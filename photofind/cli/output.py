@@ -57,6 +57,12 @@ def human_hit(rank: int, hit: Hit) -> str:
     return f"{rank:3d}  {hit.score:6.3f}  {day}  {hit.file.path}{flag}"
 
 
+def folder_state_text(row: dict[str, Any]) -> str:
+    """ "up to date", or "offline (the reason)" for a folder row of `status --json`."""
+    reason = row.get("offline_reason")
+    return f"{row['state']} ({reason})" if row["state"] == "offline" and reason else row["state"]
+
+
 def status_lines(status: dict[str, Any]) -> list[str]:
     """The human form of `photofind status --json`."""
     model = status["model"]
@@ -79,7 +85,7 @@ def status_lines(status: dict[str, Any]) -> list[str]:
         for row in status["folders"]:
             n = row["counts"]
             lines.append(
-                f"  [{row['id']}] {row['path']}  {row['state']}  ({n['ok']:,} indexed, "
+                f"  [{row['id']}] {row['path']}  {folder_state_text(row)}  ({n['ok']:,} indexed, "
                 f"{n['pending']:,} waiting, {n['error']:,} failed)"
             )
     else:

@@ -72,6 +72,8 @@ class _Bridge(QObject):
 
 
 def _format_progress(p: Progress) -> str:
+    if p.phase == "wait":  # another photofind process is indexing this library
+        return "Waiting for another photofind to finish indexing…"
     if p.phase == "scan":
         return f"Looking for photos… {p.done:,} found"
     text = f"Indexing {p.done:,} / {p.total:,}"
@@ -364,7 +366,8 @@ class MainWindow(QMainWindow):
         for row in rows:
             name = row.folder.path.name or str(row.folder.path)
             item = QListWidgetItem(f"{name}\n{row.total:,} photos · {row.state}")
-            item.setToolTip(str(row.folder.path))
+            reason = row.folder.offline_reason if row.state == "offline" else None
+            item.setToolTip(f"{row.folder.path}\n{reason}" if reason else str(row.folder.path))
             item.setData(Qt.ItemDataRole.UserRole, row.folder.id)
             item.setData(Qt.ItemDataRole.UserRole + 1, row.state)
             if row.state == "offline":
@@ -385,7 +388,7 @@ class MainWindow(QMainWindow):
         """The state shown for a folder (tests and accessibility)."""
         for i in range(self.folder_list.count()):
             item = self.folder_list.item(i)
-            if item.toolTip() == str(path):
+            if item.toolTip().split("\n")[0] == str(path):  # the path, then why it is offline
                 return item.data(Qt.ItemDataRole.UserRole + 1)
         return None
 

@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from photofind.errors import CatalogError
-from photofind.library import schema
+from photofind.library import catalogfile, schema
 from photofind.library.metadata import ImageFacts
+from photofind.library.mounts import MountIdentity
 from photofind.library.records import (
     FileRecord,
     Folder,
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 STATUSES = ("ok", "pending", "error")
 PAGE_SIZE = 16384
 _CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
+_FOLDER_COLUMNS = "id, path, exclude, online, last_scan, mount, offline_reason"
 _FILE_COLUMNS = (
     "f.id, f.folder_id, f.path, f.size, f.mtime_ns, f.quick_hash, f.width, f.height, "
     "f.taken_at, f.camera, f.kind, f.status, f.error"
@@ -68,20 +70,43 @@ class Catalog:
         self._conns_lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._closed = False
+        self.read_only = False
+        if not catalogfile.check_existing(self.path):  # refuses an empty or non-SQLite file
+            catalogfile.create(self.path, self._initialise)
+        file_writable, folder_writable = catalogfile.writable(self.path)
+        self.read_only = not (file_writable and folder_writable)
+        self._uri = catalogfile.read_only_uri(self.path, folder_writable)
         try:
             with self._guard():
                 conn = self._conn()
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # not a database?
-                # Only takes effect on a new file: 16 KiB pages hold seven 2 KiB vectors where
-                # 4 KiB pages hold one (measured: 2.4 instead of 4.2 KB per 512-d vector).
-                conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
-                mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-                if str(mode).lower() != "wal":
-                    log.warning("catalog %s: WAL unavailable, journal mode is %s", self.path, mode)
-                schema.migrate(conn, name=str(self.path))
+                if self.read_only:
+                    self._check_readable(conn)
+                else:
+                    self._initialise(conn)
         except BaseException:
             self.close()
             raise
+
+    def _initialise(self, conn: sqlite3.Connection) -> None:
+        # Only takes effect on a new file: 16 KiB pages hold seven 2 KiB vectors where
+        # 4 KiB pages hold one (measured: 2.4 instead of 4.2 KB per 512-d vector).
+        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            log.warning("catalog %s: WAL unavailable, journal mode is %s", self.path, mode)
+        schema.migrate(conn, name=str(self.path))
+
+    def _check_readable(self, conn: sqlite3.Connection) -> None:
+        """A read-only catalog cannot be migrated: it must already be this version's."""
+        version = schema.user_version(conn)
+        if version != schema.SCHEMA_VERSION:
+            schema.migrate(conn, name=str(self.path))  # raises when it is newer
+            raise CatalogError(
+                f"the catalog {self.path} is read-only and was made by an older photofind; "
+                "open it once where it can be written to upgrade it"
+            )
+        log.info("catalog %s is read-only: search works, changes are refused", self.path)
 
     # -- connections, transactions, errors ------------------------------------------------
 
@@ -91,8 +116,9 @@ class Catalog:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             return conn
+        target, uri = (self._uri, True) if self.read_only else (self.path, False)
         conn = sqlite3.connect(
-            self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
+            target, timeout=self._timeout, isolation_level=None, check_same_thread=False, uri=uri
         )
         conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -132,11 +158,17 @@ class Catalog:
         elif name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in low:
             msg = f"{where} is locked by another program (is another photofind running?)"
         elif name.startswith("SQLITE_FULL") or "disk is full" in low:
-            msg = f"the disk holding {where} is full; free some space and try again"
+            msg = (
+                f"the disk holding {where} is full: free some space and run photofind again "
+                "(what was saved before is kept)"
+            )
         elif name.startswith("SQLITE_CANTOPEN") or "unable to open" in low:
             msg = f"cannot open {where}: check that its folder exists and is writable"
         elif name.startswith("SQLITE_READONLY") or "readonly" in low:
-            msg = f"{where} is read-only"
+            msg = (
+                f"{where} is read-only (read-only media or no write permission): searching "
+                "works, but changing the library needs a writable library folder"
+            )
         elif name.startswith("SQLITE_IOERR") or "i/o error" in low:
             msg = f"disk I/O error on {where} ({text})"
         else:
@@ -177,16 +209,21 @@ class Catalog:
     # -- folders --------------------------------------------------------------------------
 
     def add_folder(self, path: Path, exclude: Sequence[str] = ()) -> Folder:
-        """Add a folder (absolute path); adding it again updates its exclude patterns."""
+        """Add a folder (absolute path); adding it again updates its exclude patterns.
+
+        Adding an offline folder again also forgets the mount it was scanned on: the user says
+        the photos now live where the path leads (another drive, a copy on the internal disk).
+        """
         key = path_key(Path(path).absolute())
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO folders (path, exclude, online, added_at) VALUES (?, ?, 1, ?) "
-                "ON CONFLICT(path) DO UPDATE SET exclude = excluded.exclude",
+                "ON CONFLICT(path) DO UPDATE SET exclude = excluded.exclude, "
+                "mount = CASE WHEN online = 1 THEN mount END",
                 (key, json.dumps(list(exclude)), time.time()),
             )
             row = conn.execute(
-                "SELECT id, path, exclude, online, last_scan FROM folders WHERE path = ?", (key,)
+                f"SELECT {_FOLDER_COLUMNS} FROM folders WHERE path = ?", (key,)
             ).fetchone()
         return folder_from_row(row)
 
@@ -200,13 +237,11 @@ class Catalog:
         return ids
 
     def folders(self) -> list[Folder]:
-        rows = self._query("SELECT id, path, exclude, online, last_scan FROM folders ORDER BY id")
+        rows = self._query(f"SELECT {_FOLDER_COLUMNS} FROM folders ORDER BY id")
         return [folder_from_row(r) for r in rows]
 
     def get_folder(self, folder_id: int) -> Folder | None:
-        rows = self._query(
-            "SELECT id, path, exclude, online, last_scan FROM folders WHERE id = ?", (folder_id,)
-        )
+        rows = self._query(f"SELECT {_FOLDER_COLUMNS} FROM folders WHERE id = ?", (folder_id,))
         return folder_from_row(rows[0]) if rows else None
 
     def folder_for_path(self, path: Path) -> Folder | None:
@@ -219,13 +254,27 @@ class Catalog:
                 best = folder
         return best
 
-    def set_folder_online(self, folder_id: int, online: bool) -> None:
+    def set_folder_online(self, folder_id: int, online: bool, reason: str | None = None) -> None:
+        """Mark a folder online, or offline with the reason the user is shown."""
         with self._write() as conn:
-            conn.execute("UPDATE folders SET online = ? WHERE id = ?", (int(online), folder_id))
+            conn.execute(
+                "UPDATE folders SET online = ?, offline_reason = ? WHERE id = ?",
+                (int(online), None if online else reason, folder_id),
+            )
 
-    def set_folder_scanned(self, folder_id: int, when: float) -> None:
+    def set_folder_scanned(
+        self, folder_id: int, when: float, mount: MountIdentity | None = None
+    ) -> None:
+        """Record a finished walk and the mount it read (kept when `mount` is None)."""
         with self._write() as conn:
-            conn.execute("UPDATE folders SET last_scan = ? WHERE id = ?", (when, folder_id))
+            conn.execute(
+                "UPDATE folders SET last_scan = ?, mount = COALESCE(?, mount) WHERE id = ?",
+                (when, mount.to_json() if mount is not None else None, folder_id),
+            )
+
+    def folder_has_files(self, folder_id: int) -> bool:
+        rows = self._query("SELECT 1 FROM files WHERE folder_id = ? LIMIT 1", (folder_id,))
+        return bool(rows)
 
     def folder_counts(self) -> dict[int, dict[str, int]]:
         """{folder_id: {"ok": n, "pending": n, "error": n}}, zeros included."""
@@ -267,12 +316,16 @@ class Catalog:
     def add_files(self, rows: Sequence[NewFile]) -> list[int]:
         """Add files as 'pending', one transaction; returns their ids in order.
 
-        A path already catalogued keeps its record (and id), which is returned instead.
+        A path already catalogued keeps its record (and id), which is returned instead. Rows
+        of a folder removed meanwhile (by another thread, during a scan) are left out.
         """
         now = time.time()
         ids: list[int] = []
         with self._write() as conn:
+            folders = {r[0] for r in conn.execute("SELECT id FROM folders")}
             for row in rows:
+                if row.folder_id not in folders:
+                    continue
                 key = path_key(row.path)
                 kind = row.kind if row.kind is not None else kind_of(row.path)
                 got = conn.execute(
@@ -306,10 +359,14 @@ class Catalog:
     def move_file(self, file_id: int, new_path: Path, folder_id: int) -> None:
         """The file was moved or renamed: same id, same vectors, new path.
 
-        A record already at `new_path` is dropped: the move overwrote that file.
+        A record already at `new_path` is dropped: the move overwrote that file. When the
+        target folder was removed meanwhile, the file has left the library: its record goes.
         """
         key = path_key(new_path)
         with self._write() as conn:
+            if not conn.execute("SELECT 1 FROM folders WHERE id = ?", (folder_id,)).fetchone():
+                conn.execute("DELETE FROM files WHERE id = ?", (file_id,))
+                return
             conn.execute("DELETE FROM files WHERE path = ? AND id != ?", (key, file_id))
             conn.execute(
                 "UPDATE files SET path = ?, folder_id = ?, kind = ?, updated_at = ? WHERE id = ?",

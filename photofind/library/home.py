@@ -40,6 +40,7 @@ class LibraryPaths:
     vectors_dir: Path
     thumbnails_dir: Path
     models_dir: Path
+    index_lock: Path
 
     @classmethod
     def at(cls, home: Path) -> LibraryPaths:
@@ -51,6 +52,7 @@ class LibraryPaths:
             vectors_dir=home / "vectors",
             thumbnails_dir=home / "thumbnails",
             models_dir=home / "models",
+            index_lock=home / "index.lock",
         )
 
     @classmethod

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from photofind.clip.pipeline import iter_decoded
-from photofind.errors import Cancelled
+from photofind.errors import Cancelled, PhotofindError
 from photofind.library.catalog import Catalog
 from photofind.library.events import ProgressCallback, ProgressMeter, TaskControl
 from photofind.library.metadata import ImageFacts, read_facts
@@ -115,11 +115,24 @@ class Indexer:
                     meter.total = meter.done
         except Cancelled:
             report.cancelled = True
+            self._save_keeping_error()
             raise
-        finally:
+        except BaseException:
+            self._save_keeping_error()  # a full disk: say that, not "cannot save the index"
+            raise
+        else:
             self.vectors.save()
+        finally:
             report.elapsed = time.monotonic() - started
         return report
+
+    def _save_keeping_error(self) -> None:
+        """Save on the way out of a failed run; the failure that stopped it stays the error
+        (the index is a cache: the next open syncs it with what the catalog committed)."""
+        try:
+            self.vectors.save()
+        except PhotofindError as exc:
+            log.warning("%s", exc)
 
     def _batches(self, files, control: TaskControl | None):
         """(ok [(id, vector, facts)], failed [(id, message)]) per encoded batch."""

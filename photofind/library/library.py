@@ -1,15 +1,18 @@
 """The library facade the front ends use: folders, scanning, indexing, watching, status.
 
 One `Library` owns the catalog and the vector index of the model in use. Any thread may
-search while another indexes; indexing runs one at a time (a lock), whoever starts it (the
-CLI, the GUI's worker, the watcher).
+search while another indexes; indexing runs one at a time, whoever starts it (the CLI, the
+GUI's worker, the watcher): a thread lock orders this process, the library's `IndexLock`
+orders processes, so a second process waits (or only searches) instead of encoding the same
+photos again.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -17,11 +20,12 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from photofind.errors import LibraryError
-from photofind.library import scanner
+from photofind.library import scanner, vectorsync
 from photofind.library.catalog import Catalog
-from photofind.library.events import ProgressCallback, TaskControl
+from photofind.library.events import Progress, ProgressCallback, TaskControl
 from photofind.library.home import LibraryPaths
 from photofind.library.indexer import Indexer, IndexReport
+from photofind.library.indexlock import IndexLock
 from photofind.library.records import Folder
 from photofind.library.scanner import ScanReport
 from photofind.library.vectors import VectorIndex
@@ -78,6 +82,9 @@ class Library:
         self.catalog = Catalog(paths.catalog)
         self._active: tuple[ClipModel | None, VectorIndex | None] = (model, None)
         self._index_lock = threading.Lock()
+        self._process_lock = IndexLock(paths.index_lock)
+        self._removed: set[int] = set()  # ids a running index pass must drop before saving
+        self._removed_lock = threading.Lock()
         self._watcher: FolderWatcher | None = None
         self._listeners: list[IndexListener] = []
         if model is not None:
@@ -135,9 +142,20 @@ class Library:
         """Forget a folder, its photos and their vectors (the photos themselves stay)."""
         found = self._folder(folder)
         ids = self.catalog.remove_folder(found.id)
-        if self.vectors is not None and ids:
-            self.vectors.remove(ids)
-            self.vectors.save()
+        vectors = self.vectors
+        if vectors is not None and ids:
+            vectors.remove(ids)  # searches stop finding them now
+            # VectorIndex.save must not run while another thread adds: save now if no index
+            # pass runs, else leave it to that pass, which also drops the ids again in case
+            # it added some of them (committed just before the folder went) meanwhile.
+            if self._index_lock.acquire(blocking=False):
+                try:
+                    vectors.save()
+                finally:
+                    self._index_lock.release()
+            else:
+                with self._removed_lock:
+                    self._removed.update(ids)
         if self._watcher is not None:
             self._watcher.refresh()
         return found
@@ -188,17 +206,21 @@ class Library:
     ) -> LibraryReport:
         """Scan (unless `rescan` is False) and encode every pending photo.
 
-        Runs one at a time; a second caller waits for the first. Cancelled propagates
-        after the work done so far is committed and saved.
+        Runs one at a time, across processes too: a second caller waits for the first (a
+        "wait" progress report says so). Cancelled propagates after the work done so far is
+        committed and saved.
         """
-        with self._index_lock:
+        with self._indexing(control, progress):
             scan = self.scan(control, progress, folders) if rescan else None
             report = LibraryReport(scan=scan)
             if self.model is None or self.vectors is None:
                 return report
             indexer = Indexer(self.catalog, self.model, self.vectors, batch_size=batch_size,
                               on_stored=self._stored)  # fmt: skip
-            done = indexer.run(control, progress)
+            try:
+                done = indexer.run(control, progress)
+            finally:
+                self._drop_removed()
             self._finished()  # not after a cancel: the next run catches up
             report.indexed, report.failed = done.indexed, done.failed
             report.elapsed, report.cancelled = done.elapsed, done.cancelled
@@ -224,6 +246,48 @@ class Library:
                 listener.finished()
             except Exception:
                 log.exception("index listener %r failed after a run", listener)
+
+    @contextmanager
+    def _indexing(
+        self, control: TaskControl | None, progress: ProgressCallback | None
+    ) -> Iterator[None]:
+        """Hold the thread lock, then the library's process lock."""
+        if self.catalog.read_only:
+            raise LibraryError(
+                f"the library {self.paths.home} is read-only (read-only media or no write "
+                "permission): searching works, but indexing needs a writable library folder"
+            )
+
+        def waiting(message: str) -> None:
+            if progress is not None:
+                progress(Progress("wait", 0, 0, current=message))
+
+        with self._index_lock, self._process_lock.held(control, waiting):
+            self._catch_up()
+            yield
+
+    def _catch_up(self) -> None:
+        """Under the locks: add what another process indexed since this one loaded or saved
+        its vectors, so they are searchable here and a later save does not drop them."""
+        model, vectors = self._active
+        if model is None or vectors is None:
+            return
+        if self.catalog.embedding_stamp(model.name) != vectors.stamp:
+            action, added, removed = vectorsync.reconcile(vectors, self.catalog, True, None)
+            if action != "loaded":
+                log.info("caught up with another process: %s (+%d, -%d)", action, added, removed)
+
+    def _drop_removed(self, *others: VectorIndex) -> None:
+        """Under the index lock: drop the vectors of folders removed during the pass from the
+        active index (and `others`), and save them."""
+        with self._removed_lock:
+            ids, self._removed = self._removed, set()
+        if not ids:
+            return
+        indexes = {id(v): v for v in (self.vectors, *others) if v is not None}
+        for index in indexes.values():
+            index.remove(sorted(ids))
+            index.save()
 
     def watch(
         self,
@@ -260,8 +324,11 @@ class Library:
         vectors = VectorIndex.open(
             self.paths.vector_file(model.name), model.embed_dim, self.catalog, model.name
         )
-        with self._index_lock:
-            report = Indexer(self.catalog, model, vectors).run(control, progress)
+        with self._indexing(control, progress):
+            try:
+                report = Indexer(self.catalog, model, vectors).run(control, progress)
+            finally:
+                self._drop_removed(vectors)
             if self.catalog.pending_count(model.name):
                 return report  # files came or went meanwhile; the next switch finishes
             old = self.vectors
@@ -293,7 +360,7 @@ class Library:
             self._watcher.stop()
             self._watcher = None
         with self._index_lock:
-            if self.vectors is not None:
+            if self.vectors is not None and not self.catalog.read_only:
                 try:
                     self.vectors.save()
                 except LibraryError as exc:

@@ -11,15 +11,21 @@ from pathlib import Path, PurePath
 import numpy as np
 
 from photofind.errors import CatalogError
+from photofind.library.mounts import MountIdentity
 
 
 @dataclass(frozen=True)
 class Folder:
+    """A photo folder; `mount` is the mount it was last scanned on, `offline_reason` says why
+    an offline folder is offline."""
+
     id: int
     path: Path
     exclude: tuple[str, ...]
     online: bool
     last_scan: float | None
+    mount: MountIdentity | None = None
+    offline_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,9 @@ def folder_from_row(row: Sequence) -> Folder:
         exclude = tuple(str(p) for p in json.loads(row[2] or "[]"))
     except (ValueError, TypeError):
         exclude = ()
-    return Folder(row[0], path_from_key(row[1]), exclude, bool(row[3]), row[4])
+    mount = MountIdentity.from_json(row[5]) if len(row) > 5 else None
+    reason = row[6] if len(row) > 6 else None
+    return Folder(row[0], path_from_key(row[1]), exclude, bool(row[3]), row[4], mount, reason)
 
 
 def vector_blob(vector: np.ndarray) -> bytes:

@@ -2,8 +2,13 @@
 
 All online folders are walked first and reconciled together, so a photo moved from one
 library folder to another is recognised by its partial content hash and keeps its id and
-vector instead of being deleted and encoded again. A folder whose root has gone (unplugged
-drive) is marked offline and nothing of it is deleted.
+vector instead of being deleted and encoded again.
+
+A folder that might come back is offline, never empty, and nothing of it is deleted: its root
+is gone (unplugged drive), it now sits on another mount than at its last scan (an fstab mount
+point left behind by an unmounted drive), or it is completely empty while the catalog holds
+photos of it. The check runs again after the walk, so a drive unmounted mid-scan deletes
+nothing either.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import os
 import stat
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from photofind.clip.images import IMAGE_SUFFIXES
@@ -22,6 +27,7 @@ from photofind.errors import Cancelled
 from photofind.library.catalog import Catalog
 from photofind.library.events import ProgressCallback, ProgressMeter, TaskControl
 from photofind.library.metadata import quick_hash
+from photofind.library.mounts import MountIdentity, mount_of
 from photofind.library.records import FileRecord, Folder, NewFile
 
 log = logging.getLogger(__name__)
@@ -73,9 +79,10 @@ def walk_photos(
     folder: Folder,
     errors: list[tuple[Path, str]],
     cancelled: Callable[[], bool] = lambda: False,
+    unreadable: list[Path] | None = None,
 ) -> Iterator[DiskFile]:
     """Photos under `folder`, skipping hidden and system folders, excluded patterns and
-    symlink loops; unreadable folders are noted in `errors` and skipped."""
+    symlink loops; unreadable folders are noted in `errors` (and `unreadable`) and skipped."""
     root = folder.path
     seen: set[tuple[int, int]] = set()
     stack = [root]
@@ -92,6 +99,8 @@ def walk_photos(
             entries = list(os.scandir(current))
         except OSError as exc:
             errors.append((current, exc.strerror or str(exc)))
+            if unreadable is not None and not isinstance(exc, FileNotFoundError):
+                unreadable.append(current)
             continue
         for entry in entries:
             name = entry.name
@@ -124,6 +133,62 @@ def folder_is_reachable(folder: Folder) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class FolderCheck:
+    """Whether a folder can be scanned now; `reason` says why not, `mount` is where it is."""
+
+    online: bool
+    reason: str | None = None
+    mount: MountIdentity | None = None
+    emptied: bool = False  # reachable but empty: its photos may have moved to another folder
+
+
+def check_folder(catalog: Catalog, folder: Folder) -> FolderCheck:
+    """Online, or offline with a reason: gone, unreadable, on another mount than at its last
+    scan, or completely empty while the catalog holds photos of it."""
+    path = folder.path
+    if not path.is_dir():
+        return FolderCheck(False, "the folder is missing (drive unplugged or folder moved?)")
+    if not folder_is_reachable(folder):
+        return FolderCheck(False, "the folder cannot be read (no permission)")
+    try:
+        with os.scandir(path) as entries:
+            empty = next(entries, None) is None
+    except OSError as exc:  # a drive pulled out while mounted: EIO
+        return FolderCheck(False, f"the folder cannot be read ({exc.strerror or exc})")
+    mount = mount_of(path)
+    recorded = folder.mount
+    moved = recorded is not None and mount is not None and not recorded.same_mount(mount)
+    if moved and catalog.folder_has_files(folder.id):  # with no photos there is nothing to keep
+        if recorded.mount_point == mount.mount_point:
+            what = f"another drive is mounted at {mount.mount_point}"
+        else:
+            what = (
+                f"its drive is not mounted (it was on {recorded.mount_point}, now it is on "
+                f"{mount.mount_point})"
+            )
+        return FolderCheck(False, f"{what}; add the folder again if its photos live there now",
+                           mount)  # fmt: skip
+    if empty and catalog.folder_has_files(folder.id):
+        return FolderCheck(False, "the folder is empty while the library holds photos of it "
+                           "(drive not mounted?); if they are gone for good, remove the folder",
+                           mount, emptied=True)  # fmt: skip
+    return FolderCheck(True, None, mount)
+
+
+def _mark(catalog: Catalog, folder: Folder, check: FolderCheck, report: ScanReport) -> None:
+    """Store the folder's online state when it changed, and note it in `report`."""
+    if not check.online:
+        if folder.online or folder.offline_reason != check.reason:
+            log.warning("folder %s is offline: %s", folder.path, check.reason)
+            catalog.set_folder_online(folder.id, False, check.reason)
+        report.offline.append(folder.path)
+    elif not folder.online:
+        log.info("folder %s is back online", folder.path)
+        catalog.set_folder_online(folder.id, True)
+        report.back_online.append(folder.path)
+
+
 def scan(
     catalog: Catalog,
     folders: list[Folder] | None = None,
@@ -137,27 +202,45 @@ def scan(
     cancelled = (lambda: control.cancelled) if control is not None else (lambda: False)
     disk: dict[Path, DiskFile] = {}
     known: dict[Path, FileRecord] = {}
+    emptied: list[tuple[Folder, FolderCheck]] = []
+    claimable: dict[Path, FileRecord] = {}
     for folder in folders if folders is not None else catalog.folders():
-        if not folder_is_reachable(folder):
-            if folder.online:
-                log.warning("folder %s is not reachable; marking it offline", folder.path)
-                catalog.set_folder_online(folder.id, False)
-            report.offline.append(folder.path)
+        check = check_folder(catalog, folder)
+        if check.emptied:  # its photos may all have been moved into another folder: see below
+            emptied.append((folder, check))
+            claimable.update((r.path, r) for r in catalog.files_in_folder(folder.id))
             continue
-        if not folder.online:
-            catalog.set_folder_online(folder.id, True)
-            report.back_online.append(folder.path)
-        for found in walk_photos(folder, report.errors, cancelled):
+        _mark(catalog, folder, check, report)
+        if not check.online:
+            continue
+        found_here: dict[Path, DiskFile] = {}
+        unreadable: list[Path] = []
+        for found in walk_photos(folder, report.errors, cancelled, unreadable):
             if found.path not in disk:
-                disk[found.path] = found
-            if progress is not None and len(disk) % 1000 == 0:
-                progress(meter.update(len(disk), current=str(found.path.parent)))
+                found_here[found.path] = found
+            if progress is not None and (len(disk) + len(found_here)) % 1000 == 0:
+                progress(meter.update(len(disk) + len(found_here),
+                                      current=str(found.path.parent)))  # fmt: skip
         if cancelled():
             raise Cancelled("scan cancelled")
+        after = check_folder(catalog, folder)
+        if not after.online:  # unmounted while it was walked: what was seen is not the truth
+            _mark(catalog, replace(folder, online=True, offline_reason=None), after, report)
+            continue
+        disk.update(found_here)
         for record in catalog.files_in_folder(folder.id):
-            known[record.path] = record
-        catalog.set_folder_scanned(folder.id, time.time())
-    _reconcile(catalog, disk, known, report, control)
+            # A subfolder that could not be listed (I/O error, permissions) hides its photos:
+            # they are unknown this time, not deleted.
+            if not any(record.path.is_relative_to(bad) for bad in unreadable):
+                known[record.path] = record
+        catalog.set_folder_scanned(folder.id, time.time(), after.mount)
+    _reconcile(catalog, disk, known, claimable, report, control)
+    for folder, check in emptied:
+        if catalog.folder_has_files(folder.id):  # not all moved away: the drive may be away
+            _mark(catalog, folder, check, report)
+        else:  # every photo of it was found elsewhere: an ordinary, emptied folder
+            _mark(catalog, folder, FolderCheck(True, None, check.mount), report)
+            catalog.set_folder_scanned(folder.id, time.time(), check.mount)
     if progress is not None:
         progress(meter.update(len(disk), total=len(disk)))
     return report
@@ -175,12 +258,15 @@ def _reconcile(
     catalog: Catalog,
     disk: dict[Path, DiskFile],
     known: dict[Path, FileRecord],
+    claimable: dict[Path, FileRecord],
     report: ScanReport,
     control: TaskControl | None,
 ) -> None:
+    """Add, update, move and delete records; `claimable` records (of an emptied folder) may be
+    moved to a new file with the same content but are never deleted."""
     gone = {path: rec for path, rec in known.items() if path not in disk}
     gone_by_hash: dict[tuple[str, int], list[FileRecord]] = {}
-    for record in gone.values():
+    for record in [*claimable.values(), *gone.values()]:  # popped from the end: gone first
         if record.quick_hash:
             gone_by_hash.setdefault((record.quick_hash, record.size), []).append(record)
     new: list[NewFile] = []
@@ -194,7 +280,7 @@ def _reconcile(
             if twins:
                 moved = twins.pop()
                 catalog.move_file(moved.id, path, found.folder_id)
-                del gone[moved.path]
+                gone.pop(moved.path, None)
                 report.moved += 1
             else:
                 new.append(NewFile(found.folder_id, path, found.size, found.mtime_ns, digest))

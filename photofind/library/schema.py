@@ -100,7 +100,19 @@ def _v2_embedding_seq(conn: sqlite3.Connection) -> None:
     )
 
 
-def _v3_labels_and_albums(conn: sqlite3.Connection) -> None:
+def _v3_folder_mounts(conn: sqlite3.Connection) -> None:
+    """Remember the mount each folder was scanned on and why a folder is offline, so an
+    unmounted drive (its mount point left empty) goes offline instead of losing its photos."""
+    _run(
+        conn,
+        """
+        ALTER TABLE folders ADD COLUMN mount TEXT;
+        ALTER TABLE folders ADD COLUMN offline_reason TEXT;
+        """,
+    )
+
+
+def _v4_labels_and_albums(conn: sqlite3.Connection) -> None:
     """Zero-shot labels (built-in and the user's own), their text vectors and cut-offs per
     model, the labels each photo carries per model, and smart albums (saved queries)."""
     _run(
@@ -156,7 +168,8 @@ def _v3_labels_and_albums(conn: sqlite3.Connection) -> None:
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_tables,
     _v2_embedding_seq,
-    _v3_labels_and_albums,
+    _v3_folder_mounts,
+    _v4_labels_and_albums,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

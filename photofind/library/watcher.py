@@ -1,9 +1,16 @@
 """Keeping the index true while the app runs: file-system events, coalesced, then indexed.
 
 watchdog reports every create, modify, move and delete; a copy of 5,000 photos is 10,000+
-events. They only mark the folder as dirty; after `debounce` seconds of quiet, and once the
-files just written have stopped growing, one scan-and-index pass catches up with all of
-them. A slower poll notices folders that vanish (drive unplugged) or come back.
+events. They only mark the folder as dirty; once every dirty folder has had `debounce`
+seconds of quiet, and the files just written have stopped growing, one scan-and-index pass
+catches up with all of them. Dirty folders are scanned together so that photos moved from
+one watched folder to another are recognised as moves and keep their vectors.
+
+A slower poll runs the scanner's offline check (`check_folder`: gone, on another mount,
+emptied), so a drive unmounted under its mount point goes offline instead of being read as
+empty; an event on a watched root itself (deleted, moved, unmounted) runs that check at once.
+The deletes a departing drive may cause are only ever applied by the scanner, which runs the
+same check first.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from watchdog.observers import Observer
 from photofind.clip.images import IMAGE_SUFFIXES
 from photofind.errors import Cancelled, PhotofindError
 from photofind.library.events import TaskControl
-from photofind.library.scanner import folder_is_reachable
+from photofind.library.scanner import check_folder
 
 if TYPE_CHECKING:
     from photofind.library.library import Library, LibraryReport
@@ -31,6 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STABLE_FOR = 0.5  # seconds a new file's size must hold still before it is read
+MAX_WAIT = 30.0  # a folder that never stops changing is indexed after this many seconds
 
 
 class _Handler(FileSystemEventHandler):
@@ -41,6 +49,8 @@ class _Handler(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return
+        if event.is_directory and event.event_type in ("deleted", "moved"):
+            self.watcher.check_soon()  # the watched root itself may have gone
         paths = [event.src_path, getattr(event, "dest_path", "") or ""]
         relevant = event.is_directory or any(
             Path(str(p)).suffix.lower() in IMAGE_SUFFIXES for p in paths if p
@@ -70,6 +80,8 @@ class FolderWatcher:
         self._observer = Observer()
         self._watches: dict[int, object] = {}
         self._dirty: dict[int, float] = {}  # folder id -> time of the last event
+        self._dirty_since: dict[int, float] = {}  # folder id -> time of its first event
+        self._check = threading.Event()  # run the offline check before the next poll
         self._recent: set[Path] = set()
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -109,18 +121,19 @@ class FolderWatcher:
 
     def refresh(self) -> None:
         """Match the observer's watches to the catalog's online, reachable folders."""
-        folders = {f.id: f for f in self.library.catalog.folders()}
+        catalog = self.library.catalog
+        folders = {f.id: f for f in catalog.folders()}
         with self._lock:
             for folder_id in list(self._watches):
                 folder = folders.get(folder_id)
-                if folder is None or not folder.online or not folder_is_reachable(folder):
+                if folder is None or not folder.online or not check_folder(catalog, folder).online:
                     self._unschedule(folder_id)
             for folder in folders.values():
                 if folder.id not in self._watches and folder.online:
                     self._schedule(folder)
 
     def _schedule(self, folder: Folder) -> None:
-        if not folder_is_reachable(folder):
+        if not check_folder(self.library.catalog, folder).online:
             return
         try:
             watch = self._observer.schedule(_Handler(self, folder.id), str(folder.path),
@@ -142,20 +155,35 @@ class FolderWatcher:
     def touch(self, folder_id: int, paths: list[Path]) -> None:
         """Called from watchdog's thread for every relevant event."""
         with self._lock:
-            self._dirty[folder_id] = time.monotonic()
+            now = time.monotonic()
+            self._dirty[folder_id] = now
+            self._dirty_since.setdefault(folder_id, now)
             if len(self._recent) < 10000:
                 self._recent.update(paths)
         self._wake.set()
 
+    def check_soon(self) -> None:
+        """Run the offline check of every folder now (called from watchdog's thread)."""
+        self._check.set()
+        self._wake.set()
+
     def _settled(self) -> list[int]:
-        """Dirty folders that have been quiet for `debounce` seconds and whose new files
-        have stopped growing."""
+        """The dirty folders, once all of them have been quiet for `debounce` seconds (or one
+        has waited MAX_WAIT) and their new files have stopped growing.
+
+        All at once: a move between two folders is a delete in one and a create in the other,
+        and only a scan that sees both keeps the photo's vector.
+        """
         now = time.monotonic()
         with self._lock:
-            quiet = [f for f, t in self._dirty.items() if now - t >= self.debounce]
+            if not self._dirty:
+                return []
+            all_quiet = all(now - t >= self.debounce for t in self._dirty.values())
+            overdue = any(now - t >= MAX_WAIT for t in self._dirty_since.values())
+            if not (all_quiet or overdue):
+                return []
+            quiet = list(self._dirty)
             recent = list(self._recent)
-        if not quiet:
-            return []
         if not _sizes_stable(recent, STABLE_FOR, self._stop):
             with self._lock:
                 for folder_id in quiet:
@@ -164,6 +192,7 @@ class FolderWatcher:
         with self._lock:
             for folder_id in quiet:
                 self._dirty.pop(folder_id, None)
+                self._dirty_since.pop(folder_id, None)
             if not self._dirty:
                 self._recent.clear()
         return quiet
@@ -175,7 +204,8 @@ class FolderWatcher:
             self._wake.clear()
             if self._stop.is_set():
                 return
-            if time.monotonic() - last_poll >= self.poll:
+            if self._check.is_set() or time.monotonic() - last_poll >= self.poll:
+                self._check.clear()
                 last_poll = time.monotonic()
                 self._poll_reachability()
             ready = self._settled()
@@ -183,11 +213,12 @@ class FolderWatcher:
                 self._index(ready)
 
     def _poll_reachability(self) -> None:
-        """Folders that vanished go offline; folders that came back are rescanned."""
+        """Folders that went away (unplugged, unmounted, emptied) go offline; folders that
+        came back are rescanned. The scan repeats the check before it changes anything."""
+        catalog = self.library.catalog
         changed = []
-        for folder in self.library.catalog.folders():
-            reachable = folder_is_reachable(folder)
-            if reachable != folder.online:
+        for folder in catalog.folders():
+            if check_folder(catalog, folder).online != folder.online:
                 changed.append(folder.id)
         if changed:
             self._index(changed)

@@ -162,3 +162,47 @@ def test_nested_and_missing_folders_are_refused(tmp_path, library):
         library.add_folder(tmp_path / "nope")
     library.remove_folder(tmp_path / "p")
     assert library.folders() == []
+
+
+def failing_scandir(monkeypatch, bad: Path) -> None:
+    """os.scandir as on a drive pulled out while mounted: EIO for `bad`."""
+    import errno
+
+    real = os.scandir
+
+    def scandir(path="."):
+        if Path(path) == bad:
+            raise OSError(errno.EIO, "Input/output error", str(path))
+        return real(path)
+
+    monkeypatch.setattr(scanner.os, "scandir", scandir)
+
+
+def test_photos_in_a_subfolder_that_cannot_be_listed_are_kept(tmp_path, library, monkeypatch):
+    root = tmp_path / "photos"
+    photo(root / "a.jpg")
+    photo(root / "trip" / "b.jpg")
+    photo(root / "trip" / "c.jpg", "blue")
+    library.add_folder(root)
+    library.scan()
+    failing_scandir(monkeypatch, root / "trip")
+    report = library.scan()
+    assert report.deleted == [] and paths_of(library) == {"a.jpg", "b.jpg", "c.jpg"}
+    assert any(path == root / "trip" for path, _ in report.errors)
+    monkeypatch.undo()
+    (root / "trip" / "c.jpg").unlink()
+    assert len(library.scan().deleted) == 1, "once it can be read, real deletions count"
+
+
+def test_a_folder_whose_root_cannot_be_listed_goes_offline(tmp_path, library, monkeypatch):
+    root = tmp_path / "photos"
+    photo(root / "a.jpg")
+    library.add_folder(root)
+    library.scan()
+    failing_scandir(monkeypatch, root)
+    report = library.scan()
+    assert report.offline == [root] and report.deleted == []
+    folder = library.catalog.folders()[0]
+    assert not folder.online and "Input/output error" in folder.offline_reason
+    monkeypatch.undo()
+    assert library.scan().back_online == [root] and paths_of(library) == {"a.jpg"}

@@ -109,6 +109,7 @@ def test_offline_folder_is_shown_as_such(qtbot, window, photos, tmp_path):
     window.session.library.scan()
     window.refresh_folders()
     assert window.folder_state(photos) == "offline"
+    assert "missing" in window.folder_list.item(0).toolTip(), "the tooltip says why"
     names = search(qtbot, window, "a photo of a red circle")
     assert names[0] == "red-circle.jpg" and window.results.hits[0].offline
     shutil.move(tmp_path / "unplugged", photos)

@@ -1,0 +1,68 @@
+"""One indexer per library across processes: an OS lock on `<library>/index.lock`.
+
+Two `photofind index` runs on one library used to encode almost every photo twice (both read
+the same pending list). Whoever scans and encodes (the CLI, the window's worker, the watcher)
+holds this lock; searching needs no lock, so a second process may search at any time.
+
+The lock is `filelock.FileLock`: fcntl.flock on POSIX and msvcrt.locking on Windows, taken on
+an open file, so the OS drops it when the holder dies (kill -9, power loss) and no stale lock
+file ever blocks a library. filelock is used by pip, virtualenv, tox and huggingface_hub and
+handles the Windows and unsupported-file-system corners hand-written code tends to miss.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import filelock
+
+from photofind.errors import LibraryError
+from photofind.library.events import TaskControl
+
+log = logging.getLogger(__name__)
+
+POLL = 0.25  # seconds between tries while another process indexes
+WAITING = "another photofind is indexing this library; waiting for it to finish"
+
+
+class IndexLock:
+    """The library's indexing lock; any thread may use it, one holder per process at a time
+    (the Library's own thread lock orders the threads of one process)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = filelock.FileLock(str(self.path), thread_local=False)
+
+    @contextmanager
+    def held(
+        self,
+        control: TaskControl | None = None,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> Iterator[None]:
+        """Hold the lock for the block; while another process holds it, call `on_wait` once
+        and wait (a cancelled `control` stops the wait with Cancelled)."""
+        waited = False
+        while True:
+            try:
+                self._lock.acquire(timeout=0 if not waited else POLL)
+                break
+            except filelock.Timeout:
+                if not waited:
+                    waited = True
+                    log.info("%s (%s)", WAITING, self.path)
+                    if on_wait is not None:
+                        on_wait(WAITING)
+                if control is not None:
+                    control.checkpoint()
+            except OSError as exc:
+                raise LibraryError(
+                    f"cannot lock {self.path} for indexing: {exc.strerror or exc} "
+                    "(is the library folder writable?)"
+                ) from exc
+        try:
+            yield
+        finally:
+            self._lock.release()

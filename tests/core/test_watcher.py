@@ -1,0 +1,67 @@
+"""The real watcher (watchdog threads) on real folders: moves between folders keep vectors."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from synthetic import make_photo
+
+from photofind.clip import ClipModel
+from photofind.library.home import LibraryPaths
+from photofind.library.library import Library
+
+
+@pytest.fixture(scope="module")
+def model(tiny_model_dir: Path) -> ClipModel:
+    return ClipModel.load(tiny_model_dir)
+
+
+def wait_for(condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the watcher"
+        time.sleep(0.05)
+
+
+def test_photos_moved_between_two_watched_folders_keep_their_id_and_vector(
+    tmp_path, model, monkeypatch
+):
+    first, second = tmp_path / "first", tmp_path / "second"
+    second.mkdir()
+    for n in range(200):
+        make_photo(first / f"{n:03}.jpg", ("red", "blue")[n % 2], "circle", seed=n, size=(48, 48))
+    encoded = []
+    real = model.image.encode_pixels
+    monkeypatch.setattr(
+        model.image, "encode_pixels", lambda px: encoded.append(len(px)) or real(px)
+    )
+    with Library(LibraryPaths.resolve(tmp_path / "lib"), model) as library:
+        library.add_folder(first)
+        library.add_folder(second)
+        library.index()
+        assert sum(encoded) == 200
+        before = library.catalog.get_embeddings(model.name, range(1, 201))
+        ids = {p.name: library.catalog.file_by_path(p).id for p in first.iterdir()}
+        passes = []
+        library.watch(on_indexed=passes.append, debounce=0.3, poll=0.5)
+        source, target = first, second
+        for round_ in range(3):
+            for path in sorted(source.iterdir()):
+                path.rename(target / path.name)
+                if int(path.stem) % 50 == 0:
+                    time.sleep(0.1)  # the two folders' events do not end at the same instant
+
+            def moved(target=target) -> bool:
+                rows = library.catalog.files_in_folder(library.catalog.folder_for_path(target).id)
+                return len(rows) == 200 and not library.watcher._dirty
+
+            wait_for(moved)
+            kept = {p.name: library.catalog.file_by_path(p) for p in target.iterdir()}
+            assert {n: r.id for n, r in kept.items() if r} == ids, f"round {round_}: ids changed"
+            assert sum(encoded) == 200, f"round {round_}: moved photos were encoded again"
+            after = library.catalog.get_embeddings(model.name, list(ids.values()))
+            assert all((after[i] == before[i]).all() for i in ids.values())
+            assert len(library.vectors) == 200
+            source, target = target, source

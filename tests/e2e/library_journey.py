@@ -1,0 +1,92 @@
+"""Helpers for the library journeys: the `photofind` console script, real mounts, catalog peeks."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from synthetic import make_photo
+
+ROOT = Path(__file__).resolve().parents[2]
+COLOURS = ("red", "green", "blue", "yellow")
+SHAPES = ("circle", "square", "triangle")
+
+
+def console_script() -> list[str]:
+    """The installed `photofind` script beside this Python (what a person runs)."""
+    script = Path(sys.executable).with_name("photofind")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "photofind"]
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def photofind(library: Path, *args: str, model: Path | None = None, check: bool = True,
+              timeout: float = 240) -> subprocess.CompletedProcess:  # fmt: skip
+    command = [*console_script(), "--library", str(library)]
+    if model is not None:
+        command += ["--model", str(model)]
+    done = subprocess.run(
+        [*command, *args], capture_output=True, text=True, env=env(), timeout=timeout
+    )
+    if check and done.returncode != 0:
+        raise AssertionError(f"photofind {' '.join(args)} failed ({done.returncode}):\n"
+                             f"{done.stdout}\n{done.stderr}")  # fmt: skip
+    return done
+
+
+def make_photos(folder: Path, n: int, prefix: str = "p", size=(96, 96)) -> list[Path]:
+    return [
+        make_photo(folder / f"{prefix}{i:04}.jpg", COLOURS[i % 4], SHAPES[i % 3], seed=i, size=size)
+        for i in range(n)
+    ]
+
+
+def embeddings(library: Path) -> dict[str, tuple[int, int, bytes]]:
+    """{path: (file id, vector change number, vector bytes)}: any re-encode changes `seq`."""
+    with contextlib.closing(sqlite3.connect(library / "catalog.sqlite", timeout=30)) as conn:
+        rows = conn.execute(
+            "SELECT f.path, f.id, e.seq, e.vector FROM files f "
+            "JOIN embeddings e ON e.file_id = f.id"
+        ).fetchall()
+    return {str(p): (i, s, v) for p, i, s, v in rows}
+
+
+def require_root() -> None:
+    assert os.geteuid() == 0, "this journey mounts file systems: run the tests as root (CI does)"
+    assert shutil.which("mount") and shutil.which("umount"), "mount(8) is missing"
+
+
+def mount(*args: str) -> None:
+    subprocess.run(["mount", *args], check=True, capture_output=True, timeout=30)
+
+
+def umount(target: Path) -> None:
+    subprocess.run(["umount", str(target)], check=True, capture_output=True, timeout=30)
+
+
+def is_mount(target: Path) -> bool:
+    """From mountinfo: os.path.ismount misses a bind mount within one file system."""
+    text = Path("/proc/self/mountinfo").read_text()
+    points = {line.split(" ")[4].replace("\\040", " ") for line in text.splitlines()}
+    return str(target) in points
+
+
+@contextlib.contextmanager
+def cleanup_mounts(*targets: Path) -> Iterator[None]:
+    """Unmount whatever is still mounted on `targets` when the test ends, pass or fail."""
+    try:
+        yield
+    finally:
+        for target in targets:
+            for _ in range(5):
+                if not is_mount(target):
+                    break
+                subprocess.run(["umount", "-l", str(target)], capture_output=True, timeout=30)

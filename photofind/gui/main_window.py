@@ -230,6 +230,12 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(main)
         layout.addWidget(self.splitter)
         self.stack.addWidget(main)
+        # The library page shows while the library opens, with the keyboard in the search
+        # field: a person types the moment the window appears, and those keys are a query
+        # (on the welcome page Space would press its first button). The welcome page takes
+        # over once the library turns out to have no folders or no model.
+        self.stack.setCurrentWidget(main)
+        self.search_field.setFocus(Qt.FocusReason.OtherFocusReason)
 
         self.debounce = QTimer(self)
         self.debounce.setSingleShot(True)
@@ -349,6 +355,8 @@ class MainWindow(QMainWindow):
             self.start_indexing()
         if self._open_image is not None:
             self.search_on_open(self._open_image)
+        elif self.search_field.text().strip():
+            self.search_now()  # typed while the library was opening
 
     def _open_failed(self, exc: BaseException) -> None:
         self.model_label.setText("No model")

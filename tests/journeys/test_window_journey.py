@@ -90,6 +90,7 @@ def test_window_survives_launch_type_search_cycles(tmp_path: Path, tiny_model_di
         assert result["counts"]["ok"] == total, f"cycle {cycle}: {result['counts']}"
         assert result["counts"]["error"] == 1, "the broken file stays recorded, once"
         assert result["vectors"] == total, f"cycle {cycle}: the index lacks photos"
+        assert result["early"], f"cycle {cycle}: the query typed at launch found nothing"
         top = result["after"][query][0]
         assert top.startswith(f"{colour}-{shape}-"), f"cycle {cycle}: {query!r} gave {top}"
         assert result["after"]["a photo of a red circle"][0].startswith("red-circle-")

@@ -4,9 +4,10 @@
 
 Opens the library and model named by PHOTOFIND_HOME / PHOTOFIND_MODEL exactly as
 `photofind` does (`photofind.gui.app`), types the first query into whatever has the keyboard
-focus (as a person does: the window must put it in the search field) while the startup scan
-and indexing run, starts another index pass while searches are in flight, waits for indexing to
-finish, types every query again, then closes the window. It prints one JSON line: the top
+focus (as a person does: the window must put it in the search field) as soon as the window
+shows, then again while the startup scan and indexing run, starts another index pass while
+searches are in flight, waits for indexing to finish, types every query again, then closes
+the window. It prints one JSON line: the top
 result names per query and the library's counts. It runs in its own process because the
 failure it exists to catch is a crash (a segfault in a native library called from Qt's
 thread pool), which would take a test runner down with it; `-X faulthandler` shows where.
@@ -64,9 +65,14 @@ def main(queries: list[str]) -> int:
         spin(lambda: len(finished) > before, "results")
         return [hit.file.path.name for hit in window.results.hits[:5]]
 
-    spin(lambda: window.session is not None, "the library to open")
     window.activateWindow()  # what a window manager does for a new window (Xvfb has none)
     spin(lambda: window.isActiveWindow(), "the window to be active")
+    # A person types the moment the window appears, before the library has opened.
+    QTest.keyClicks(focused(), queries[0], delay=1)
+    QTest.keyClick(focused(), Qt.Key.Key_Return)
+    spin(lambda: window.session is not None, "the library to open")
+    spin(lambda: bool(window.results.hits), "results for the query typed at launch")
+    early = [hit.file.path.name for hit in window.results.hits[:5]]
     during = [type_query(q) for q in queries]  # the startup scan/index pass is running
     window.start_indexing()  # a second pass asked for while the first may still run
     for q in queries:
@@ -79,7 +85,8 @@ def main(queries: list[str]) -> int:
     vectors = len(session.library.vectors) if session.library.vectors is not None else 0
     window.close()
     app.processEvents()
-    print(json.dumps({"during": during, "after": after, "counts": counts, "vectors": vectors}))
+    print(json.dumps({"early": early, "during": during, "after": after, "counts": counts,
+                      "vectors": vectors}))  # fmt: skip
     return 0
 
 

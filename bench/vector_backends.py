@@ -4,6 +4,9 @@
     python bench/vector_backends.py --sizes 100k,1m       # 1M takes minutes (HNSW builds)
     python bench/vector_backends.py --only numpy,faiss-flat --rounds 3
 
+The candidates are not photofind's dependencies: `pip install chroma-hnswlib faiss-cpu usearch`
+first (a missing one shows as failed). photofind uses the "numpy" row (vectorbackend.py).
+
 Per candidate and size: build time, RSS growth, save and load time, median and p95 latency of
 one k=50 query, recall@10 and @50 against exact cosine ranking for image-like and text-like
 queries (bench/query.py's CLIP-shaped synthetic vectors: text queries sit across a modality gap,

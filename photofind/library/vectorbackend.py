@@ -26,6 +26,7 @@ _MAGIC = b"PFVECS1\n"
 GROWTH = 1.5  # room for adds grows geometrically
 _MIN_ROWS = 1024
 _GATHER_SHARE = 8  # a filter allowing under 1/8 of the rows multiplies only those rows
+_ROUNDING = 1e-6  # float32 dot products of equal unit vectors can fall just short of 1.0
 
 
 class BackendError(Exception):
@@ -138,6 +139,19 @@ class VectorStore:
         top = top[np.lexsort((top, -sims[top]))]  # best first; ties by storage order
         found = self._ids[top] if ids is None else ids[top]
         return found.astype(np.int64, copy=False), sims[top]
+
+    def above(self, queries: np.ndarray, threshold: float) -> list[np.ndarray]:
+        """For each query row, the stored ids with inner product >= threshold (exact): one
+        matrix product per block of queries, ~128 MB of scores at a time."""
+        found: list[np.ndarray] = []
+        block = max(1, (32 << 20) // max(1, self._n))
+        stored = self._rows[: self._n]
+        for start in range(0, len(queries), block):
+            sims = queries[start : start + block] @ stored.T
+            rows, cols = np.nonzero(sims >= threshold - _ROUNDING)
+            cuts = np.searchsorted(rows, np.arange(1, len(sims)))
+            found.extend(self._ids[c] for c in np.split(cols, cuts))
+        return found
 
     def save(self, path: Path) -> None:
         """Write ids and vectors to `path` (the caller makes that atomic)."""

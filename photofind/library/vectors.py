@@ -233,6 +233,13 @@ class VectorIndex:
             arr = np.fromiter((int(i) for i in ids), dtype=np.int64)
         return np.unique(arr[self._store.present(arr)])
 
+    def neighbours(self, vectors: np.ndarray, threshold: float) -> list[np.ndarray]:
+        """For each row of `vectors`, the ids whose cosine with it is >= threshold (exact,
+        batched: what duplicate detection needs, without one query per photo)."""
+        queries = _unit_rows(np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim))
+        with self._lock.read():
+            return self._store.above(queries, float(threshold))
+
     # -- saving ---------------------------------------------------------------------------
 
     def save(self) -> None:

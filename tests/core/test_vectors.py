@@ -403,3 +403,17 @@ def test_random_adds_replaces_and_removes_match_a_plain_dict(tmp_path: Path) -> 
         some = np.array(ids[::3])
         exact_some = some[np.argsort(-(matrix[::3] @ q), kind="stable")[:10]].tolist()
         assert [i for i, _ in index.query(q, 10, filter_ids=set(some.tolist()))] == exact_some
+
+
+def test_neighbours_are_every_id_above_the_threshold() -> None:
+    data = _clustered(3000, DIM, seed=8)
+    index = VectorIndex(DIM)
+    index.add(np.arange(3000) * 2, data)  # ids unlike rows
+    index.remove([0, 2])
+    queries = np.vstack([data[:40], data[5:6]])
+    found = index.neighbours(queries, 0.9)
+    live = np.arange(2, 3000)
+    for q, got in zip(queries, found, strict=True):
+        expected = live[(data[2:] @ q) >= 0.9 - 1e-6] * 2
+        assert sorted(got.tolist()) == sorted(expected.tolist())
+    assert 10 in index.neighbours(data[5:6], 1.0)[0]  # its own copy, despite float rounding

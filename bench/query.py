@@ -31,7 +31,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from clipdata import DIM, exact_top, parse_size, synthetic, text_queries  # noqa: E402
 
-from photofind.library import vectors  # noqa: E402
 from photofind.library.catalog import Catalog, NewFile  # noqa: E402
 from photofind.library.vectors import VectorIndex  # noqa: E402
 
@@ -106,31 +105,21 @@ def measure_lookup(index: VectorIndex, queries: np.ndarray, truth: np.ndarray, l
 
 
 def measure_filters(index: VectorIndex, data: np.ndarray, queries: np.ndarray) -> None:
-    """Filters of several widths, through both paths (gathering the allowed vectors, a scan
-    that skips the others),
-    to place the switch-over (`VectorIndex.exact_limit`)."""
+    """Filters of several widths (a date range: the photos of one stretch of ids)."""
     n = len(index)
-    limit = index.exact_limit()
-    print(f"    filtered queries (gathered up to {limit:,} allowed ids, else a scan):")
-    saved = vectors.BRUTE_FORCE_MIN, vectors.BRUTE_FORCE_FACTOR
+    print("    filtered queries:")
     for share in (0.001, 0.003, 0.01, 0.03, 0.1, 0.3):
         width = max(1, int(n * share))
         lo = n // 3
         allowed = set(range(lo + 1, lo + width + 1))  # ids are rows + 1
         truth = exact_top(data[lo : lo + width], queries[:50]) + lo
-        row = []
-        for path, (floor, factor) in (("gather", (10**12, 0.0)), ("scan", (0, 0.0))):
-            vectors.BRUTE_FORCE_MIN, vectors.BRUTE_FORCE_FACTOR = floor, factor
-            times, recalls = [], []
-            for q, exact in zip(queries[:50], truth, strict=True):
-                start = time.perf_counter()
-                hits = index.query(q, K, filter_ids=allowed)
-                times.append(time.perf_counter() - start)
-                recalls.append(len({i for i, _ in hits} & set(exact.tolist())) / len(exact))
-            chosen = "*" if (path == "gather") == (width <= limit) else " "
-            row.append(f"{chosen}{path} {_ms(times)} recall {np.mean(recalls):.3f}")
-        vectors.BRUTE_FORCE_MIN, vectors.BRUTE_FORCE_FACTOR = saved
-        print(f"      {share:5.1%} ({width:>7,} ids)  " + "  |  ".join(row))
+        times, recalls = [], []
+        for q, exact in zip(queries[:50], truth, strict=True):
+            start = time.perf_counter()
+            hits = index.query(q, K, filter_ids=allowed)
+            times.append(time.perf_counter() - start)
+            recalls.append(len({i for i, _ in hits} & set(exact.tolist())) / len(exact))
+        print(f"      {share:5.1%} ({width:>7,} ids)  {_ms(times)} recall {np.mean(recalls):.3f}")
 
 
 def measure_text(model_dir: Path, catalog: Catalog, index: VectorIndex, texts: list[str]) -> None:

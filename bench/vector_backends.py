@@ -4,6 +4,10 @@
     python bench/vector_backends.py --sizes 100k,1m       # 1M takes minutes (HNSW builds)
     python bench/vector_backends.py --only numpy,faiss-flat --rounds 3
 
+The candidates are not photofind's dependencies: `pip install chroma-hnswlib faiss-cpu usearch`
+first (a missing one shows as failed). "photofind" is photofind's own store (vectorbackend.py),
+"numpy" the same idea in five lines.
+
 Per candidate and size: build time, RSS growth, save and load time, median and p95 latency of
 one k=50 query, recall@10 and @50 against exact cosine ranking for image-like and text-like
 queries (bench/query.py's CLIP-shaped synthetic vectors: text queries sit across a modality gap,
@@ -30,6 +34,7 @@ import numpy as np
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(BENCH.parent))
 
 from clipdata import DIM, exact_top, parse_size, synthetic, text_queries  # noqa: E402
 
@@ -42,6 +47,7 @@ CANDIDATES = [
     "usearch-hnsw",
     "usearch-exact",
     "numpy",
+    "photofind",
 ]
 
 
@@ -93,8 +99,13 @@ class Candidate:
                 ndim=self.dim, metric="ip", connectivity=32, expansion_add=200, expansion_search=160
             )
             self.index.add(ids, data)
+        elif self.name == "photofind":
+            from photofind.library.vectorbackend import VectorStore
+
+            self.index = VectorStore(self.dim)
+            self.index.add(ids, data)
         else:
-            self.index = (ids, np.ascontiguousarray(data))
+            self.index = (ids, data.copy())  # photofind's store holds its own copy
 
     def query(self, q: np.ndarray, k: int) -> np.ndarray:
         if self.name == "chroma-hnswlib":
@@ -103,6 +114,8 @@ class Candidate:
             return self.index.search(q.reshape(1, -1), k)[1][0]
         if self.name.startswith("usearch"):
             return self.index.search(q, k, exact=self.name == "usearch-exact", threads=1).keys
+        if self.name == "photofind":
+            return self.index.search(q, k)[0]
         ids, matrix = self.index
         sims = matrix @ q
         top = np.argpartition(-sims, k)[:k]
@@ -117,6 +130,8 @@ class Candidate:
             faiss.write_index(self.index, str(path))
         elif self.name.startswith("usearch"):
             self.index.save(str(path))
+        elif self.name == "photofind":
+            self.index.save(path)
         else:
             np.save(path, self.index[1])
 
@@ -136,6 +151,10 @@ class Candidate:
             from usearch.index import Index
 
             self.index = Index.restore(str(path))
+        elif self.name == "photofind":
+            from photofind.library.vectorbackend import VectorStore
+
+            self.index = VectorStore.load(path, self.dim)
         else:
             matrix = np.load(str(path) + ".npy")
             self.index = (np.arange(1, len(matrix) + 1, dtype=np.int64), matrix)
@@ -149,7 +168,7 @@ def measure(name: str, n: int, work: Path) -> dict:
     path = work / f"{name}-{n}.bin"
     out: dict = {"name": name, "n": n}
     before = _rss()
-    if path.exists() or Path(str(path) + ".npy").exists():
+    if path.exists() or Path(f"{path}.npy").exists():
         t = time.perf_counter()
         cand.load(path)
         out["load_s"] = time.perf_counter() - t

@@ -444,11 +444,9 @@ class MainWindow(QMainWindow):
             self.import_model(Path(chosen))
 
     def import_model(self, folder: Path) -> None:
-        from photofind.library.home import LibraryPaths
-        from photofind.models import ModelStore
+        store = self._store()  # the open library's, not whatever PHOTOFIND_HOME says
 
         def work() -> None:
-            store = ModelStore(LibraryPaths.resolve().models_dir)
             installed = store.import_folder(folder)
             store.use(installed.name)
 

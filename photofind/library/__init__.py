@@ -1,6 +1,6 @@
 """The library: catalog, vector index, scanner, indexer and watcher (no Qt).
 
-Light to import: the catalog and vector index (numpy, sqlite3, faiss) load on first use.
+Light to import: the catalog and vector index (numpy, sqlite3) load on first use.
 """
 
 from __future__ import annotations

@@ -1,13 +1,12 @@
 """The vector index: one model's vectors by file id, searched exactly by cosine; a rebuildable
 cache of the catalog's vectors, saved atomically with a JSON sidecar that lets `open` check it.
 
-The vector library itself sits behind `vectorbackend` (faiss today).
+How the vectors are held and searched is `vectorbackend`'s business (numpy today).
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import os
 import threading
 import time
@@ -30,13 +29,6 @@ if TYPE_CHECKING:
     from photofind.library.catalog import Catalog
 
 log = logging.getLogger(__name__)
-
-# A filter that allows m of n live ids is answered by gathering those m vectors (cost ~ m)
-# while m <= max(BRUTE_FORCE_MIN, sqrt(BRUTE_FORCE_FACTOR * n)), else by a scan of all n that
-# skips the others (cost ~ n, with a small constant). Both are exact.
-BRUTE_FORCE_MIN = 1000
-BRUTE_FORCE_FACTOR = 150.0
-GROWTH = 1.5  # the live-id mask grows geometrically
 
 
 @dataclass(frozen=True)
@@ -81,7 +73,6 @@ class VectorIndex:
         self._lock = RWLock()
         self._save_lock = threading.Lock()
         self._store = VectorStore(self.dim)
-        self._mask = np.zeros(1024, dtype=bool)  # _mask[id]: id is in the index
         self._stamp: int | None = None  # catalog change number the vectors reflect
         self._saved: dict[str, Any] | None = None  # sidecar entry of the file on disk
 
@@ -140,17 +131,10 @@ class VectorIndex:
             log.warning("vector index %s is damaged (%s)", self.path, exc)
             return False
         ids = store.ids()
-        if (
-            len(ids) != entry.get("count")
-            or id_checksum(ids) != entry.get("checksum")
-            or (len(ids) and int(ids.min()) < 0)
-            or len(np.unique(ids)) != len(ids)
-        ):
+        if len(ids) != entry.get("count") or id_checksum(ids) != entry.get("checksum"):
             log.warning("vector index %s disagrees with its sidecar", self.path)
             return False
         self._store = store
-        self._mask = np.zeros(max(1024, int(ids.max()) + 1 if len(ids) else 0), dtype=bool)
-        self._mask[ids] = True
         self._stamp = entry.get("stamp")
         self._saved = entry
         return True
@@ -164,7 +148,6 @@ class VectorIndex:
         """Drop every vector (before a rebuild)."""
         with self._lock.write():
             self._store = VectorStore(self.dim)
-            self._mask = np.zeros(1024, dtype=bool)
             self._stamp = stamp
 
     # -- changes --------------------------------------------------------------------------
@@ -185,28 +168,15 @@ class VectorIndex:
         keep = len(ids) - 1 - first_of_reversed
         ids, vectors = ids[keep], _unit_rows(vectors[keep])
         with self._lock.write():
-            self._grow_mask(int(ids.max()))
-            present = ids[self._mask[ids]]
-            if len(present):
-                self._store.remove(present)
             self._store.add(ids, vectors)
-            self._mask[ids] = True
 
     def remove(self, ids: Sequence[int] | np.ndarray) -> None:
         """Drop ids from the index (ids it does not hold are ignored)."""
-        ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+        ids = np.unique(np.asarray(ids, dtype=np.int64).reshape(-1))
         with self._lock.write():
-            ids = ids[(ids >= 0) & (ids < len(self._mask))]
-            ids = np.unique(ids[self._mask[ids]])
+            ids = ids[self._store.present(ids)]
             if len(ids):
                 self._store.remove(ids)
-                self._mask[ids] = False
-
-    def _grow_mask(self, top: int) -> None:
-        if top >= len(self._mask):
-            grown = np.zeros(max(top + 1, int(len(self._mask) * GROWTH)), dtype=bool)
-            grown[: len(self._mask)] = self._mask
-            self._mask = grown
 
     # -- reading --------------------------------------------------------------------------
 
@@ -218,12 +188,12 @@ class VectorIndex:
             i = int(id)  # type: ignore[call-overload]
         except (TypeError, ValueError):
             return False
-        mask = self._mask
-        return 0 <= i < len(mask) and bool(mask[i])
+        return self._store.has(i)
 
     def ids(self) -> np.ndarray:
         """Sorted int64 ids of the stored vectors."""
-        return np.flatnonzero(self._mask).astype(np.int64)
+        with self._lock.read():
+            return self._store.ids()
 
     def get_vectors(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """Stored (L2-normalised) vectors [n, dim]; KeyError for an id not in the index."""
@@ -250,39 +220,25 @@ class VectorIndex:
             return []
         query = query / (float(np.linalg.norm(query)) or 1.0)
         with self._lock.read():
-            n = len(self._store)
-            if n == 0:
+            if len(self._store) == 0:
                 return []
-            if filter_ids is None:
-                ids, sims = self._store.search(query, min(k, n))
-            else:
-                subset = self._live_subset(filter_ids)
-                if len(subset) == 0:
-                    return []
-                if len(subset) <= self.exact_limit():
-                    ids, sims = self._gathered(query, k, subset)
-                else:
-                    ids, sims = self._store.search(query, min(k, len(subset)), subset)
+            subset = None if filter_ids is None else self._live_subset(filter_ids)
+            ids, sims = self._store.search(query, k, subset)
         return [(int(i), float(s)) for i, s in zip(ids, np.clip(sims, -1.0, 1.0), strict=True)]
-
-    def exact_limit(self) -> int:
-        """Filters allowing at most this many ids gather their vectors instead of scanning."""
-        return max(BRUTE_FORCE_MIN, int(math.sqrt(BRUTE_FORCE_FACTOR * len(self._store))))
 
     def _live_subset(self, ids: set[int] | Sequence[int] | np.ndarray) -> np.ndarray:
         if isinstance(ids, np.ndarray):
             arr = ids.astype(np.int64).reshape(-1)
         else:
             arr = np.fromiter((int(i) for i in ids), dtype=np.int64)
-        arr = arr[(arr >= 0) & (arr < len(self._mask))]
-        return np.unique(arr[self._mask[arr]])
+        return np.unique(arr[self._store.present(arr)])
 
-    def _gathered(
-        self, query: np.ndarray, k: int, ids: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        sims = self._store.get(ids) @ query
-        top = np.argsort(-sims, kind="stable")[:k]
-        return ids[top], sims[top]
+    def neighbours(self, vectors: np.ndarray, threshold: float) -> list[np.ndarray]:
+        """For each row of `vectors`, the ids whose cosine with it is >= threshold (exact,
+        batched: what duplicate detection needs, without one query per photo)."""
+        queries = _unit_rows(np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim))
+        with self._lock.read():
+            return self._store.above(queries, float(threshold))
 
     # -- saving ---------------------------------------------------------------------------
 

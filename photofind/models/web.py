@@ -14,6 +14,7 @@ import http.client
 import json
 import re
 import socket
+import ssl
 import time
 import urllib.error
 import urllib.parse
@@ -101,6 +102,13 @@ class Retry:
                 raise DownloadError(f"{self.url}: HTTP {code} {exc.reason}") from None
             self._count(f"{self.url}: HTTP {code} {exc.reason}")
         elif isinstance(exc, urllib.error.URLError):
+            if isinstance(exc.reason, ssl.SSLCertVerificationError):
+                # Not a network hiccup: retrying cannot help, and "are you online?" misleads.
+                raise DownloadError(
+                    f"{self.url}: the server's certificate is not trusted "
+                    f"({exc.reason.verify_message}); behind a proxy with its own CA, set "
+                    f"{tls.CA_BUNDLE_ENV} to that CA's file"
+                ) from None
             reason = exc.reason if isinstance(exc.reason, str) else str(exc.reason)
             self._count(f"cannot reach {self.url} ({reason}); are you online?")
         elif isinstance(exc, OSError) and not _is_connection(exc):

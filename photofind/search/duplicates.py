@@ -11,8 +11,6 @@ from photofind.library.events import ProgressMeter
 if TYPE_CHECKING:
     from photofind.library import Catalog, FileRecord, Progress, TaskControl, VectorIndex
 
-FIRST_K = 8  # neighbours asked per photo; more only when all of them are duplicates
-MAX_K = 512
 _CHUNK = 2000  # vectors read from the catalog at a time: memory stays bounded
 
 
@@ -56,10 +54,11 @@ def find_duplicates(
 ) -> list[list[FileRecord]]:
     """Group photos whose cosine similarity is >= `threshold`, largest group first.
 
-    For each stored vector, its nearest neighbours above the threshold are joined to it
-    (union-find, so A~B and B~C make one group). Within a group the biggest picture comes
-    first (the one to keep). Only 'ok' files appear. `progress` is called from this thread;
-    `control.checkpoint()` runs between chunks (raises Cancelled).
+    For each stored vector, every vector at or above the threshold is joined to it
+    (union-find, so A~B and B~C make one group), found exactly, a block of photos per matrix
+    product. Within a group the biggest picture comes first (the one to keep). Only 'ok'
+    files appear. `progress` is called from this thread; `control.checkpoint()` runs between
+    chunks (raises Cancelled).
     """
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
@@ -68,10 +67,11 @@ def find_duplicates(
     for ids, matrix in catalog.iter_embeddings(model, _CHUNK):
         if control is not None:
             control.checkpoint()
-        for file_id, vector in zip(ids.tolist(), matrix, strict=True):
-            if file_id not in vectors:
-                continue
-            for other in _neighbours(vectors, vector, threshold):
+        known = [n for n, file_id in enumerate(ids.tolist()) if file_id in vectors]
+        close = vectors.neighbours(matrix[known], threshold) if known else []
+        for n, others in zip(known, close, strict=True):
+            file_id = int(ids[n])
+            for other in others.tolist():
                 if other != file_id:
                     sets.union(file_id, other)
             meter.done += 1
@@ -87,14 +87,3 @@ def find_duplicates(
             result.append(files)
     result.sort(key=lambda files: (-len(files), str(files[0].path)))
     return result
-
-
-def _neighbours(vectors: VectorIndex, vector, threshold: float) -> list[int]:
-    """Ids within `threshold` of `vector`, widening the search while every one found is."""
-    k = FIRST_K
-    while True:
-        found = vectors.query(vector, k)
-        close = [i for i, score in found if score >= threshold]
-        if len(close) < len(found) or len(found) < k or k >= MAX_K:
-            return close
-        k = min(MAX_K, k * 4)

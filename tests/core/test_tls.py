@@ -17,7 +17,7 @@ import certifi
 import pytest
 
 from photofind.errors import DownloadError
-from photofind.models import tls
+from photofind.models import tls, web
 from photofind.models.download import fetch
 
 BODY = b"model bytes " * 1000
@@ -73,9 +73,19 @@ def _no_configured_ca(monkeypatch):
 
 
 def test_the_test_ca_is_not_trusted_by_default(https_url, tmp_path):
-    with pytest.raises(DownloadError, match="CERTIFICATE_VERIFY_FAILED"):
+    with pytest.raises(DownloadError, match="certificate is not trusted"):
         fetch(https_url, tmp_path / "a.part", retries=0)
     assert not (tmp_path / "a.part").exists() or (tmp_path / "a.part").stat().st_size == 0
+
+
+def test_an_untrusted_certificate_fails_at_once_and_says_what_to_set(https_url, tmp_path,
+                                                                     monkeypatch):  # fmt: skip
+    waits: list[float] = []
+    monkeypatch.setattr(web, "sleep", lambda seconds, control=None: waits.append(seconds))
+    with pytest.raises(DownloadError, match=tls.CA_BUNDLE_ENV) as caught:
+        fetch(https_url, tmp_path / "a.part")  # the default retries
+    assert waits == [], "a certificate failure is not retried as if offline"
+    assert "are you online" not in str(caught.value)
 
 
 def test_the_default_is_certifis_bundle():

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from photofind.errors import LibraryError
-from photofind.library import vectorfile, vectors, vectorsync
+from photofind.library import vectorfile, vectorsync
 from photofind.library.catalog import Catalog, NewFile
 from photofind.library.vectors import VectorIndex
 
@@ -156,7 +156,7 @@ def test_many_small_adds_grow_the_index() -> None:
     assert 10**7 in index and len(index._store) == 5001
 
 
-def test_filters_small_and_large(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_filters_small_and_large() -> None:
     index = VectorIndex(DIM)
     data = _random(3000)
     index.add(np.arange(3000), data)
@@ -166,10 +166,7 @@ def test_filters_small_and_large(monkeypatch: pytest.MonkeyPatch) -> None:
     assert {i for i, _ in hits} == {1, 3, 77}  # deleted and unknown ids left out
     exact = sorted(((float(data[i] @ data[2]), i) for i in (1, 3, 77)), reverse=True)
     assert [i for i, _ in hits] == [i for _, i in exact]
-    assert index.exact_limit() == vectors.BRUTE_FORCE_MIN
-    monkeypatch.setattr(vectors, "BRUTE_FORCE_MIN", 10)  # force the scan with a filter
-    monkeypatch.setattr(vectors, "BRUTE_FORCE_FACTOR", 0.0)
-    large = set(range(0, 3000, 3))
+    large = set(range(0, 3000, 3))  # a third of the ids: one scan that skips the others
     hits = index.query(data[9], 50, filter_ids=large)
     allowed = np.array(sorted(large))
     exact = allowed[np.argsort(-(data[allowed] @ data[9]), kind="stable")[:50]]
@@ -374,3 +371,49 @@ def test_adds_and_queries_from_threads(race) -> None:
 
     race([writer, *(functools.partial(reader, s) for s in range(3))], stop)
     assert not errors, errors
+
+
+def test_random_adds_replaces_and_removes_match_a_plain_dict(tmp_path: Path) -> None:
+    """Removal moves the last stored vector into the hole: ids, vectors and rankings must stay
+    those of a plain {id: vector} model through any sequence of changes and a save/load."""
+    rng = np.random.default_rng(11)
+    index = VectorIndex(DIM, path=tmp_path / "m.index", model=MODEL)
+    model: dict[int, np.ndarray] = {}
+    for step in range(300):
+        if rng.random() < 0.6 or not model:
+            ids = rng.integers(0, 400, int(rng.integers(1, 30)))
+            data = _random(len(ids), seed=step)
+            index.add(ids, data)
+            model.update({int(i): data[n] for n, i in enumerate(ids)})
+        else:
+            gone = rng.choice(list(model), int(rng.integers(1, 10)))
+            index.remove(gone)
+            for i in gone.tolist():
+                model.pop(i, None)
+        if step % 50 == 49:
+            index.save()
+            index = VectorIndex.load_file(index.path, DIM, MODEL)
+        assert index.ids().tolist() == sorted(model)
+    ids = sorted(model)
+    np.testing.assert_allclose(index.get_vectors(ids), np.stack([model[i] for i in ids]), atol=1e-6)
+    matrix = np.stack([model[i] for i in ids])
+    for q in _random(20, seed=99):
+        exact = [ids[n] for n in np.argsort(-(matrix @ q), kind="stable")[:10]]
+        assert [i for i, _ in index.query(q, 10)] == exact
+        some = np.array(ids[::3])
+        exact_some = some[np.argsort(-(matrix[::3] @ q), kind="stable")[:10]].tolist()
+        assert [i for i, _ in index.query(q, 10, filter_ids=set(some.tolist()))] == exact_some
+
+
+def test_neighbours_are_every_id_above_the_threshold() -> None:
+    data = _clustered(3000, DIM, seed=8)
+    index = VectorIndex(DIM)
+    index.add(np.arange(3000) * 2, data)  # ids unlike rows
+    index.remove([0, 2])
+    queries = np.vstack([data[:40], data[5:6]])
+    found = index.neighbours(queries, 0.9)
+    live = np.arange(2, 3000)
+    for q, got in zip(queries, found, strict=True):
+        expected = live[(data[2:] @ q) >= 0.9 - 1e-6] * 2
+        assert sorted(got.tolist()) == sorted(expected.tolist())
+    assert 10 in index.neighbours(data[5:6], 1.0)[0]  # its own copy, despite float rounding

@@ -41,7 +41,7 @@ def test_search_rebuilds_an_index_damaged_in_its_middle(tmp_path: Path, tiny_mod
     run("folders", "add", str(photos), library=library)
     run("index", library=library, model=tiny_model_dir)
     dim = json.loads((tiny_model_dir / "manifest.json").read_text())["embed_dim"]
-    _grow_catalog(library, photos, 12_000, dim)
+    _grow_catalog(library, photos, 14_000, dim)
     query = ("search", "a photo of a red circle", "-k", "2", "--json")
     run(*query, library=library, model=tiny_model_dir)  # the index catches up and is saved
     path = LibraryPaths.resolve(library).vector_file(MODEL)
@@ -59,5 +59,5 @@ def test_search_rebuilds_an_index_damaged_in_its_middle(tmp_path: Path, tiny_mod
         assert hits[0]["path"] == str(photos / "red-circle.jpg")
         assert len(hits) == 2
     rebuilt = VectorIndex.load_file(path, dim, MODEL)  # the saved file is whole again
-    assert len(rebuilt) == 12_003
+    assert len(rebuilt) == 14_003
     assert json.loads(sidecar_path(path).read_text())["current"]["file_size"] == size

@@ -111,7 +111,9 @@ def main() -> int:
                                        env=env, check=False)  # fmt: skip
                     if app.poll() is not None:
                         raise RuntimeError(f"the app died with exit code {app.returncode}")
-                    xdotool("key", "--window", window, "ctrl+q", env=env)
+                    # To the focused window, as a person's keyboard does: the id `search`
+                    # found may be one of Qt's helper windows, gone by now.
+                    xdotool("key", "ctrl+q", env=env)
                     code = app.wait(60)
                     if code != 0:
                         raise RuntimeError(f"the app exited with {code}")

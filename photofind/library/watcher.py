@@ -121,21 +121,24 @@ class FolderWatcher:
     # -- which folders are watched --------------------------------------------------------
 
     def refresh(self) -> None:
-        """Match the observer's watches to the catalog's online, reachable folders."""
+        """Match the observer's watches to the catalog's online, reachable folders.
+
+        Each folder is checked once, against one reading of the mount table, before the lock
+        is taken: the checks touch the disk, and watchdog's thread waits on the lock."""
         catalog = self.library.catalog
-        folders = {f.id: f for f in catalog.folders()}
+        mounts = MountTable.read()
+        usable = {f.id: f for f in catalog.folders()
+                  if f.online and check_folder(catalog, f, mounts).online}  # fmt: skip
         with self._lock:
             for folder_id in list(self._watches):
-                folder = folders.get(folder_id)
-                if folder is None or not folder.online or not check_folder(catalog, folder).online:
+                if folder_id not in usable:
                     self._unschedule(folder_id)
-            for folder in folders.values():
-                if folder.id not in self._watches and folder.online:
+            for folder in usable.values():
+                if folder.id not in self._watches:
                     self._schedule(folder)
 
     def _schedule(self, folder: Folder) -> None:
-        if not check_folder(self.library.catalog, folder).online:
-            return
+        """Watch `folder`, which refresh() has just found online."""
         try:
             watch = self._observer.schedule(_Handler(self, folder.id), str(folder.path),
                                             recursive=True)  # fmt: skip

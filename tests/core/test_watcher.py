@@ -106,3 +106,35 @@ def test_the_watcher_outlives_a_catalog_error_and_indexes_afterwards(
         assert watcher._thread.is_alive() and watcher.state == "watching"
         assert len(library.vectors) == 2
     assert "database is locked" in caplog.text
+
+
+def test_each_folder_is_checked_once_and_mountinfo_read_once_per_pass(tmp_path, monkeypatch):
+    from photofind.library import mounts, watcher
+
+    checked, parsed = [], []
+    real_check, real_parse = watcher.check_folder, mounts._linux_mounts
+
+    def check(catalog, folder, *rest):
+        checked.append(folder.path.name)
+        return real_check(catalog, folder, *rest)
+
+    monkeypatch.setattr(watcher, "check_folder", check)
+    monkeypatch.setattr(mounts, "_linux_mounts", lambda t: parsed.append(1) or real_parse(t))
+    with Library(LibraryPaths.resolve(tmp_path / "lib"), None) as library:
+        for name in ("a", "b", "c"):
+            make_photo(tmp_path / name / "x.jpg", "red", "circle", seed=1, size=(32, 32))
+            library.add_folder(tmp_path / name)
+        library.scan()
+        checked.clear(), parsed.clear()
+        watching = library.watch(debounce=5, poll=60)  # no pass runs meanwhile
+        assert sorted(checked) == ["a", "b", "c"] and len(parsed) == 1, "start: once each"
+        checked.clear(), parsed.clear()
+        watching.check_soon()  # a poll on the watcher thread, nothing changed
+        wait_for(lambda: len(checked) >= 3)
+        time.sleep(0.5)
+        assert sorted(checked) == ["a", "b", "c"] and len(parsed) == 1, "poll: once each"
+        checked.clear(), parsed.clear()
+        (tmp_path / "c" / "x.jpg").rename(tmp_path / "x.jpg")  # c is emptied: it goes offline
+        watching.refresh()
+        assert sorted(checked) == ["a", "b", "c"] and len(parsed) == 1, "refresh: once each"
+        assert sorted(watching._watches) == [1, 2]

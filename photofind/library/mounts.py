@@ -90,25 +90,57 @@ def _contains(mount_point: str, path: str) -> bool:
     return path == mount_point or path.startswith(mount_point.rstrip("/") + "/")
 
 
-def mount_of(path: Path) -> MountIdentity | None:
-    """The mount holding `path` (which must exist), or None when it cannot be told."""
+@dataclass(frozen=True)
+class MountTable:
+    """The mounts of this machine as read at one moment: read once per scan or poll pass and
+    handed to every check of that pass, instead of re-reading mountinfo once per folder."""
+
+    mounts: tuple[MountIdentity, ...] = ()
+
+    @classmethod
+    def read(cls) -> MountTable:
+        """The current table (empty off Linux, or when mountinfo cannot be read)."""
+        if not sys.platform.startswith("linux"):
+            return cls()
+        try:
+            text = MOUNTINFO.read_text(encoding="utf-8", errors="surrogateescape")
+        except OSError:
+            return cls()
+        return cls(tuple(_linux_mounts(text)))
+
+    def holding(self, real: str) -> MountIdentity | None:
+        """The mount holding the real path `real`; the last match is the one on top when
+        mounts are stacked on one point."""
+        best: MountIdentity | None = None
+        for mount in self.mounts:
+            if _contains(mount.mount_point, real) and (
+                best is None or len(mount.mount_point) >= len(best.mount_point)
+            ):
+                best = mount
+        return best
+
+    def points_under(self, path: Path) -> frozenset[str]:
+        """The mount points strictly inside `path` (by real path)."""
+        try:
+            real = os.path.realpath(path)
+        except OSError:
+            return frozenset()
+        return frozenset(
+            m.mount_point for m in self.mounts
+            if m.mount_point != real and _contains(real, m.mount_point)
+        )  # fmt: skip
+
+
+def mount_of(path: Path, table: MountTable | None = None) -> MountIdentity | None:
+    """The mount holding `path` (which must exist), or None when it cannot be told; `table`
+    is this pass's mount table (read now when not given)."""
     try:
         real = os.path.realpath(path)
         device = os.stat(real).st_dev
     except OSError:
         return None
     if sys.platform.startswith("linux"):
-        try:
-            mounts = _linux_mounts(MOUNTINFO.read_text(encoding="utf-8", errors="surrogateescape"))
-        except OSError:
-            mounts = []
-        # The last matching entry is the one on top when mounts are stacked on one point.
-        best: MountIdentity | None = None
-        for mount in mounts:
-            if _contains(mount.mount_point, real) and (
-                best is None or len(mount.mount_point) >= len(best.mount_point)
-            ):
-                best = mount
+        best = (table if table is not None else MountTable.read()).holding(real)
         if best is not None:
             return best
     current = Path(real)

@@ -8,7 +8,9 @@ A folder that might come back is offline, never empty, and nothing of it is dele
 is gone (unplugged drive), it now sits on another mount than at its last scan (an fstab mount
 point left behind by an unmounted drive), or it is completely empty while the catalog holds
 photos of it. The check runs again after the walk, so a drive unmounted mid-scan deletes
-nothing either.
+nothing either. Inside a folder, a subfolder whose photos are away the same way keeps them: one
+that cannot be listed, a symbolic link whose target is gone, a mount point that lists nothing.
+The mount table is read once before the walks and once for the checks after them.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from photofind.errors import Cancelled
 from photofind.library.catalog import Catalog
 from photofind.library.events import ProgressCallback, ProgressMeter, TaskControl
 from photofind.library.metadata import quick_hash
-from photofind.library.mounts import MountIdentity, mount_of
+from photofind.library.mounts import MountIdentity, MountTable, mount_of
 from photofind.library.records import FileRecord, Folder, NewFile
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,8 @@ SYSTEM_DIRS = frozenset(
      "__macosx", "node_modules", "$rbvr", ".trashes", ".spotlight-v100", ".fseventsd"}
 )  # fmt: skip
 ADD_BATCH = 500
+LINK_GONE = "the link's target is missing (drive unplugged?); its photos are kept"
+MOUNT_EMPTY = "the drive mounted here lists nothing (not mounted?); its photos are kept"
 
 
 @dataclass(frozen=True)
@@ -75,15 +79,37 @@ def _windows_hidden(entry: os.DirEntry) -> bool:
     return bool(attrs & (getattr(stat, "FILE_ATTRIBUTE_HIDDEN", 2) | 4))  # hidden | system
 
 
+def _empty_mount(entry: os.DirEntry, parent_dev: int, points: frozenset[str]) -> bool:
+    """True when the subfolder `entry` is a mount point (another device than its parent, or a
+    bind mount listed in the mount table) with nothing in it."""
+    try:
+        mounted = entry.stat(follow_symlinks=True).st_dev != parent_dev or (
+            bool(points) and os.path.realpath(entry.path) in points
+        )
+        if not mounted:
+            return False
+        with os.scandir(entry.path) as inside:
+            return next(inside, None) is None
+    except OSError:
+        return False  # walked as usual; its own listing reports the error
+
+
 def walk_photos(
     folder: Folder,
     errors: list[tuple[Path, str]],
     cancelled: Callable[[], bool] = lambda: False,
     unreadable: list[Path] | None = None,
+    away: list[tuple[Path, str]] | None = None,
+    mounts: MountTable | None = None,
 ) -> Iterator[DiskFile]:
     """Photos under `folder`, skipping hidden and system folders, excluded patterns and
-    symlink loops; unreadable folders are noted in `errors` (and `unreadable`) and skipped."""
+    symlink loops; unreadable folders are noted in `errors` (and `unreadable`) and skipped.
+
+    `away` collects, with a reason, the subfolders whose photos may be on a drive that is not
+    there: a symbolic link whose target is missing, an empty mount point. Whether they hid any
+    photo only the catalog knows, so they are not errors here."""
     root = folder.path
+    points = (mounts or MountTable()).points_under(root) if away is not None else frozenset()
     seen: set[tuple[int, int]] = set()
     stack = [root]
     while stack:
@@ -111,7 +137,13 @@ def walk_photos(
                         continue
                     if os.name == "nt" and _windows_hidden(entry):
                         continue
+                    if away is not None and _empty_mount(entry, info.st_dev, points):
+                        away.append((Path(entry.path), MOUNT_EMPTY))
+                        continue
                     stack.append(Path(entry.path))
+                    continue
+                if away is not None and entry.is_symlink() and not os.path.exists(entry.path):
+                    away.append((Path(entry.path), LINK_GONE))  # was it a folder? see scan()
                     continue
                 if name.startswith(".") or Path(name).suffix.lower() not in IMAGE_SUFFIXES:
                     continue
@@ -143,9 +175,10 @@ class FolderCheck:
     emptied: bool = False  # reachable but empty: its photos may have moved to another folder
 
 
-def check_folder(catalog: Catalog, folder: Folder) -> FolderCheck:
+def check_folder(catalog: Catalog, folder: Folder, mounts: MountTable | None = None) -> FolderCheck:
     """Online, or offline with a reason: gone, unreadable, on another mount than at its last
-    scan, or completely empty while the catalog holds photos of it."""
+    scan, or completely empty while the catalog holds photos of it. `mounts` is the mount
+    table of this pass (read now when not given)."""
     path = folder.path
     if not path.is_dir():
         return FolderCheck(False, "the folder is missing (drive unplugged or folder moved?)")
@@ -156,7 +189,7 @@ def check_folder(catalog: Catalog, folder: Folder) -> FolderCheck:
             empty = next(entries, None) is None
     except OSError as exc:  # a drive pulled out while mounted: EIO
         return FolderCheck(False, f"the folder cannot be read ({exc.strerror or exc})")
-    mount = mount_of(path)
+    mount = mount_of(path, mounts)
     recorded = folder.mount
     moved = recorded is not None and mount is not None and not recorded.same_mount(mount)
     if moved and catalog.folder_has_files(folder.id):  # with no photos there is nothing to keep
@@ -189,6 +222,16 @@ def _mark(catalog: Catalog, folder: Folder, check: FolderCheck, report: ScanRepo
         report.back_online.append(folder.path)
 
 
+@dataclass
+class _Walk:
+    """One online folder's walk, kept until the check after all walks says it counts."""
+
+    folder: Folder
+    found: dict[Path, DiskFile] = field(default_factory=dict)
+    unreadable: list[Path] = field(default_factory=list)
+    away: list[tuple[Path, str]] = field(default_factory=list)
+
+
 def scan(
     catalog: Catalog,
     folders: list[Folder] | None = None,
@@ -204,8 +247,11 @@ def scan(
     known: dict[Path, FileRecord] = {}
     emptied: list[tuple[Folder, FolderCheck]] = []
     claimable: dict[Path, FileRecord] = {}
+    walked: list[_Walk] = []
+    found_count = 0
+    mounts = MountTable.read()
     for folder in folders if folders is not None else catalog.folders():
-        check = check_folder(catalog, folder)
+        check = check_folder(catalog, folder, mounts)
         if check.emptied:  # its photos may all have been moved into another folder: see below
             emptied.append((folder, check))
             claimable.update((r.path, r) for r in catalog.files_in_folder(folder.id))
@@ -213,26 +259,36 @@ def scan(
         _mark(catalog, folder, check, report)
         if not check.online:
             continue
-        found_here: dict[Path, DiskFile] = {}
-        unreadable: list[Path] = []
-        for found in walk_photos(folder, report.errors, cancelled, unreadable):
-            if found.path not in disk:
-                found_here[found.path] = found
-            if progress is not None and (len(disk) + len(found_here)) % 1000 == 0:
-                progress(meter.update(len(disk) + len(found_here),
-                                      current=str(found.path.parent)))  # fmt: skip
+        walk = _Walk(folder)
+        for found in walk_photos(folder, report.errors, cancelled, walk.unreadable, walk.away,
+                                 mounts):  # fmt: skip
+            walk.found[found.path] = found
+            found_count += 1
+            if progress is not None and found_count % 1000 == 0:
+                progress(meter.update(found_count, current=str(found.path.parent)))
         if cancelled():
             raise Cancelled("scan cancelled")
-        after = check_folder(catalog, folder)
+        walked.append(walk)
+    mounts = MountTable.read()  # the check again, after the walks
+    for walk in walked:
+        folder = walk.folder
+        after = check_folder(catalog, folder, mounts)
         if not after.online:  # unmounted while it was walked: what was seen is not the truth
             _mark(catalog, replace(folder, online=True, offline_reason=None), after, report)
             continue
-        disk.update(found_here)
+        disk.update((path, found) for path, found in walk.found.items() if path not in disk)
+        hid: dict[Path, str] = {}
         for record in catalog.files_in_folder(folder.id):
-            # A subfolder that could not be listed (I/O error, permissions) hides its photos:
-            # they are unknown this time, not deleted.
-            if not any(record.path.is_relative_to(bad) for bad in unreadable):
-                known[record.path] = record
+            # A subfolder that could not be listed (I/O error, permissions) or whose drive is
+            # away hides its photos: they are unknown this time, not deleted.
+            if any(record.path.is_relative_to(bad) for bad in walk.unreadable):
+                continue
+            link = next(((p, why) for p, why in walk.away if p in record.path.parents), None)
+            if link is not None:
+                hid[link[0]] = link[1]
+                continue
+            known[record.path] = record
+        report.errors.extend(hid.items())
         catalog.set_folder_scanned(folder.id, time.time(), after.mount)
     _reconcile(catalog, disk, known, claimable, report, control)
     for folder, check in emptied:

@@ -29,6 +29,7 @@ from watchdog.observers import Observer
 from photofind.clip.images import IMAGE_SUFFIXES
 from photofind.errors import Cancelled, PhotofindError
 from photofind.library.events import TaskControl
+from photofind.library.mounts import MountTable
 from photofind.library.scanner import check_folder
 
 if TYPE_CHECKING:
@@ -120,21 +121,24 @@ class FolderWatcher:
     # -- which folders are watched --------------------------------------------------------
 
     def refresh(self) -> None:
-        """Match the observer's watches to the catalog's online, reachable folders."""
+        """Match the observer's watches to the catalog's online, reachable folders.
+
+        Each folder is checked once, against one reading of the mount table, before the lock
+        is taken: the checks touch the disk, and watchdog's thread waits on the lock."""
         catalog = self.library.catalog
-        folders = {f.id: f for f in catalog.folders()}
+        mounts = MountTable.read()
+        usable = {f.id: f for f in catalog.folders()
+                  if f.online and check_folder(catalog, f, mounts).online}  # fmt: skip
         with self._lock:
             for folder_id in list(self._watches):
-                folder = folders.get(folder_id)
-                if folder is None or not folder.online or not check_folder(catalog, folder).online:
+                if folder_id not in usable:
                     self._unschedule(folder_id)
-            for folder in folders.values():
-                if folder.id not in self._watches and folder.online:
+            for folder in usable.values():
+                if folder.id not in self._watches:
                     self._schedule(folder)
 
     def _schedule(self, folder: Folder) -> None:
-        if not check_folder(self.library.catalog, folder).online:
-            return
+        """Watch `folder`, which refresh() has just found online."""
         try:
             watch = self._observer.schedule(_Handler(self, folder.id), str(folder.path),
                                             recursive=True)  # fmt: skip
@@ -204,41 +208,54 @@ class FolderWatcher:
             self._wake.clear()
             if self._stop.is_set():
                 return
-            if self._check.is_set() or time.monotonic() - last_poll >= self.poll:
-                self._check.clear()
-                last_poll = time.monotonic()
-                self._poll_reachability()
-            ready = self._settled()
-            if ready:
-                self._index(ready)
+            # The thread must outlive one failed pass (a locked catalog, a bug): the next poll
+            # or event tries again, and the state says "watching" only while it is true.
+            try:
+                if self._check.is_set() or time.monotonic() - last_poll >= self.poll:
+                    self._check.clear()
+                    last_poll = time.monotonic()
+                    self._poll_reachability()
+                ready = self._settled()
+                if ready:
+                    self._index(ready)
+            except PhotofindError as exc:
+                log.warning("watching: %s; trying again on the next poll", exc)
+            except Exception:
+                log.exception("watching: unexpected error; trying again on the next poll")
 
     def _poll_reachability(self) -> None:
         """Folders that went away (unplugged, unmounted, emptied) go offline; folders that
         came back are rescanned. The scan repeats the check before it changes anything."""
         catalog = self.library.catalog
+        mounts = MountTable.read()
         changed = []
         for folder in catalog.folders():
-            if check_folder(catalog, folder).online != folder.online:
+            if check_folder(catalog, folder, mounts).online != folder.online:
                 changed.append(folder.id)
         if changed:
             self._index(changed)
             self.refresh()
 
     def _index(self, folder_ids: list[int]) -> None:
-        folders = [f for f in self.library.catalog.folders() if f.id in set(folder_ids)]
-        if not folders:
-            return
-        self._set_state("indexing")
+        """One scan-and-index pass over `folder_ids`; when it fails they are dirty again, so
+        the photos that brought them here are not forgotten until the next event."""
         try:
+            wanted = set(folder_ids)
+            folders = [f for f in self.library.catalog.folders() if f.id in wanted]
+            if not folders:
+                return
+            self._set_state("indexing")
             report = self.library.index(self.control, folders=folders)
         except Cancelled:
             return
         except PhotofindError as exc:
             log.warning("background indexing failed: %s", exc)
+            self._retry(folder_ids)
             self._set_state("watching")
             return
         except Exception:  # the watcher thread must outlive a bug in one pass
             log.exception("background indexing failed")
+            self._retry(folder_ids)
             self._set_state("watching")
             return
         if report.scan is not None and (report.scan.offline or report.scan.back_online):
@@ -246,6 +263,14 @@ class FolderWatcher:
         self._set_state("watching")
         if self.on_indexed is not None:
             self.on_indexed(report)
+
+    def _retry(self, folder_ids: list[int]) -> None:
+        """Mark `folder_ids` dirty again, to be indexed once `poll` seconds have passed."""
+        with self._lock:
+            later = time.monotonic() + max(self.poll - self.debounce, 0.0)
+            for folder_id in folder_ids:
+                self._dirty[folder_id] = max(self._dirty.get(folder_id, 0.0), later)
+                self._dirty_since.setdefault(folder_id, later)
 
 
 def _sizes_stable(paths: list[Path], wait: float, stop: threading.Event) -> bool:

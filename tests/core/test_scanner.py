@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -206,3 +207,65 @@ def test_a_folder_whose_root_cannot_be_listed_goes_offline(tmp_path, library, mo
     assert not folder.online and "Input/output error" in folder.offline_reason
     monkeypatch.undo()
     assert library.scan().back_online == [root] and paths_of(library) == {"a.jpg"}
+
+
+def test_photos_behind_a_symlink_whose_target_went_away_are_kept(tmp_path, library):
+    root, external = tmp_path / "photos", tmp_path / "external"
+    photo(root / "a.jpg")
+    for n, colour in enumerate(("red", "green", "blue")):
+        photo(external / f"{n}.jpg", colour)
+    os.symlink(external, root / "drive")
+    library.add_folder(root)
+    assert library.scan().added == 4
+    external.rename(tmp_path / "away")  # the link now dangles: its drive is unplugged
+    report = library.scan()
+    assert report.deleted == [] and paths_of(library) == {"a.jpg", "0.jpg", "1.jpg", "2.jpg"}
+    assert [path for path, _ in report.errors] == [root / "drive"]
+    (tmp_path / "away").rename(external)
+    (external / "2.jpg").unlink()
+    report = library.scan()
+    assert len(report.deleted) == 1 and report.errors == [], "once it resolves, deletions count"
+
+
+def test_a_dangling_link_to_a_photo_file_is_an_ordinary_deletion(tmp_path, library):
+    root = tmp_path / "photos"
+    photo(root / "a.jpg")
+    target = photo(tmp_path / "elsewhere" / "b.jpg", "blue")
+    os.symlink(target, root / "b.jpg")
+    library.add_folder(root)
+    library.scan()
+    target.unlink()
+    assert len(library.scan().deleted) == 1 and paths_of(library) == {"a.jpg"}
+
+
+def run_mount(*args: str) -> None:
+    assert os.geteuid() == 0, "this test bind-mounts a folder: run it as root (CI does)"
+    subprocess.run(["mount", *args], check=True, capture_output=True, timeout=30)
+
+
+def test_photos_on_a_mount_inside_a_folder_that_lists_empty_are_kept(tmp_path, library):
+    root, usb = tmp_path / "photos", tmp_path / "photos" / "usb"
+    photo(root / "a.jpg")
+    photo(root / "trip" / "t.jpg", "green")
+    drive, blank = tmp_path / "drive", tmp_path / "blank"
+    photo(drive / "b.jpg")
+    photo(drive / "c.jpg", "blue")
+    usb.mkdir()
+    blank.mkdir()
+    run_mount("--bind", str(drive), str(usb))
+    try:
+        library.add_folder(root)
+        assert library.scan().added == 4
+        subprocess.run(["umount", str(usb)], check=True, timeout=30)
+        run_mount("--bind", str(blank), str(usb))  # a drive that lists nothing sits there
+        (root / "trip" / "t.jpg").unlink()  # an ordinary folder emptied by hand
+        report = library.scan()
+        assert paths_of(library) == {"a.jpg", "b.jpg", "c.jpg"}, "only t.jpg is gone"
+        assert len(report.deleted) == 1 and [p for p, _ in report.errors] == [usb]
+        subprocess.run(["umount", str(usb)], check=True, timeout=30)
+        run_mount("--bind", str(drive), str(usb))
+        (drive / "c.jpg").unlink()
+        report = library.scan()
+        assert len(report.deleted) == 1 and paths_of(library) == {"a.jpg", "b.jpg"}
+    finally:
+        subprocess.run(["umount", "-l", str(usb)], capture_output=True, timeout=30)

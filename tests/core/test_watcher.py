@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from synthetic import make_photo
 
 from photofind.clip import ClipModel
+from photofind.errors import CatalogError
 from photofind.library.home import LibraryPaths
 from photofind.library.library import Library
 
@@ -65,3 +67,74 @@ def test_photos_moved_between_two_watched_folders_keep_their_id_and_vector(
             assert all((after[i] == before[i]).all() for i in ids.values())
             assert len(library.vectors) == 200
             source, target = target, source
+
+
+def fail_once(monkeypatch, catalog, caller: str) -> list[str]:
+    """`catalog.folders` raises CatalogError once, when the watcher's method `caller` calls it."""
+    real, failed = catalog.folders, []
+
+    def folders():
+        if not failed and sys._getframe(1).f_code.co_name == caller:
+            failed.append("database is locked")
+            raise CatalogError("database is locked")
+        return real()
+
+    monkeypatch.setattr(catalog, "folders", folders)
+    return failed
+
+
+@pytest.mark.parametrize("where", ["poll", "index"])
+def test_the_watcher_outlives_a_catalog_error_and_indexes_afterwards(
+    tmp_path, model, monkeypatch, caplog, where
+):
+    folder = tmp_path / "photos"
+    make_photo(folder / "first.jpg", "red", "circle", seed=1, size=(48, 48))
+    with Library(LibraryPaths.resolve(tmp_path / "lib"), model) as library:
+        library.add_folder(folder)
+        library.index()
+        dropped = folder / "dropped.jpg"
+        # "poll": the reachability poll fails; "index": the pass for a dropped file fails.
+        failed = fail_once(monkeypatch, library.catalog,
+                           "_poll_reachability" if where == "poll" else "_index")  # fmt: skip
+        watcher = library.watch(debounce=0.2, poll=0.5)
+        if where == "poll":
+            wait_for(lambda: failed)
+        make_photo(dropped, "blue", "square", seed=2, size=(48, 48))
+        wait_for(lambda: failed)
+        record = lambda: library.catalog.file_by_path(dropped)  # noqa: E731
+        wait_for(lambda: record() is not None and record().status == "ok", timeout=30)
+        assert watcher._thread.is_alive() and watcher.state == "watching"
+        assert len(library.vectors) == 2
+    assert "database is locked" in caplog.text
+
+
+def test_each_folder_is_checked_once_and_mountinfo_read_once_per_pass(tmp_path, monkeypatch):
+    from photofind.library import mounts, watcher
+
+    checked, parsed = [], []
+    real_check, real_parse = watcher.check_folder, mounts._linux_mounts
+
+    def check(catalog, folder, *rest):
+        checked.append(folder.path.name)
+        return real_check(catalog, folder, *rest)
+
+    monkeypatch.setattr(watcher, "check_folder", check)
+    monkeypatch.setattr(mounts, "_linux_mounts", lambda t: parsed.append(1) or real_parse(t))
+    with Library(LibraryPaths.resolve(tmp_path / "lib"), None) as library:
+        for name in ("a", "b", "c"):
+            make_photo(tmp_path / name / "x.jpg", "red", "circle", seed=1, size=(32, 32))
+            library.add_folder(tmp_path / name)
+        library.scan()
+        checked.clear(), parsed.clear()
+        watching = library.watch(debounce=5, poll=60)  # no pass runs meanwhile
+        assert sorted(checked) == ["a", "b", "c"] and len(parsed) == 1, "start: once each"
+        checked.clear(), parsed.clear()
+        watching.check_soon()  # a poll on the watcher thread, nothing changed
+        wait_for(lambda: len(checked) >= 3)
+        time.sleep(0.5)
+        assert sorted(checked) == ["a", "b", "c"] and len(parsed) == 1, "poll: once each"
+        checked.clear(), parsed.clear()
+        (tmp_path / "c" / "x.jpg").rename(tmp_path / "x.jpg")  # c is emptied: it goes offline
+        watching.refresh()
+        assert sorted(checked) == ["a", "b", "c"] and len(parsed) == 1, "refresh: once each"
+        assert sorted(watching._watches) == [1, 2]

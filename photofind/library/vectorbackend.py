@@ -16,17 +16,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-# Before faiss loads OpenMP: idle OpenMP workers sleep instead of spinning on the cores the
-# photo decoders and the image encoder need.
+import numpy as np  # first: its BLAS reads OMP_NUM_THREADS too, and must keep its own default
+
+# Before faiss loads OpenMP, which reads these once: one query is one scan in the calling
+# thread (parallel queries come from parallel callers), and idle OpenMP workers sleep instead
+# of spinning on the cores the photo decoders and the image encoder need. The environment
+# reaches every thread; `omp_set_num_threads` would only set the importing thread's default.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("KMP_BLOCKTIME", "0")  # the same for LLVM's OpenMP (macOS wheels)
 
 import faiss
-import numpy as np
 
 NAME = f"faiss-flat-ip {faiss.__version__}"  # written to the sidecar, for the curious
-# One query is one scan in the calling thread; parallel queries come from parallel callers.
-faiss.omp_set_num_threads(1)
 
 
 class BackendError(Exception):

@@ -374,3 +374,26 @@ def test_adds_and_queries_from_threads(race) -> None:
 
     race([writer, *(functools.partial(reader, s) for s in range(3))], stop)
     assert not errors, errors
+
+
+def test_faiss_uses_one_openmp_thread_in_every_thread() -> None:
+    """A query is one scan in its caller's thread, Qt's pool threads included: OpenMP must not
+    start a team per query on the cores the decoders and the encoder need."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import threading\n"
+        "from photofind.library.vectorbackend import faiss\n"
+        "seen = [faiss.omp_get_max_threads()]\n"
+        "t = threading.Thread(target=lambda: seen.append(faiss.omp_get_max_threads()))\n"
+        "t.start(); t.join()\n"
+        "print(*seen)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    root = Path(__file__).resolve().parents[2]
+    env["PYTHONPATH"] = str(root)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["1", "1"], out.stdout

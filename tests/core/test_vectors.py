@@ -236,6 +236,18 @@ def test_open_syncs_changes_made_behind_its_back(catalog: Catalog) -> None:
     assert _open(catalog).open_report.action == "loaded"
 
 
+def test_a_save_records_the_stamp_of_what_the_index_holds(catalog: Catalog) -> None:
+    ids, _ = _fill(catalog, 50)
+    index = _open(catalog)
+    changed = _random(1, seed=5)
+    catalog.store_results(MODEL, [(ids[3], changed[0], None)], [])  # another process
+    index.save()  # this process never saw that vector: its file must not claim it
+    again = _open(catalog)
+    assert (again.open_report.action, again.open_report.added) == ("synced", 1)
+    assert again.query(changed[0], 1)[0][0] == ids[3]
+    assert again.stamp == catalog.embedding_stamp(MODEL)
+
+
 def test_large_difference_rebuilds(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
     ids, _ = _fill(catalog, 200)
     _open(catalog)

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,8 @@ from synthetic import make_photo
 from test_library_model import _second_model
 
 from photofind.clip import ClipModel
-from photofind.library.catalog import Catalog
+from photofind.library import vectorsync
+from photofind.library.catalog import Catalog, NewFile
 from photofind.library.home import LibraryPaths
 from photofind.library.indexlock import IndexLock
 from photofind.library.library import Library
@@ -182,3 +184,64 @@ def test_a_model_switch_holds_what_another_process_stored_while_it_waited(
         assert library.model is new
         assert cosine(library.vectors.get_vectors([file_id])[0], replaced) > 0.999
         assert library.vectors.stamp == library.catalog.embedding_stamp(new.name)
+
+
+def test_searches_during_a_large_catch_up_never_lose_results(tmp_path, model, monkeypatch):
+    folder = tmp_path / "photos"
+    photos(folder, 4, seed=0)
+    home = LibraryPaths.resolve(tmp_path / "lib")
+    rng = np.random.default_rng(5)
+    with Library(home, model) as library:
+        library.add_folder(folder)
+        library.index()
+        catalog = Catalog(home.catalog)  # another process stores far more vectors than we hold
+        folder_id = catalog.folder_for_path(folder).id
+        many = 6000  # above REBUILD_MIN and 30% of the library: a rebuild
+        ids = catalog.add_files(
+            [NewFile(folder_id, folder / f"x-{i}.jpg", 1, 1) for i in range(many)]
+        )
+        stored = rng.standard_normal((many, model.embed_dim)).astype(np.float32)
+        catalog.store_results(model.name, [(i, stored[k], None) for k, i in enumerate(ids)], [])
+        catalog.close()
+        rebuilds: list[int] = []
+        real_rebuild = vectorsync.rebuild
+
+        def rebuild(*args, **kwargs):
+            rebuilds.append(1)
+            real_rebuild(*args, **kwargs)
+
+        real_chunks = library.catalog.iter_embeddings
+
+        def slow_chunks(*args, **kwargs):  # a large library on a slow disk
+            for chunk in real_chunks(*args, **kwargs):
+                time.sleep(0.02)
+                yield chunk
+
+        monkeypatch.setattr(vectorsync, "rebuild", rebuild)
+        monkeypatch.setattr(vectorsync, "CHUNK", 1000)
+        monkeypatch.setattr(library.catalog, "iter_embeddings", slow_chunks)
+        query = rng.standard_normal(model.embed_dim).astype(np.float32)
+        mine = set(library.vectors.ids().tolist())  # the photos this process indexed
+        before = len(library.vectors.query(query, 10)), len(library.vectors.query(query, 10, mine))
+        seen: list[tuple[int, int]] = []
+        stop = threading.Event()
+
+        def search() -> None:
+            while not stop.is_set():
+                hits, own = library.vectors.query(query, 10), library.vectors.query(query, 10, mine)
+                seen.append((len(hits), len(own)))
+
+        searcher = threading.Thread(target=search)
+        searcher.start()
+        try:
+            library.index(rescan=False)  # catches up first
+        finally:
+            stop.set()
+            searcher.join(30)
+        assert rebuilds == [1], "the catch-up must have been a rebuild"
+        assert len(library.vectors) == many + 4
+        assert before == (4, 4) and seen
+        assert min(n for n, _ in seen) >= 4 and min(n for _, n in seen) == 4, (
+            "a search during the catch-up saw a part of the index"
+        )
+        assert library.vectors.stamp == library.catalog.embedding_stamp(model.name)

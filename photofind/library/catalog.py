@@ -43,6 +43,9 @@ _FILE_COLUMNS = (
     "f.taken_at, f.camera, f.kind, f.status, f.error"
 )
 
+# The covering model index holds seq (the rowid): this reads index entries, never vectors.
+_NEWEST_SEQ = "SELECT max(seq) FROM embeddings WHERE model = ?"
+
 
 def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
     ids = [int(i) for i in ids]
@@ -463,12 +466,8 @@ class Catalog:
 
     @staticmethod
     def _newest_seq(conn: sqlite3.Connection, model: str) -> int:
-        """`embedding_stamp` inside a transaction: a walk down the rowid to the model's newest
-        row ("+model" keeps SQLite off the model index, which would scan every row)."""
-        row = conn.execute(
-            "SELECT seq FROM embeddings WHERE +model = ? ORDER BY seq DESC LIMIT 1", (model,)
-        ).fetchone()
-        return int(row[0]) if row else 0
+        """`embedding_stamp` inside a transaction."""
+        return int(conn.execute(_NEWEST_SEQ, (model,)).fetchone()[0] or 0)
 
     def errors(self) -> list[FileRecord]:
         sql = f"SELECT {_FILE_COLUMNS} FROM files f WHERE f.status = 'error' ORDER BY f.path"
@@ -576,8 +575,7 @@ class Catalog:
 
     def embedding_stamp(self, model: str) -> int:
         """Change number of the newest stored vector of `model` (0 if none); it only grows."""
-        rows = self._query("SELECT max(seq) FROM embeddings WHERE model = ?", (model,))
-        return int(rows[0][0] or 0)
+        return int(self._query(_NEWEST_SEQ, (model,))[0][0] or 0)
 
     def embedding_ids_since(self, model: str, stamp: int) -> np.ndarray:
         """Sorted ids whose vector for `model` was stored after `embedding_stamp` gave `stamp`."""

@@ -129,6 +129,7 @@ def test_an_idle_library_closing_keeps_no_vector_another_process_replaced(tmp_pa
     with Library(home, model) as library:
         library.add_folder(folder)
         library.index()
+        assert library.vectors.stamp == library.catalog.embedding_stamp(model.name)
     edited = folder / "0-0.jpg"
     with Library(home, model):  # the window, idle: it only searches
         before = edited.stat().st_mtime_ns

@@ -134,7 +134,7 @@ class Round:
 
     def write(self) -> None:
         """Adds batches, re-encodes some, removes some and saves, like indexing plus the watcher;
-        the catalog first, then the index, as the indexer does."""
+        the catalog first, then the index and its stamp, as the indexer does."""
         rng = np.random.default_rng(self.seed)
         batch = 0
         try:
@@ -145,21 +145,23 @@ class Round:
                         for k in range(n)]  # fmt: skip
                 ids = np.asarray(self.catalog.add_files(rows), dtype=np.int64)
                 vecs = _vectors(n, seed=self.seed * 100_000 + batch)
-                self.catalog.store_results(
+                stored = self.catalog.store_batch(
                     MODEL, [(int(i), v, None) for i, v in zip(ids, vecs, strict=True)], []
                 )
                 with self.lock:
                     self.ever.update(ids.tolist())
                     self.top = max(self.top, int(ids.max()) + 1)
                 self.index.add(ids, vecs)
+                self.index.advance(stored.before, stored.after)
                 self.count("adds", n)
                 live = self.index.ids()
                 again = rng.choice(live, 3)
                 vecs = _vectors(3, seed=self.seed * 100_000 + batch + 50_000)
-                self.catalog.store_results(
+                stored = self.catalog.store_batch(
                     MODEL, [(int(i), v, None) for i, v in zip(again, vecs, strict=True)], []
                 )
                 self.index.add(again, vecs)
+                self.index.advance(stored.before, stored.after)
                 gone = np.unique(rng.choice(live, int(rng.integers(1, 20))))
                 self.catalog.delete_files(gone.tolist())
                 self.index.remove(gone)

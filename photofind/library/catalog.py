@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -42,6 +43,9 @@ _FILE_COLUMNS = (
     "f.taken_at, f.camera, f.kind, f.status, f.error"
 )
 
+# The covering model index holds seq (the rowid): this reads index entries, never vectors.
+_NEWEST_SEQ = "SELECT max(seq) FROM embeddings WHERE model = ?"
+
 
 def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
     ids = [int(i) for i in ids]
@@ -51,6 +55,14 @@ def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
 
 def _marks(n: int) -> str:
     return ",".join("?" * n)
+
+
+class StoredBatch(NamedTuple):
+    """What `Catalog.store_batch` stored: the ids, and the model's change stamps around it."""
+
+    ids: list[int]
+    before: int
+    after: int
 
 
 class Catalog:
@@ -409,10 +421,23 @@ class Catalog:
         Ids deleted meanwhile are skipped (not returned), and so is a vector that is not
         finite, which marks its file as failed instead.
         """
+        return self.store_batch(model, ok, failed).ids
+
+    def store_batch(
+        self,
+        model: str,
+        ok: Sequence[tuple[int, np.ndarray, ImageFacts | None]],
+        failed: Sequence[tuple[int, str]],
+    ) -> StoredBatch:
+        """`store_results`, with the model's change stamps just before and after the batch,
+        read in its transaction: a vector index that held the catalog's vectors as of
+        `before` and adds the batch's ids holds them as of `after` (see VectorIndex.advance).
+        """
         now = time.time()
         stored: list[int] = []
         errors = list(failed)
         with self._write() as conn:
+            before = after = self._newest_seq(conn, model)
             for file_id, vector, facts in ok:
                 vec = np.asarray(vector, dtype=np.float32).reshape(-1)
                 if vec.size == 0 or not np.all(np.isfinite(vec)):
@@ -426,17 +451,23 @@ class Catalog:
                 )
                 if cur.rowcount == 0:
                     continue
-                conn.execute(
+                cur = conn.execute(
                     "INSERT OR REPLACE INTO embeddings (file_id, model, vector) VALUES (?, ?, ?)",
                     (int(file_id), model, vector_blob(vec)),
                 )
+                after = int(cur.lastrowid or after)  # seq is the rowid and only grows
                 stored.append(int(file_id))
             for file_id, message in errors:
                 conn.execute(
                     "UPDATE files SET status = 'error', error = ?, updated_at = ? WHERE id = ?",
                     (str(message)[:1000], now, int(file_id)),
                 )
-        return stored
+        return StoredBatch(stored, before, after)
+
+    @staticmethod
+    def _newest_seq(conn: sqlite3.Connection, model: str) -> int:
+        """`embedding_stamp` inside a transaction."""
+        return int(conn.execute(_NEWEST_SEQ, (model,)).fetchone()[0] or 0)
 
     def errors(self) -> list[FileRecord]:
         sql = f"SELECT {_FILE_COLUMNS} FROM files f WHERE f.status = 'error' ORDER BY f.path"
@@ -544,8 +575,7 @@ class Catalog:
 
     def embedding_stamp(self, model: str) -> int:
         """Change number of the newest stored vector of `model` (0 if none); it only grows."""
-        rows = self._query("SELECT max(seq) FROM embeddings WHERE model = ?", (model,))
-        return int(rows[0][0] or 0)
+        return int(self._query(_NEWEST_SEQ, (model,))[0][0] or 0)
 
     def embedding_ids_since(self, model: str, stamp: int) -> np.ndarray:
         """Sorted ids whose vector for `model` was stored after `embedding_stamp` gave `stamp`."""

@@ -3,7 +3,10 @@
 Each batch is committed to the catalog in one transaction before its vectors enter the
 index, so a process killed at any moment loses at most the batch in flight: the catalog
 never holds a half batch, and a restart picks up the files still pending. The vector index
-is a cache; on the next open it is synced with whatever the catalog committed.
+is a cache; on the next open it is synced with whatever the catalog committed. Each batch
+moves the index's change stamp on only if the index was in line before it (the caller
+syncs it first, under the library's locks), so a saved stamp never claims a vector the
+index lacks.
 """
 
 from __future__ import annotations
@@ -93,13 +96,16 @@ class Indexer:
                     break
                 after = files[-1].id
                 for ok, failed in self._batches(files, control):
-                    stored = self.catalog.store_results(name, ok, failed)
+                    committed = self.catalog.store_batch(name, ok, failed)
+                    stored = committed.ids
                     if stored:
                         keep = set(stored)
                         rows = [(i, v) for i, v, _ in ok if i in keep]
                         batch_ids = np.asarray([i for i, _ in rows], dtype=np.int64)
                         batch = np.stack([v for _, v in rows])
                         self.vectors.add(batch_ids, batch)
+                        # Then the stamp: a save in between records the older one (harmless).
+                        self.vectors.advance(committed.before, committed.after)
                         if self.on_stored is not None:
                             self.on_stored(batch_ids, batch)
                     report.indexed += len(stored)

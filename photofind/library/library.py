@@ -321,10 +321,12 @@ class Library:
         runs in the caller's thread; run it in a worker). Cancelled leaves the current model
         in place and the new vectors done so far stored, so a later switch resumes.
         """
-        vectors = VectorIndex.open(
-            self.paths.vector_file(model.name), model.embed_dim, self.catalog, model.name
-        )
         with self._indexing(control, progress):
+            # Opened under the locks: no other process stores vectors between this sync and
+            # the Indexer, so the index holds every vector the switch makes it answer with.
+            vectors = VectorIndex.open(
+                self.paths.vector_file(model.name), model.embed_dim, self.catalog, model.name
+            )
             try:
                 report = Indexer(self.catalog, model, vectors).run(control, progress)
             finally:

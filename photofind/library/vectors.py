@@ -50,8 +50,9 @@ class VectorIndex:
     """Nearest-neighbour search over one model's vectors (cosine similarity, exact).
 
     Thread-safe, from any thread (Qt's pool threads included): queries and `save` may run in
-    parallel; `add` and `remove` wait for them and run alone. Call `save` from the thread that
-    adds, or when adding is idle, so the saved change stamp matches the saved vectors.
+    parallel; `add` and `remove` wait for them and run alone. `save` writes the change stamp
+    these vectors reflect (`stamp`), never the catalog's newest, so a file never claims
+    vectors another process stored and this one does not hold.
     """
 
     def __init__(
@@ -60,7 +61,6 @@ class VectorIndex:
         *,
         path: Path | None = None,
         model: str = "",
-        catalog: Catalog | None = None,
     ) -> None:
         """An empty index (use `open` for the one of a library)."""
         if dim <= 0:
@@ -69,7 +69,6 @@ class VectorIndex:
         self.path = Path(path) if path is not None else None
         self.model = model
         self.open_report = OpenReport("new")
-        self._catalog = catalog
         self._lock = RWLock()
         self._save_lock = threading.Lock()
         self._store = VectorStore(self.dim)
@@ -95,7 +94,7 @@ class VectorIndex:
         """
         start = time.monotonic()
         path = Path(path)
-        index = cls(dim, path=path, model=model, catalog=catalog)
+        index = cls(dim, path=path, model=model)
         vectorfile.remove_temp_files(path)
         loaded = index._load()
         action, added, removed = vectorsync.reconcile(index, catalog, loaded, progress)
@@ -141,14 +140,32 @@ class VectorIndex:
 
     @property
     def stamp(self) -> int | None:
-        """The catalog change stamp (`Catalog.embedding_stamp`) these vectors reflect."""
+        """The catalog change stamp (`Catalog.embedding_stamp`) these vectors reflect: every
+        vector the catalog stored up to it is here as stored (None: unknown). Only whoever
+        brings the vectors in line sets it (vectorsync, the Indexer); `save` writes it."""
         return self._stamp
 
-    def reset(self, stamp: int | None) -> None:
-        """Drop every vector (before a rebuild)."""
+    def mirror(self, stamp: int) -> None:
+        """Record that these vectors now reflect the catalog as of `stamp` (after a sync)."""
         with self._lock.write():
-            self._store = VectorStore(self.dim)
-            self._stamp = stamp
+            self._stamp = int(stamp)
+
+    def advance(self, before: int, after: int) -> None:
+        """The catalog went from stamp `before` to `after` by storing vectors just added here:
+        if these vectors reflected `before` (or later), they now reflect `after`; if not, the
+        stamp stays, and the next sync adds what this index missed."""
+        with self._lock.write():
+            if self._stamp is not None and self._stamp >= before:
+                self._stamp = max(self._stamp, int(after))
+
+    def swap_in(self, built: VectorIndex, stamp: int) -> None:
+        """Take every vector of `built` (filled off to the side by a rebuild) in one step:
+        searches running meanwhile see the old vectors or the new ones, never a part."""
+        if built.dim != self.dim:
+            raise ValueError(f"cannot swap in a {built.dim}-d index for a {self.dim}-d one")
+        with self._lock.write():
+            self._store = built._store
+            self._stamp = int(stamp)
 
     # -- changes --------------------------------------------------------------------------
 
@@ -255,7 +272,6 @@ class VectorIndex:
         with self._save_lock, self._lock.read():
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                stamp = self._catalog.embedding_stamp(self.model) if self._catalog else None
                 self._store.save(tmp)
                 vectorfile.fsync_file(tmp)
                 size, crc = vectorfile.file_print(tmp)
@@ -267,7 +283,7 @@ class VectorIndex:
                     "dim": self.dim,
                     "count": len(ids),
                     "checksum": id_checksum(ids),
-                    "stamp": stamp if stamp is not None else self._stamp,
+                    "stamp": self._stamp,
                     "file_size": size,
                     "file_crc": crc,
                     "saved_at": time.time(),
@@ -281,4 +297,3 @@ class VectorIndex:
                 reason = getattr(exc, "strerror", None) or str(exc)
                 raise LibraryError(f"cannot save the vector index {path}: {reason}") from exc
             self._saved = entry
-            self._stamp = entry["stamp"]

@@ -30,26 +30,34 @@ Progress = Callable[[int, int], None]
 def reconcile(
     index: VectorIndex, catalog: Catalog, loaded: bool, progress: Progress | None
 ) -> tuple[str, int, int]:
-    """Sync or rebuild `index`; returns (action, ids added, ids removed)."""
+    """Sync or rebuild `index`, and set its stamp; returns (action, ids added, ids removed).
+
+    The stamp is read before anything else: every vector stored up to it is among the ids
+    and vectors read after it, so the index reflects at least that stamp once this returns
+    (a vector stored meanwhile has a later stamp, and the next sync adds it again).
+    """
+    stamp = catalog.embedding_stamp(index.model)
     cat_ids = catalog.embedding_ids(index.model)
     if not loaded:
         if (index.path is not None and index.path.exists()) or len(cat_ids):
             log.warning("building vector index %s from %d stored vectors", index.path, len(cat_ids))
-        rebuild(index, catalog, cat_ids, progress)
+        rebuild(index, catalog, stamp, len(cat_ids), progress)
         return "rebuilt", len(cat_ids), 0
     live = index.ids()
     missing = np.setdiff1d(cat_ids, live, assume_unique=True)
     extra = np.setdiff1d(live, cat_ids, assume_unique=True)
-    changed = np.empty(0, dtype=np.int64)
-    if index.stamp is not None:
+    if index.stamp is None:  # a file that does not say what it reflects: any vector may be old
+        changed = live[np.isin(live, cat_ids, assume_unique=True)]
+    else:
         since = catalog.embedding_ids_since(index.model, index.stamp)
         changed = np.intersect1d(since, live, assume_unique=True)
     work = len(missing) + len(extra) + len(changed)
     if work == 0:
+        index.mirror(stamp)
         return "loaded", 0, 0
     if work > max(REBUILD_MIN, REBUILD_FRACTION * max(len(cat_ids), len(live))):
         log.info("vector index %s is far behind (%d changes); rebuilding", index.path, work)
-        rebuild(index, catalog, cat_ids, progress)
+        rebuild(index, catalog, stamp, len(cat_ids), progress)
         return "rebuilt", len(cat_ids), 0
     log.info(
         "vector index %s: syncing %d new, %d changed, %d removed",
@@ -57,23 +65,25 @@ def reconcile(
     )  # fmt: skip
     index.remove(extra)
     add_from_catalog(index, catalog, np.union1d(missing, changed), progress)
+    index.mirror(stamp)
     return "synced", len(missing) + len(changed), len(extra)
 
 
 def rebuild(
-    index: VectorIndex, catalog: Catalog, cat_ids: np.ndarray, progress: Progress | None
+    index: VectorIndex, catalog: Catalog, stamp: int, total: int, progress: Progress | None
 ) -> None:
-    """A fresh index from every stored vector of the model, streamed in chunks."""
-    total = len(cat_ids)
-    index.reset(stamp=catalog.embedding_stamp(index.model))
+    """Every stored vector of the model (as of `stamp` at least), streamed in chunks into a
+    fresh store off to the side, then swapped in whole: searches meanwhile keep the old one."""
+    built = type(index)(index.dim, model=index.model)
     if progress:
         progress(0, total)
     done = 0
     for ids, vectors in catalog.iter_embeddings(index.model, CHUNK):
-        _add_stored(index, ids, vectors)
+        _add_stored(built, ids, vectors)
         done += len(ids)
         if progress:
             progress(done, max(total, done))
+    index.swap_in(built, stamp)
 
 
 def add_from_catalog(

@@ -233,6 +233,38 @@ def test_open_syncs_changes_made_behind_its_back(catalog: Catalog) -> None:
     assert _open(catalog).open_report.action == "loaded"
 
 
+def test_a_save_records_the_stamp_of_what_the_index_holds(catalog: Catalog) -> None:
+    ids, _ = _fill(catalog, 50)
+    index = _open(catalog)
+    changed = _random(1, seed=5)
+    catalog.store_results(MODEL, [(ids[3], changed[0], None)], [])  # another process
+    index.save()  # this process never saw that vector: its file must not claim it
+    again = _open(catalog)
+    assert (again.open_report.action, again.open_report.added) == ("synced", 1)
+    assert again.query(changed[0], 1)[0][0] == ids[3]
+    assert again.stamp == catalog.embedding_stamp(MODEL)
+
+
+def test_a_batch_moves_the_stamp_on_only_for_an_index_that_was_in_line(catalog: Catalog) -> None:
+    ids, _ = _fill(catalog, 10)
+    index = _open(catalog)
+    behind = _open(catalog)
+    other, _ = _fill(catalog, 3, seed=2, start=100)  # stored by someone else: `behind` lacks it
+    newer = catalog.embedding_stamp(MODEL)
+    index.mirror(newer)  # pretend `index` synced it
+    vector = _random(1, seed=8)
+    batch = catalog.store_batch(MODEL, [(ids[0], vector[0], None)], [])
+    assert (batch.ids, batch.before) == ([ids[0]], newer) and batch.after > newer
+    for held in (index, behind):
+        held.add(np.array(batch.ids), vector)
+        held.advance(batch.before, batch.after)
+    assert index.stamp == batch.after == catalog.embedding_stamp(MODEL)
+    assert behind.stamp < newer, "it never held the other vectors"
+    behind.save()
+    again = _open(catalog)
+    assert again.open_report.action == "synced" and all(i in again for i in other)
+
+
 def test_large_difference_rebuilds(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
     ids, _ = _fill(catalog, 200)
     _open(catalog)

@@ -4,7 +4,7 @@ An album stores its `Query` (texts, images, negative terms, marks, filters), not
 photos, so it grows by itself as the watcher indexes new ones. Where it stops is the query's
 minimum score if the user gave one; otherwise a cut-off read off the library's own scores
 for the query, exactly as a label's (`photofind.search.thresholds`), and read again when
-the library has grown by `tags.GROWTH` or the model changed. An album "taught by examples"
+the library has grown by `thresholds.GROWTH` or the model changed. An album "taught by examples"
 is one whose query holds the user's marks: its classifier is trained again from the stored
 vectors each time, so new photos are classified too.
 """
@@ -22,8 +22,7 @@ import numpy as np
 from photofind.errors import LibraryError, PhotofindError
 from photofind.library.albums import AlbumRow, AlbumStore
 from photofind.search.query import MAX_K, Hit, Query, QueryError
-from photofind.search.tags import GROWTH
-from photofind.search.thresholds import NEVER, cut_off_of
+from photofind.search.thresholds import NEVER, cut_off_of, outgrown
 
 if TYPE_CHECKING:
     from photofind.search.searcher import Searcher
@@ -167,7 +166,7 @@ class Albums:
             and -1.0 <= row.cutoff <= 1.0
             and row.cutoff_model == model.name
             and row.cutoff_photos is not None
-            and row.cutoff_photos / GROWTH < photos < GROWTH * row.cutoff_photos
+            and not outgrown(photos, row.cutoff_photos)
         )
         if fresh:
             return row.cutoff

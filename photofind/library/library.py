@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from photofind.errors import LibraryError
+from photofind.errors import Cancelled, LibraryError
 from photofind.library import scanner, vectorsync
 from photofind.library.catalog import Catalog
 from photofind.library.events import Progress, ProgressCallback, TaskControl
@@ -58,7 +58,9 @@ class IndexListener(Protocol):
 
     def stored(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
 
-    def finished(self) -> None: ...
+    def finished(
+        self, control: TaskControl | None = None, progress: ProgressCallback | None = None
+    ) -> None: ...
 
 
 @dataclass
@@ -221,10 +223,13 @@ class Library:
                 done = indexer.run(control, progress)
             finally:
                 self._drop_removed()
-            self._finished()  # not after a cancel: the next run catches up
             report.indexed, report.failed = done.indexed, done.failed
             report.elapsed, report.cancelled = done.elapsed, done.cancelled
-            return report
+        # Not after a cancel (the next run catches up), and outside the locks: the listeners'
+        # follow-up work (reading the label cut-offs) reads the catalog only, reports its own
+        # progress and may be cancelled, and must not hold up another pass or process.
+        self._finished(control, progress)
+        return report
 
     def add_index_listener(self, listener: IndexListener) -> None:
         """Tell `listener` about new vectors of the model in use: `stored(ids, vectors)` after
@@ -240,10 +245,12 @@ class Library:
             except Exception:
                 log.exception("index listener %r failed on a batch", listener)
 
-    def _finished(self) -> None:
+    def _finished(self, control: TaskControl | None, progress: ProgressCallback | None) -> None:
         for listener in self._listeners:
             try:
-                listener.finished()
+                listener.finished(control, progress)
+            except Cancelled:
+                raise
             except Exception:
                 log.exception("index listener %r failed after a run", listener)
 

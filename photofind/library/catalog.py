@@ -556,9 +556,12 @@ class Catalog:
         return np.sort(np.asarray([r[0] for r in rows], dtype=np.int64))
 
     def drop_model(self, model: str) -> None:
-        """Forget every vector of `model` (its files go back to pending for it)."""
+        """Forget every vector of `model` (its files go back to pending for it), and with
+        them, in the same transaction, its label text vectors, cut-offs and tags."""
         with self._write() as conn:
             conn.execute("DELETE FROM embeddings WHERE model = ?", (model,))
+            for table in ("file_labels", "label_cutoffs", "label_vectors"):
+                conn.execute(f"DELETE FROM {table} WHERE model = ?", (model,))
 
     # -- settings -------------------------------------------------------------------------
 

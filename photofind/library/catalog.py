@@ -8,7 +8,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -205,6 +205,18 @@ class Catalog:
     def _query(self, sql: str, params: Sequence = ()) -> list[tuple]:
         with self._guard():
             return self._conn().execute(sql, params).fetchall()
+
+    # The catalog's other tables (labels, albums) have their own stores beside this class;
+    # they read and write through these, so the catalog's rules (one connection per thread,
+    # serialised writes, CatalogError for SQLite failures) hold for them too.
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT), serialised across threads."""
+        return self._write()
+
+    def select(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        """The rows of one read query."""
+        return self._query(sql, params)
 
     # -- folders --------------------------------------------------------------------------
 

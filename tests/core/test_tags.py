@@ -156,7 +156,7 @@ def test_dropping_a_model_drops_its_labels_data(tmp_path: Path, model: ClipModel
 
         def rows(name: str) -> dict[str, int]:
             return {
-                table: catalog._query(f"SELECT count(*) FROM {table} WHERE model = ?", (name,))[0][
+                table: catalog.select(f"SELECT count(*) FROM {table} WHERE model = ?", (name,))[0][
                     0
                 ]
                 for table in ("file_labels", "label_cutoffs", "label_vectors")

@@ -79,7 +79,7 @@ def expected_tags(library: Library, tags: Tags, model: ClipModel) -> set[tuple[i
 
 
 def stored_tags(library: Library, model: ClipModel) -> set[tuple[int, int]]:
-    rows = library.catalog._query(
+    rows = library.catalog.select(
         "SELECT label_id, file_id FROM file_labels WHERE model = ?", (model.name,)
     )
     return {(int(a), int(b)) for a, b in rows}

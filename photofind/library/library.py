@@ -233,9 +233,10 @@ class Library:
 
     def add_index_listener(self, listener: IndexListener) -> None:
         """Tell `listener` about new vectors of the model in use: `stored(ids, vectors)` after
-        each committed batch, `finished()` after each index run, both from the indexing
-        thread (the zero-shot tagger labels new photos this way). A listener's failure is
-        logged and never stops indexing."""
+        each committed batch, `finished(control, progress)` after each index run once the
+        index locks are let go (its progress goes to the pass's callback; Cancelled from it
+        ends `index`), both from the indexing thread (the zero-shot tagger labels new photos
+        this way). Any other failure of a listener is logged and never stops indexing."""
         self._listeners.append(listener)
 
     def _stored(self, ids, vectors) -> None:

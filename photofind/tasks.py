@@ -22,9 +22,10 @@ ITEMS, BYTES = "items", "bytes"
 class Progress:
     """One progress report; immutable so it can cross threads (the GUI wraps it in a signal).
 
-    phase: "scan" | "index" | "rebuild" | "duplicates" | "download"; `unit` says what done and
-    total count ("items", or "bytes" for a download); rate in units per second; eta in seconds
-    (None when unknown); current names the item (the file, for a download) being worked on.
+    phase: "scan" | "index" | "labels" (reading the zero-shot tags' cut-offs after a pass) |
+    "rebuild" | "duplicates" | "download"; `unit` says what done and total count ("items", or
+    "bytes" for a download); rate in units per second; eta in seconds (None when unknown);
+    current names the item (the file, for a download) being worked on.
     """
 
     phase: str

@@ -76,6 +76,8 @@ def _format_progress(p: Progress) -> str:
         return "Waiting for another photofind to finish indexing…"
     if p.phase == "scan":
         return f"Looking for photos… {p.done:,} found"
+    if p.phase == "labels":  # after a pass: the tags' cut-offs are read off the library
+        return f"Tagging photos… {100 * (p.fraction or 0):.0f}%"
     text = f"Indexing {p.done:,} / {p.total:,}"
     if p.rate:
         text += f" · {p.rate:.1f}/s"

@@ -70,15 +70,18 @@ def load_things(session: Session) -> tuple[list[ThingRow], list[ThingRow]]:
     albums = []
     finder = Albums(session.searcher)
     for album in finder.albums():
+        # After every watcher pass: a count off the index and the best photo, not the
+        # album's whole list of hits (one disk check per photo).
+        count, _ = finder.count(album)
         try:
-            hits = finder.photos(album)
+            hits = finder.photos(album, k=1) if count else []
         except PhotofindError:  # listed with no photos; clicking it says why
             hits = []
         sample = None
         if hits:
             f = hits[0].file
             sample = (f.id, f.path, f.size, f.mtime_ns)
-        albums.append(ThingRow(album.name, len(hits), sample, album.taught))
+        albums.append(ThingRow(album.name, count or 0, sample, album.taught))
     return labels, albums
 
 

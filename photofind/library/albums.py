@@ -44,17 +44,17 @@ class AlbumStore:
         self.catalog = catalog
 
     def albums(self) -> list[AlbumRow]:
-        rows = self.catalog._query(f"SELECT {_COLUMNS} FROM albums ORDER BY name")
+        rows = self.catalog.select(f"SELECT {_COLUMNS} FROM albums ORDER BY name")
         return [_row(r) for r in rows]
 
     def get(self, name: str) -> AlbumRow | None:
-        rows = self.catalog._query(f"SELECT {_COLUMNS} FROM albums WHERE name = ?", (name,))
+        rows = self.catalog.select(f"SELECT {_COLUMNS} FROM albums WHERE name = ?", (name,))
         return _row(rows[0]) if rows else None
 
     def add(self, name: str, query: dict[str, Any]) -> AlbumRow:
         """A new album; LibraryError if the name is taken."""
         try:
-            with self.catalog._write() as conn:
+            with self.catalog.transaction() as conn:
                 conn.execute(
                     "INSERT INTO albums (name, query, created_at) VALUES (?, ?, ?)",
                     (name, json.dumps(query), time.time()),
@@ -66,12 +66,12 @@ class AlbumStore:
         return found
 
     def set_cutoff(self, album_id: int, cutoff: float | None, model: str, photos: int) -> None:
-        with self.catalog._write() as conn:
+        with self.catalog.transaction() as conn:
             conn.execute(
                 "UPDATE albums SET cutoff = ?, cutoff_model = ?, cutoff_photos = ? WHERE id = ?",
                 (cutoff, model, photos, album_id),
             )
 
     def remove(self, album_id: int) -> None:
-        with self.catalog._write() as conn:
+        with self.catalog.transaction() as conn:
             conn.execute("DELETE FROM albums WHERE id = ?", (album_id,))

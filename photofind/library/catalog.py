@@ -8,7 +8,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -217,6 +217,18 @@ class Catalog:
     def _query(self, sql: str, params: Sequence = ()) -> list[tuple]:
         with self._guard():
             return self._conn().execute(sql, params).fetchall()
+
+    # The catalog's other tables (labels, albums) have their own stores beside this class;
+    # they read and write through these, so the catalog's rules (one connection per thread,
+    # serialised writes, CatalogError for SQLite failures) hold for them too.
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT), serialised across threads."""
+        return self._write()
+
+    def select(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        """The rows of one read query."""
+        return self._query(sql, params)
 
     # -- folders --------------------------------------------------------------------------
 
@@ -586,9 +598,12 @@ class Catalog:
         return np.sort(np.asarray([r[0] for r in rows], dtype=np.int64))
 
     def drop_model(self, model: str) -> None:
-        """Forget every vector of `model` (its files go back to pending for it)."""
+        """Forget every vector of `model` (its files go back to pending for it), and with
+        them, in the same transaction, its label text vectors, cut-offs and tags."""
         with self._write() as conn:
             conn.execute("DELETE FROM embeddings WHERE model = ?", (model,))
+            for table in ("file_labels", "label_cutoffs", "label_vectors"):
+                conn.execute(f"DELETE FROM {table} WHERE model = ?", (model,))
 
     # -- settings -------------------------------------------------------------------------
 

@@ -8,7 +8,9 @@ never mixes one model's tags with another's.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -38,12 +40,12 @@ class LabelStore:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
 
-    # The catalog's transaction helpers: same package, same rules.
+    # The catalog's public read and transaction helpers: the catalog's rules hold here.
     def _query(self, sql: str, params: Sequence = ()) -> list[tuple]:
-        return self.catalog._query(sql, params)
+        return self.catalog.select(sql, params)
 
-    def _write(self):
-        return self.catalog._write()
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self.catalog.transaction()
 
     # -- labels ---------------------------------------------------------------------------
 

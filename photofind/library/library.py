@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from photofind.errors import LibraryError
+from photofind.errors import Cancelled, LibraryError
 from photofind.library import scanner, vectorsync
 from photofind.library.catalog import Catalog
 from photofind.library.events import Progress, ProgressCallback, TaskControl
@@ -58,7 +58,9 @@ class IndexListener(Protocol):
 
     def stored(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
 
-    def finished(self) -> None: ...
+    def finished(
+        self, control: TaskControl | None = None, progress: ProgressCallback | None = None
+    ) -> None: ...
 
 
 @dataclass
@@ -221,16 +223,20 @@ class Library:
                 done = indexer.run(control, progress)
             finally:
                 self._drop_removed()
-            self._finished()  # not after a cancel: the next run catches up
             report.indexed, report.failed = done.indexed, done.failed
             report.elapsed, report.cancelled = done.elapsed, done.cancelled
-            return report
+        # Not after a cancel (the next run catches up), and outside the locks: the listeners'
+        # follow-up work (reading the label cut-offs) reads the catalog only, reports its own
+        # progress and may be cancelled, and must not hold up another pass or process.
+        self._finished(control, progress)
+        return report
 
     def add_index_listener(self, listener: IndexListener) -> None:
         """Tell `listener` about new vectors of the model in use: `stored(ids, vectors)` after
-        each committed batch, `finished()` after each index run, both from the indexing
-        thread (the zero-shot tagger labels new photos this way). A listener's failure is
-        logged and never stops indexing."""
+        each committed batch, `finished(control, progress)` after each index run once the
+        index locks are let go (its progress goes to the pass's callback; Cancelled from it
+        ends `index`), both from the indexing thread (the zero-shot tagger labels new photos
+        this way). Any other failure of a listener is logged and never stops indexing."""
         self._listeners.append(listener)
 
     def _stored(self, ids, vectors) -> None:
@@ -240,10 +246,12 @@ class Library:
             except Exception:
                 log.exception("index listener %r failed on a batch", listener)
 
-    def _finished(self) -> None:
+    def _finished(self, control: TaskControl | None, progress: ProgressCallback | None) -> None:
         for listener in self._listeners:
             try:
-                listener.finished()
+                listener.finished(control, progress)
+            except Cancelled:
+                raise
             except Exception:
                 log.exception("index listener %r failed after a run", listener)
 

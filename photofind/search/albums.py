@@ -4,13 +4,14 @@ An album stores its `Query` (texts, images, negative terms, marks, filters), not
 photos, so it grows by itself as the watcher indexes new ones. Where it stops is the query's
 minimum score if the user gave one; otherwise a cut-off read off the library's own scores
 for the query, exactly as a label's (`photofind.search.thresholds`), and read again when
-the library has grown by `tags.GROWTH` or the model changed. An album "taught by examples"
+the library has grown by `thresholds.GROWTH` or the model changed. An album "taught by examples"
 is one whose query holds the user's marks: its classifier is trained again from the stored
 vectors each time, so new photos are classified too.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from dataclasses import dataclass, replace
@@ -19,14 +20,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from photofind.errors import LibraryError, PhotofindError
+from photofind.errors import CatalogError, LibraryError, PhotofindError
 from photofind.library.albums import AlbumRow, AlbumStore
 from photofind.search.query import MAX_K, Hit, Query, QueryError
-from photofind.search.tags import GROWTH
-from photofind.search.thresholds import NEVER, cut_off_of
+from photofind.search.thresholds import NEVER, cut_off_of, outgrown
 
 if TYPE_CHECKING:
     from photofind.search.searcher import Searcher
+
+log = logging.getLogger(__name__)
 
 CHUNK = 4096
 # The vector index returns float32 cosines (1 - distance); a cut-off exactly at a liked
@@ -138,11 +140,15 @@ class Albums:
         return Album(row.id, row.name, query, cutoff)
 
     def count(self, album: Album) -> tuple[int | None, str | None]:
-        """(photos the album holds now, None) or (None, why it cannot run)."""
+        """(photos the album holds now, None) or (None, why it cannot run). Counted off the
+        vector index (`Searcher.count`), without building the album's hits."""
         if album.problem is not None:
             return None, album.problem
+        query = album.query
+        if query.has_target and (album.cutoff is None or album.cutoff == NEVER):
+            return 0, None
         try:
-            return len(self.photos(album)), None
+            return self.searcher.count(replace(query, min_score=album.cutoff)), None
         except PhotofindError as exc:
             return None, str(exc)
 
@@ -162,12 +168,13 @@ class Albums:
         if model is None or vectors is None:
             return row.cutoff
         photos = len(vectors)
+        # A cut-off read as "none" is stored as NULL with the photos it was read from: it is
+        # as fresh as a number, or every listing would stream every vector again.
         fresh = (
-            row.cutoff is not None
-            and -1.0 <= row.cutoff <= 1.0
+            (row.cutoff is None or -1.0 <= row.cutoff <= 1.0)
             and row.cutoff_model == model.name
             and row.cutoff_photos is not None
-            and row.cutoff_photos / GROWTH < photos < GROWTH * row.cutoff_photos
+            and not outgrown(photos, row.cutoff_photos)
         )
         if fresh:
             return row.cutoff
@@ -181,5 +188,8 @@ class Albums:
             boundary = self._boundary(query, vector)
             cutoff = boundary if cutoff == NEVER else min(cutoff, boundary)
         stored = None if cutoff == NEVER else float(cutoff)
-        self.store.set_cutoff(row.id, stored, model.name, photos)
+        try:
+            self.store.set_cutoff(row.id, stored, model.name, photos)
+        except CatalogError as exc:  # a read-only library: use it now, read it again next time
+            log.info("cannot keep the cut-off of album %r: %s", row.name, exc)
         return stored

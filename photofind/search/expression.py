@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from photofind.clip.images import IMAGE_SUFFIXES  # the formats the library reads: one list
 from photofind.search.query import QueryError, Term, parse_query
 
 _WEIGHT = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*:(.*)$", re.DOTALL)
-_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".heic")
 _PATH_STARTS = ("./", "../", "/", "~", ".\\", "..\\")
 
 
@@ -40,7 +40,7 @@ def looks_like_image(token: str) -> bool:
     token = token.strip()
     if not token or "\n" in token:
         return False
-    if token.startswith(_PATH_STARTS) or token.lower().endswith(_IMAGE_SUFFIXES):
+    if token.startswith(_PATH_STARTS) or Path(token).suffix.lower() in IMAGE_SUFFIXES:
         return True
     return os.sep in token and Path(token).expanduser().is_file()
 

@@ -8,6 +8,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -116,24 +117,61 @@ class Searcher:
         if not query.has_target and tagged is not None:
             return self._browse(query, tagged)
         vector, exclude = self.query_vector(query)
-        allowed: set[int] | None = None
-        if query.has_filters:
-            allowed = self.catalog.filter_ids(
-                folders=query.folders,
-                date_from=query.date_from,
-                date_to=query.date_to,
-                kinds=query.kinds,
-                model=self._model().name,
-            )
-            if tagged is not None:
-                allowed &= set(tagged)
-            allowed -= exclude
-            if not allowed:
-                return []
+        allowed = self._allowed(query, tagged, exclude)
+        if allowed is not None and not allowed:
+            return []
         hits = self._rank(vector, query.k, allowed, exclude, query.min_score)
         if query.sort == "date":
             hits.sort(key=lambda h: (-h.date, -h.score, h.file.id))
         return hits
+
+    def _allowed(
+        self, query: Query, tagged: dict[int, float] | None, exclude: set[int]
+    ) -> set[int] | None:
+        """The ids the query's filters (and label) let through; None when it has none."""
+        if not query.has_filters:
+            return None
+        allowed = self.catalog.filter_ids(
+            folders=query.folders,
+            date_from=query.date_from,
+            date_to=query.date_to,
+            kinds=query.kinds,
+            model=self._model().name,
+        )
+        if tagged is not None:
+            allowed &= set(tagged)
+        return allowed - exclude
+
+    def count(self, query: Query) -> int:
+        """How many photos `query` finds at or above its `min_score` (a label alone: how many
+        carry it), without building hits: no file records and no disk checks, so a photo
+        deleted since the last scan still counts until the watcher sees it. What a sidebar
+        of albums needs after every pass, at one index query per album."""
+        with self._pin():
+            tagged = None
+            if query.tag:
+                if self.tags is None:
+                    raise QueryError("labels are not available here")
+                tagged = self.tags.tagged(query.tag)
+            if not query.has_target and tagged is not None:
+                allowed = self._allowed(replace(query, tag=None), None, set())
+                return len(set(tagged) if allowed is None else allowed & set(tagged))
+            vector, exclude = self.query_vector(query)
+            allowed = self._allowed(query, tagged, exclude)
+            vectors = self._vectors()
+            limit = len(vectors) if allowed is None else min(len(vectors), len(allowed))
+            want = min(limit, 256 + len(exclude))
+            while True:
+                found = vectors.query(vector, want, filter_ids=allowed)
+                passing = [
+                    i
+                    for i, score in found
+                    if i not in exclude and (query.min_score is None or score >= query.min_score)
+                ]
+                below = query.min_score is not None and found and found[-1][1] < query.min_score
+                if below or len(found) < want or want >= limit:
+                    return len(passing)
+                want = min(limit, want * 4)
 
     def _browse(self, query: Query, tagged: dict[int, float]) -> list[Hit]:
         """A label alone: its photos (within the other filters), best label score first."""

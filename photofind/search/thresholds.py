@@ -46,6 +46,13 @@ MIN_LOWER_SHARE = 0.1
 # of identical scores (copies of one photo).
 MIN_SPREAD = 0.005
 NEVER = math.inf  # the cut-off of a label that no photo can carry
+GROWTH = 1.25  # a cut-off is read again when the library has a quarter more (or fewer) photos
+
+
+def outgrown(photos: int, read_from: int) -> bool:
+    """Whether a library of `photos` photos has grown (or shrunk) by GROWTH since a cut-off
+    was read off `read_from` photos: the one rule labels and smart albums share."""
+    return photos >= GROWTH * read_from or photos * GROWTH <= read_from
 
 
 class ScoreHistograms:

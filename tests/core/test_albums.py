@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -101,5 +103,78 @@ def test_export_as_links_and_copies(tmp_path, model) -> None:
         copies = albums.export("circles", tmp_path / "copies", "copy")
         assert len(copies) == 6 and not any(p.is_symlink() for p in copies)
         assert {p.read_bytes() for p in copies} == {p.resolve().read_bytes() for p in links}
+    finally:
+        library.close()
+
+
+def test_an_album_with_no_cut_off_is_not_read_again_on_every_listing(tmp_path, model) -> None:
+    photos = tmp_path / "photos"
+    write_shapes(photos, ("red",), ("circle", "square", "triangle"), (0,))  # too few to cut
+    library = Library(LibraryPaths.resolve(tmp_path / "lib"), model)
+    try:
+        library.add_folder(photos)
+        library.index()
+        albums = Albums(Searcher(library))
+        assert albums.add("Circles", Query(text="a photo of a circle")).cutoff is None
+        streamed = []
+        original = library.catalog.iter_embeddings
+        library.catalog.iter_embeddings = lambda *a: streamed.append(a) or original(*a)
+        for _ in range(3):
+            assert albums.get("Circles").cutoff is None and len(albums.albums()) == 1
+        assert streamed == []  # "none" read off 3 photos stays fresh like a number would
+    finally:
+        library.close()
+
+
+def test_an_album_on_a_read_only_library_still_shows_its_photos(
+    tmp_path, model, monkeypatch
+) -> None:
+    from photofind.library import catalogfile
+
+    library, albums = open_library(tmp_path, model)
+    try:
+        albums.add("Circles", Query(text="a photo of a circle"))
+        # The library grows by more than a quarter: the stored cut-off is out of date.
+        write_shapes(
+            tmp_path / "photos" / "more", ("yellow",), ("circle", "square", "triangle"), (3, 4)
+        )
+        library.index()
+    finally:
+        library.close()
+    monkeypatch.setattr(catalogfile, "writable", lambda path: (False, False))
+    library = Library(LibraryPaths.resolve(tmp_path / "lib"), model)
+    try:
+        assert library.catalog.read_only
+        albums = Albums(Searcher(library, Tags(library)))
+        album = albums.get("Circles")
+        assert album.problem is None and album.cutoff is not None
+        hits = albums.photos(album)
+        assert hits and all(s.endswith(("circle-0", "circle-1", "circle-3", "circle-4"))
+                            for s in stems(hits))  # fmt: skip
+        assert albums.count(album) == (len(hits), None)
+    finally:
+        library.close()
+
+
+def test_album_counts_come_off_the_index_without_building_hits(tmp_path, model) -> None:
+    library, albums = open_library(tmp_path, model)
+    try:
+        query = Query(text="a photo of a circle", negative=("red",))
+        album = albums.add("Circles", query)
+        filtered = albums.add(
+            "Folder circles", replace(query, folders=(library.catalog.folders()[0].id,))
+        )
+        albums.searcher.tags.add(["blues=a blue shape"])
+        label = albums.add("Blue things", Query(tag="blues"))
+        wanted = {a.name: len(albums.photos(a)) for a in (album, filtered, label)}
+        checked = []
+        original = os.path.exists
+        os.path.exists = lambda p: checked.append(p) or original(p)
+        try:
+            counted = {a.name: albums.count(a)[0] for a in (album, filtered, label)}
+        finally:
+            os.path.exists = original
+        assert counted == wanted and wanted["Circles"] > 0 and wanted["Blue things"] > 0
+        assert checked == []
     finally:
         library.close()

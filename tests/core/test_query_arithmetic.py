@@ -17,6 +17,11 @@ def test_a_plain_query_parses_as_before() -> None:
     assert (e.text, e.negative, e.terms) == ("red car", ("people", "blue sky"), ())
 
 
+@pytest.mark.parametrize("name", ["photo.avif", "holiday.HEIF", "scan.jpe", "old.jfif", "a.jpg"])
+def test_a_bare_picture_name_of_any_format_the_library_reads_is_an_image(name) -> None:
+    assert parse_expression(["cat", "+", name]).terms == (Term(1.0, image=Path(name)),)
+
+
 def test_rclip_terms_weights_and_images(tmp_path: Path) -> None:
     e = parse_expression(["2:golden retriever", "+", "./pool.jpg", "-", "fruit", "-x"])
     assert e.text is None

@@ -146,3 +146,30 @@ def test_cut_offs_from_score_distributions() -> None:
     present = np.concatenate([absent, rng.normal(0.3, 0.01, 25)])
     assert 0.24 < cut_off_of(present) < 0.28
     assert cut_off_of(np.array([0.3, 0.2])) == NEVER  # too few photos to say
+
+
+def test_dropping_a_model_drops_its_labels_data(tmp_path: Path, model: ClipModel) -> None:
+    write_shapes(tmp_path / "p", ("red", "blue"), ("circle", "square"), (0, 1))
+    library, tags = tagged_library(tmp_path / "lib", model, tmp_path / "p")
+    try:
+        catalog = library.catalog
+
+        def rows(name: str) -> dict[str, int]:
+            return {
+                table: catalog.select(f"SELECT count(*) FROM {table} WHERE model = ?", (name,))[0][
+                    0
+                ]
+                for table in ("file_labels", "label_cutoffs", "label_vectors")
+            }
+
+        # Another model's rows, which must stay.
+        (label_id,) = [lab.id for lab in tags.store.labels() if lab.name == "red"]
+        (file_id,) = library.vectors.ids()[:1].tolist()
+        tags.store.store_vectors("other", [(label_id, "x", np.ones(4, np.float32))])
+        tags.store.replace_labels("other", {label_id: 0.5}, 8, [(label_id, file_id, 0.9)])
+        assert all(rows(model.name).values()) and rows("other") == dict.fromkeys(rows("other"), 1)
+        catalog.drop_model(model.name)
+        assert rows(model.name) == dict.fromkeys(rows(model.name), 0)
+        assert rows("other") == dict.fromkeys(rows("other"), 1)
+    finally:
+        library.close()

@@ -152,3 +152,17 @@ def test_an_album_whose_picture_is_gone_is_listed_with_why(lib, tmp_path: Path) 
     done = call("album", "show", "like it", check=False)
     assert done.returncode == 1 and "outside.jpg" in done.stderr
     call("album", "remove", "like it")
+
+
+def test_index_shows_the_labels_being_read_after_the_pass(lib, tmp_path: Path, tiny_model_dir):
+    _, photos = lib
+    library = tmp_path / "fresh"
+    run(library, tiny_model_dir, "folders", "add", str(photos))
+    done = run(library, tiny_model_dir, "index")
+    lines = done.stderr.splitlines()
+    index = max(n for n, line in enumerate(lines) if line.startswith("index:"))
+    labels = [n for n, line in enumerate(lines) if line.startswith("labels:")]
+    # The first pass encodes the 365 built-in labels and reads their cut-offs: not in silence.
+    assert labels and labels[0] > index, done.stderr
+    assert "(100%)" in lines[labels[-1]], done.stderr
+    assert json.loads(run(library, tiny_model_dir, "tags", "--json").stdout)["labels"]

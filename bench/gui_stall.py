@@ -69,10 +69,11 @@ def type_and_wait(app, window: MainWindow, text: str) -> float:
     QTest.keyClick(window.search_field, Qt.Key.Key_Escape)
     finished: list[float] = []
     window.search_finished.connect(lambda: finished.append(time.monotonic()))
+    last_key = time.monotonic()
     for char in text:
         QTest.keyClicks(window.search_field, char)
+        last_key = time.monotonic()
         spin(app, lambda: False, 0.066)
-    last_key = time.monotonic()
     spin(app, lambda: bool(finished) and finished[-1] > last_key, 60)
     window.search_finished.disconnect()
     return (finished[-1] - last_key) * 1000

@@ -42,6 +42,9 @@ SYSTEM_DIRS = frozenset(
 ADD_BATCH = 500
 LINK_GONE = "the link's target is missing (drive unplugged?); its photos are kept"
 MOUNT_EMPTY = "the drive mounted here lists nothing (not mounted?); its photos are kept"
+MOUNT_GONE = ("the folder is empty, yet nothing was deleted from it since its photos were seen "
+              "(drive not mounted?); its photos are kept")  # fmt: skip
+CLOCK_SLACK = 2.0  # seconds: file-system timestamps come from a coarser clock than time.time()
 
 
 @dataclass(frozen=True)
@@ -79,19 +82,19 @@ def _windows_hidden(entry: os.DirEntry) -> bool:
     return bool(attrs & (getattr(stat, "FILE_ATTRIBUTE_HIDDEN", 2) | 4))  # hidden | system
 
 
-def _empty_mount(entry: os.DirEntry, parent_dev: int, points: frozenset[str]) -> bool:
-    """True when the subfolder `entry` is a mount point (another device than its parent, or a
-    bind mount listed in the mount table) with nothing in it."""
-    try:
-        mounted = entry.stat(follow_symlinks=True).st_dev != parent_dev or (
-            bool(points) and os.path.realpath(entry.path) in points
-        )
-        if not mounted:
-            return False
-        with os.scandir(entry.path) as inside:
-            return next(inside, None) is None
-    except OSError:
-        return False  # walked as usual; its own listing reports the error
+def _away_reason(
+    path: Path, info: os.stat_result, parent_dev: int, points: frozenset[str], seen: float | None
+) -> str | None:
+    """Why the empty subfolder `path` may hide photos on a drive that is not there: it is a
+    mount point (another device than its parent, or a bind mount in the mount table) that
+    lists nothing, or nothing was removed from it since the walk that saw photos in it began
+    (`seen`): removing an entry sets a folder's ctime, which no one can set back, so the
+    folder listed then was another one, a drive mounted over this mount point."""
+    if info.st_dev != parent_dev or (points and os.path.realpath(path) in points):
+        return MOUNT_EMPTY
+    if seen is not None and info.st_ctime < seen - CLOCK_SLACK:
+        return MOUNT_GONE
+    return None
 
 
 def walk_photos(
@@ -106,16 +109,17 @@ def walk_photos(
     symlink loops; unreadable folders are noted in `errors` (and `unreadable`) and skipped.
 
     `away` collects, with a reason, the subfolders whose photos may be on a drive that is not
-    there: a symbolic link whose target is missing, an empty mount point. Whether they hid any
-    photo only the catalog knows, so they are not errors here."""
+    there: a symbolic link whose target is missing, an empty mount point, an empty folder
+    unchanged since the last walk. Whether they hid any photo only the catalog knows, so
+    they are not errors here."""
     root = folder.path
     points = (mounts or MountTable()).points_under(root) if away is not None else frozenset()
     seen: set[tuple[int, int]] = set()
-    stack = [root]
+    stack: list[tuple[Path, int | None]] = [(root, None)]  # a folder, its parent's device
     while stack:
         if cancelled():
             return
-        current = stack.pop()
+        current, parent_dev = stack.pop()
         try:
             info = current.stat()
             key = (info.st_dev, info.st_ino)
@@ -128,6 +132,11 @@ def walk_photos(
             if unreadable is not None and not isinstance(exc, FileNotFoundError):
                 unreadable.append(current)
             continue
+        if not entries and parent_dev is not None and away is not None:
+            reason = _away_reason(current, info, parent_dev, points, folder.last_scan)
+            if reason is not None:
+                away.append((current, reason))
+            continue
         for entry in entries:
             name = entry.name
             try:
@@ -137,10 +146,9 @@ def walk_photos(
                         continue
                     if os.name == "nt" and _windows_hidden(entry):
                         continue
-                    if away is not None and _empty_mount(entry, info.st_dev, points):
-                        away.append((Path(entry.path), MOUNT_EMPTY))
-                        continue
-                    stack.append(Path(entry.path))
+                    # Behind a link, another device says nothing: compare it with itself.
+                    dev = entry.stat().st_dev if entry.is_symlink() else info.st_dev
+                    stack.append((Path(entry.path), dev))
                     continue
                 if away is not None and entry.is_symlink() and not os.path.exists(entry.path):
                     away.append((Path(entry.path), LINK_GONE))  # was it a folder? see scan()
@@ -227,6 +235,7 @@ class _Walk:
     """One online folder's walk, kept until the check after all walks says it counts."""
 
     folder: Folder
+    started: float  # stored as the folder's last scan: what is on disk now was seen after it
     found: dict[Path, DiskFile] = field(default_factory=dict)
     unreadable: list[Path] = field(default_factory=list)
     away: list[tuple[Path, str]] = field(default_factory=list)
@@ -259,7 +268,7 @@ def scan(
         _mark(catalog, folder, check, report)
         if not check.online:
             continue
-        walk = _Walk(folder)
+        walk = _Walk(folder, time.time())
         for found in walk_photos(folder, report.errors, cancelled, walk.unreadable, walk.away,
                                  mounts):  # fmt: skip
             walk.found[found.path] = found
@@ -289,7 +298,7 @@ def scan(
                 continue
             known[record.path] = record
         report.errors.extend(hid.items())
-        catalog.set_folder_scanned(folder.id, time.time(), after.mount)
+        catalog.set_folder_scanned(folder.id, walk.started, after.mount)
     _reconcile(catalog, disk, known, claimable, report, control)
     for folder, check in emptied:
         if catalog.folder_has_files(folder.id):  # not all moved away: the drive may be away

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -267,5 +268,32 @@ def test_photos_on_a_mount_inside_a_folder_that_lists_empty_are_kept(tmp_path, l
         (drive / "c.jpg").unlink()
         report = library.scan()
         assert len(report.deleted) == 1 and paths_of(library) == {"a.jpg", "b.jpg"}
+    finally:
+        subprocess.run(["umount", "-l", str(usb)], capture_output=True, timeout=30)
+
+
+def test_photos_of_a_drive_unmounted_from_inside_a_folder_are_kept(tmp_path, library):
+    """After the unmount the mount point is an ordinary empty folder: nothing was deleted
+    from it since the last walk (its ctime is older), so its photos are away, not gone."""
+    root, usb, drive = tmp_path / "photos", tmp_path / "photos" / "usb", tmp_path / "drive"
+    photo(root / "a.jpg")
+    photo(drive / "b.jpg")
+    photo(drive / "c.jpg", "blue")
+    usb.mkdir()
+    run_mount("--bind", str(drive), str(usb))
+    try:
+        library.add_folder(root)
+        time.sleep(2.5)  # the mount point's ctime is now well before the walk
+        assert library.scan().added == 3
+        subprocess.run(["umount", str(usb)], check=True, timeout=30)
+        for _ in range(2):  # and again: the kept photos stay kept
+            report = library.scan()
+            assert report.deleted == [] and paths_of(library) == {"a.jpg", "b.jpg", "c.jpg"}
+            assert [(p, m) for p, m in report.errors] == [(usb, scanner.MOUNT_GONE)]
+        run_mount("--bind", str(drive), str(usb))
+        assert library.scan().errors == [] and paths_of(library) == {"a.jpg", "b.jpg", "c.jpg"}
+        subprocess.run(["umount", str(usb)], check=True, timeout=30)
+        usb.rmdir()  # the user says the drive is gone for good
+        assert len(library.scan().deleted) == 2 and paths_of(library) == {"a.jpg"}
     finally:
         subprocess.run(["umount", "-l", str(usb)], capture_output=True, timeout=30)

@@ -102,8 +102,9 @@ def test_the_watcher_outlives_a_catalog_error_and_indexes_afterwards(
         make_photo(dropped, "blue", "square", seed=2, size=(48, 48))
         wait_for(lambda: failed)
         record = lambda: library.catalog.file_by_path(dropped)  # noqa: E731
-        wait_for(lambda: record() is not None and record().status == "ok", timeout=30)
-        assert watcher._thread.is_alive() and watcher.state == "watching"
+        indexed = lambda: record() is not None and record().status == "ok"  # noqa: E731
+        wait_for(lambda: indexed() and watcher.state == "watching", timeout=30)  # pass ended
+        assert watcher._thread.is_alive()
         assert len(library.vectors) == 2
     assert "database is locked" in caplog.text
 

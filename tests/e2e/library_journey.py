@@ -28,13 +28,22 @@ def env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
+def command(library: Path, *args: str, model: Path | None = None) -> list[str]:
+    """`photofind --library LIBRARY [--model MODEL] ARGS...` as an argument list."""
+    head = [*console_script(), "--library", str(library)]
+    if model is not None:
+        head += ["--model", str(model)]
+    return [*head, *args]
+
+
 def photofind(library: Path, *args: str, model: Path | None = None, check: bool = True,
               timeout: float = 240) -> subprocess.CompletedProcess:  # fmt: skip
-    command = [*console_script(), "--library", str(library)]
-    if model is not None:
-        command += ["--model", str(model)]
     done = subprocess.run(
-        [*command, *args], capture_output=True, text=True, env=env(), timeout=timeout
+        command(library, *args, model=model),
+        capture_output=True,
+        text=True,
+        env=env(),
+        timeout=timeout,
     )
     if check and done.returncode != 0:
         raise AssertionError(f"photofind {' '.join(args)} failed ({done.returncode}):\n"

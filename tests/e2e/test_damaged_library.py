@@ -12,7 +12,7 @@ from pathlib import Path
 
 from library_journey import (
     cleanup_mounts,
-    console_script,
+    command,
     embeddings,
     env,
     make_photos,
@@ -52,8 +52,8 @@ def test_an_empty_or_foreign_catalog_is_refused_and_left_untouched(tmp_path, tin
         library = tmp_path / name
         library.mkdir()
         (library / "catalog.sqlite").write_bytes(content)
-        for command in (["status"], ["index"], ["search", "a red circle"]):
-            done = photofind(library, *command, model=tiny_model_dir, check=False)
+        for args in (["status"], ["index"], ["search", "a red circle"]):
+            done = photofind(library, *args, model=tiny_model_dir, check=False)
             one_line_error(done, *words)
             assert (library / "catalog.sqlite").read_bytes() == content, "it must not be rewritten"
 
@@ -97,15 +97,8 @@ def test_read_only_media_show_what_a_killed_writer_left_in_the_wal(tmp_path, tin
     photos, library, readonly = tmp_path / "photos", tmp_path / "lib", tmp_path / "ro"
     make_photos(photos, 120, size=(640, 480))
     photofind(library, "folders", "add", str(photos))
-    command = [
-        *console_script(),
-        "--library",
-        str(library),
-        "--model",
-        str(tiny_model_dir),
-        "index",
-    ]
-    proc = subprocess.Popen(command, env=env(), stdout=subprocess.DEVNULL,
+    index = command(library, "index", model=tiny_model_dir)
+    proc = subprocess.Popen(index, env=env(), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)  # fmt: skip
     deadline = time.monotonic() + 120
     while proc.poll() is None and time.monotonic() < deadline:
@@ -152,16 +145,9 @@ def test_index_killed_again_and_again_loses_and_duplicates_nothing(tmp_path, tin
     photos, library = tmp_path / "photos", tmp_path / "lib"
     make_photos(photos, 160, size=(640, 480))
     photofind(library, "folders", "add", str(photos))
-    command = [
-        *console_script(),
-        "--library",
-        str(library),
-        "--model",
-        str(tiny_model_dir),
-        "index",
-    ]
+    index = command(library, "index", model=tiny_model_dir)
     for at_least in (0, 16, 80):  # 0: killed while it scans or loads
-        proc = subprocess.Popen(command, env=env(), stdout=subprocess.DEVNULL,
+        proc = subprocess.Popen(index, env=env(), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)  # fmt: skip
         deadline = time.monotonic() + 120
         while proc.poll() is None and time.monotonic() < deadline:

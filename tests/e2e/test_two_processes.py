@@ -8,16 +8,15 @@ import subprocess
 import time
 from pathlib import Path
 
-from library_journey import console_script, env, make_photos, photofind
+from library_journey import command, env, make_photos, photofind
 
 from photofind.library.home import LibraryPaths
 from photofind.library.indexlock import IndexLock
 
 
 def start_index(library: Path, model: Path) -> subprocess.Popen:
-    command = [*console_script(), "--library", str(library), "--model", str(model), "index"]
-    return subprocess.Popen(command, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)  # fmt: skip
+    return subprocess.Popen(command(library, "index", model=model), env=env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
 
 
 def encodes(library: Path) -> int:

@@ -30,7 +30,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "models"))
 
 from photofind.search import Hit, Query, Searcher  # noqa: E402
 
@@ -110,11 +109,10 @@ def evaluate(
 
 
 def build(home: Path, photos: Path, seeds: int):
-    from synthetic import COLORS, SHAPES, make_photo
-
     from photofind.clip import ClipModel
     from photofind.library.home import LibraryPaths
     from photofind.library.library import Library
+    from photofind.testing.synthetic import COLORS, SHAPES, make_photo
 
     photos.mkdir(parents=True, exist_ok=True)
     for n, (colour, shape, seed) in enumerate(product(COLORS, SHAPES, range(seeds))):

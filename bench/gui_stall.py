@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,16 +22,15 @@ import numpy as np
 from common import ROOT
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-sys.path.insert(0, str(ROOT / "models"))
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtTest import QTest
-from synthetic import COLORS, SHAPES, make_photo
 
 from photofind.gui.app import create_app
 from photofind.gui.main_window import MainWindow
 from photofind.search import Hit
 from photofind.session import open_session
+from photofind.testing.synthetic import COLORS, SHAPES, make_photo
 
 
 class Heartbeat:

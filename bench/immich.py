@@ -23,7 +23,7 @@ from common import median, timed
 from PIL import Image
 
 from photofind.clip import ClipModel
-from photofind.models import immich
+from photofind.modelstore import immich
 
 QUERIES = ["kids on a beach at sunset", "a dog asleep on a red sofa", "snow", "birthday cake"]
 

@@ -29,7 +29,7 @@ from common import ROOT, median
 sys.path.insert(0, str(ROOT / "tests"))
 from replica_hub import Server
 
-from photofind.models import download, hub
+from photofind.modelstore import download, hub
 
 REPO = "immich-app/bench__download"
 

@@ -24,8 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "fixtures" / "tiny-clip"
-sys.path.insert(0, str(ROOT / "models"))
-from synthetic import make_photo  # noqa: E402
+from photofind.testing.synthetic import make_photo  # noqa: E402
 
 
 def cli(code: Path, library: Path, *args: str, wait: bool = True):

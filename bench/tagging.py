@@ -31,7 +31,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "models"))
 
 from photofind.clip import ClipModel  # noqa: E402
 from photofind.library.home import LibraryPaths  # noqa: E402
@@ -41,7 +40,7 @@ from photofind.search.thresholds import ScoreHistograms  # noqa: E402
 
 
 def photos(folder: Path, count: int) -> None:
-    from synthetic import COLORS, SHAPES, make_photo
+    from photofind.testing.synthetic import COLORS, SHAPES, make_photo
 
     folder.mkdir(parents=True, exist_ok=True)
     scenes = list(product(COLORS, SHAPES, range(count // 48 + 1)))[:count]

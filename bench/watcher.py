@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,9 +20,7 @@ from photofind.clip import ClipModel
 from photofind.library.home import LibraryPaths
 from photofind.library.library import Library
 from photofind.search import Query, Searcher
-
-sys.path.insert(0, str(ROOT / "models"))
-from synthetic import make_photo
+from photofind.testing.synthetic import make_photo
 
 
 def main() -> None:

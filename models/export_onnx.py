@@ -1,4 +1,4 @@
-"""Export an open_clip model into photofind's model folder (see DESIGN.md, "The model folder").
+"""Export an open_clip model into photofind's model folder (see docs/design.md, "The model folder").
 
     python models/export_onnx.py --arch ViT-B-32-256 --pretrained datacomp_s34b_b86k --out DIR
     python models/export_onnx.py --arch ViT-B-32-256 --pretrained datacomp_s34b_b86k \

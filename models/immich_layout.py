@@ -1,6 +1,6 @@
 """Write a CLIP model in the layout Immich publishes on the Hugging Face hub.
 
-photofind can install Immich's ready-made ONNX exports (photofind/models/immich.py turns them
+photofind can install Immich's ready-made ONNX exports (photofind/modelstore/immich.py turns them
 into a photofind model folder). No hub is reachable where photofind is built, so this dev tool
 makes folders of that shape itself, following what Immich's exporter does
 (immich-app/immich machine-learning/export):

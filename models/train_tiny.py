@@ -36,9 +36,8 @@ from open_clip.model import CLIPTextCfg, CLIPVisionCfg
 from open_clip.transform import PreprocessCfg, image_transform_v2
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import synthetic
-from synthetic import BUSY_BACKGROUNDS, COLORS, PLAIN_BACKGROUNDS, SHAPES, Scene
+from photofind.testing import synthetic
+from photofind.testing.synthetic import BUSY_BACKGROUNDS, COLORS, PLAIN_BACKGROUNDS, SHAPES, Scene
 
 NAME = "tiny-clip"
 ARCH = "tiny-resnet-synthetic"

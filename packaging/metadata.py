@@ -1,6 +1,6 @@
 """Write the Linux desktop entry and AppStream metainfo from photofind/appinfo.py.
 
-    python packaging/metadata.py            # rewrite photofind/resources/linux/*
+    python packaging/metadata.py            # rewrite photofind/assets/linux/*
     python packaging/metadata.py --check    # exit 1 if the committed files are out of date
 
 The files are committed (the wheel and the bundle ship them as package data) and
@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from photofind import appinfo  # noqa: E402
 
-LINUX = ROOT / "photofind" / "resources" / "linux"
+LINUX = ROOT / "photofind" / "assets" / "linux"
 
 from photofind.clip.images import decodable_mime_types  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""Render the app icon (photofind/resources/icons/photofind.svg) for every platform.
+"""Render the app icon (photofind/assets/icons/photofind.svg) for every platform.
 
     python packaging/render_icons.py
 
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from photofind.appinfo import ICON_SIZES  # noqa: E402
 
-ICONS = ROOT / "photofind" / "resources" / "icons"
+ICONS = ROOT / "photofind" / "assets" / "icons"
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)  # Windows Explorer's largest is 256
 
 

@@ -60,8 +60,8 @@ def check_contents(bundle: Path) -> None:
     names = bundle_files(bundle)
     bad = sorted({n for n in names for f in FORBIDDEN if f"/{f}" in f"/{n}"})
     assert not bad, f"the bundle carries what it must not: {bad[:5]}"
-    for needed in ("icons/photofind-256.png", f"linux/{APP_ID}.desktop", "models/catalog.json",
-                   "photofind/resources/licences.json", "LICENSES/README.txt"):  # fmt: skip
+    for needed in ("icons/photofind-256.png", f"linux/{APP_ID}.desktop", "modelstore/registry.json",
+                   "photofind/assets/licences.json", "LICENSES/README.txt"):  # fmt: skip
         assert any(n.endswith(needed) for n in names), f"the bundle lacks {needed}"
     for component in ("photofind-", "PySide6_Essentials-", "onnxruntime-", "pillow-", "Python-"):
         assert any(n.startswith(f"LICENSES/{component}") and not n.endswith("/") for n in
@@ -88,14 +88,15 @@ def bare_env(work: Path) -> dict[str, str]:
 
 
 def make_photos(python: Path, photos: Path, mime_types: list[str]) -> list[str]:
-    """One shape picture the tiny model knows per offered MIME type, drawn by
-    models/synthetic.py in the build venv (pillow-heif writes HEIC/HEIF, Pillow AVIF), and
+    """One shape picture the tiny model knows per offered MIME type, drawn by photofind's
+    testing/synthetic.py in the build venv (pillow-heif writes HEIC/HEIF, Pillow AVIF), and
     outside the library a red circle to look for similar photos with. Returns the names."""
     shapes = [("blue", "square"), ("red", "circle"), ("green", "triangle"), ("yellow", "star")]
     names = [f"{shapes[i % 4][0]}-{shapes[i % 4][1]}-{i}{SUFFIX[m]}" for i, m in
              enumerate(mime_types)]  # fmt: skip
     code = (
-        "import sys; sys.path.insert(0, sys.argv[1]); from synthetic import make_photo\n"
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from photofind.testing.synthetic import make_photo\n"
         "import pillow_heif; pillow_heif.register_heif_opener(); from PIL import Image\n"
         "for name in sys.argv[4:]:\n"
         "    colour, shape, _ = name.split('-', 2)\n"
@@ -103,7 +104,7 @@ def make_photos(python: Path, photos: Path, mime_types: list[str]) -> list[str]:
         "    make_photo(f'{sys.argv[2]}/{name}', colour, shape, fmt=kind)\n"
         "make_photo(f'{sys.argv[3]}/query.jpg', 'red', 'circle')"
     )
-    run(str(python), "-c", code, str(ROOT / "models"), str(photos), str(photos.parent), *names)
+    run(str(python), "-c", code, str(ROOT), str(photos), str(photos.parent), *names)
     return names
 
 

@@ -23,19 +23,14 @@ KEYWORDS = ("photo", "search", "image", "picture", "similar", "CLIP")
 LICENSE = "MIT"  # SPDX
 COPYRIGHT = "Copyright © 2026 the photofind developers"
 HOMEPAGE = "https://github.com/photofind/photofind"
-ICON_NAME = APP_ID  # freedesktop icon theme name; files: resources/icons/photofind-<size>.png
+ICON_NAME = APP_ID  # freedesktop icon theme name; files: assets/icons/photofind-<size>.png
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
 
 def resource_path(name: str) -> Path:
     """Where a bundled resource lives: inside the installed package, else the source tree.
 
-    The wheel and the PyInstaller bundle carry `photofind/resources/`; a source checkout has
-    it at the same place, and keeps repository-only files (the screenshot) in `resources/`.
+    The wheel and the PyInstaller bundle carry `photofind/assets/`; a source checkout has
+    it at the same place (the screenshot, a repository-only file, is in the top-level `resources/`).
     """
-    here = Path(__file__).resolve().parent
-    for base in (here / "resources", here.parent / "resources"):
-        candidate = base / name
-        if candidate.exists():
-            return candidate
-    return here / "resources" / name
+    return Path(__file__).resolve().parent / "assets" / name

@@ -2,10 +2,10 @@
 
 Two sources, one shape (`Notice`): in a pip install, the installed distributions' metadata
 (photofind and its runtime dependencies, followed through their own requirements); in the
-frozen bundle, which carries no dist-info, `resources/licences.json`, written from that same
+frozen bundle, which carries no dist-info, `assets/licences.json`, written from that same
 metadata at build time by packaging/photofind.spec (with Python's own licence added). Where a
 distribution ships no licence file (PySide6, tokenizers, flatbuffers publish only a licence
-name), the standard text of the licence it names comes from `resources/licences/`.
+name), the standard text of the licence it names comes from `assets/licences/`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from pathlib import Path
 from packaging.markers import default_environment
 from packaging.requirements import InvalidRequirement, Requirement
 
-RESOURCES = Path(__file__).resolve().parent / "resources"
-BUNDLED = RESOURCES / "licences.json"
+ASSETS = Path(__file__).resolve().parent / "assets"
+BUNDLED = ASSETS / "licences.json"
 _LICENCE_FILE = re.compile(
     r"^(LICEN[CS]ES?|COPYING|NOTICE|THIRDPARTYNOTICES)([-_.][\w.-]*)?$", re.IGNORECASE
 )
@@ -81,14 +81,14 @@ def _texts(dist: metadata.Distribution, licence: str) -> tuple[tuple[str, str], 
     if not found:
         for word, names in _STANDARD:
             if word.lower() in licence.lower():
-                found = [(n, (RESOURCES / "licences" / n).read_text("utf-8")) for n in names]
+                found = [(n, (ASSETS / "licences" / n).read_text("utf-8")) for n in names]
                 break
     return tuple(found)
 
 
 def _checkout_licence() -> tuple[tuple[str, str], ...]:
     """photofind run from a checkout without an install: the repository's LICENSE."""
-    path = RESOURCES.parent.parent / "LICENSE"
+    path = ASSETS.parent.parent / "LICENSE"
     return (("LICENSE", path.read_text("utf-8")),) if path.is_file() else ()
 
 

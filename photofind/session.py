@@ -87,7 +87,7 @@ def _model_folder(paths: LibraryPaths, value: Path | str, source: str) -> Path:
 
 
 def _store(paths: LibraryPaths):
-    from photofind.models import ModelStore
+    from photofind.modelstore import ModelStore
 
     return ModelStore(paths.models_dir)
 

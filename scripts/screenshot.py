@@ -14,15 +14,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "models"))
 sys.path.insert(0, str(ROOT))
 
 from PySide6.QtCore import QSettings  # noqa: E402
-from synthetic import COLORS, SHAPES, make_photo  # noqa: E402
 
 from photofind.gui.app import create_app  # noqa: E402
 from photofind.gui.main_window import MainWindow  # noqa: E402
 from photofind.session import open_session  # noqa: E402
+from photofind.testing.synthetic import COLORS, SHAPES, make_photo  # noqa: E402
 
 QUERY = "a photo of a red circle"
 

@@ -24,9 +24,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "models"))
 
-from synthetic import COLORS, SHAPES, make_photo  # noqa: E402
+from photofind.testing.synthetic import COLORS, SHAPES, make_photo  # noqa: E402
 
 KINDS = [(c, s) for s in SHAPES for c in COLORS]
 

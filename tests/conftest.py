@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -16,8 +15,6 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TINY_MODEL = FIXTURES / "tiny-clip"
 TINY_IMMICH = FIXTURES / "tiny-clip-immich"
 
-# The synthetic picture generator is shared with models/train_tiny.py and is Pillow-only.
-sys.path.insert(0, str(ROOT / "models"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 

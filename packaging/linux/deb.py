@@ -95,7 +95,7 @@ def stage(bundle: Path, root: Path) -> None:
     (root / "usr" / "bin").mkdir(parents=True)
     for name in ("photofind", "photofind-gui"):
         (root / "usr" / "bin" / name).symlink_to(f"/{PREFIX}/{name}")
-    res = root / PREFIX / "_internal" / "photofind" / "resources"
+    res = root / PREFIX / "_internal" / "photofind" / "assets"
     share = root / "usr" / "share"
     desktop = res / "linux" / f"{appinfo.APP_ID}.desktop"
     entry = configparser.ConfigParser(interpolation=None)

@@ -53,9 +53,9 @@ if [ "${1:-}" = "--uninstall" ]; then
     exit 0
 fi
 
-if [ -x "$here/photofind-gui" ] && [ -d "$here/_internal/photofind/resources" ]; then
+if [ -x "$here/photofind-gui" ] && [ -d "$here/_internal/photofind/assets" ]; then
     gui="$here/photofind-gui"                       # a bundle
-    res="$here/_internal/photofind/resources"
+    res="$here/_internal/photofind/assets"
 elif gui="$(command -v photofind-gui)"; then        # pip / pipx
     python="$(head -n 1 "$gui" | sed 's/^#! *//')"      # the script's own interpreter
     ask='from photofind.appinfo import resource_path; print(resource_path(""))'

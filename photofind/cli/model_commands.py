@@ -1,4 +1,4 @@
-"""`photofind model ...`: thin calls into photofind.models.ModelStore."""
+"""`photofind model ...`: thin calls into photofind.modelstore.ModelStore."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from photofind.cli.output import print_json, say
 
 if TYPE_CHECKING:
-    from photofind.models import ModelStore
+    from photofind.modelstore import ModelStore
 
 Parents = list[argparse.ArgumentParser]
 
@@ -40,7 +40,7 @@ def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
 
 def _store(args: argparse.Namespace) -> ModelStore:
     from photofind.library.home import LibraryPaths
-    from photofind.models import ModelStore
+    from photofind.modelstore import ModelStore
 
     paths = LibraryPaths.resolve(Path(args.library).expanduser() if args.library else None)
     return ModelStore(paths.models_dir)
@@ -51,7 +51,7 @@ def _name(item: Any) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from photofind.models.catalog import entries, recommended, summary
+    from photofind.modelstore.registry import entries, recommended, summary
 
     store = _store(args)
     active = store.active_name()

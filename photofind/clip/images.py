@@ -15,24 +15,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError, features
 
+from photofind.clip.formats import FORMATS, HEIF_SUFFIXES
 from photofind.errors import ImageLoadError
 
-# What photofind reads: Pillow's format name, the suffixes the scanner treats as photos, and
-# the MIME types the desktop entry offers "Open with" for. Content decides the decoder, not
-# the suffix. HEIC/HEIF come through pillow-heif (a default dependency), AVIF through Pillow's
-# own plugin (Pillow >= 11.2 wheels carry libavif).
-FORMATS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
-    ("JPEG", (".jpg", ".jpeg", ".jpe", ".jfif"), ("image/jpeg",)),
-    ("PNG", (".png",), ("image/png",)),
-    ("WEBP", (".webp",), ("image/webp",)),
-    ("GIF", (".gif",), ("image/gif",)),
-    ("BMP", (".bmp",), ("image/bmp",)),
-    ("TIFF", (".tif", ".tiff"), ("image/tiff",)),
-    ("HEIF", (".heic", ".heif"), ("image/heif", "image/heic")),
-    ("AVIF", (".avif",), ("image/avif",)),
-)
-IMAGE_SUFFIXES = frozenset(suffix for _, suffixes, _ in FORMATS for suffix in suffixes)
-HEIF_SUFFIXES = frozenset({".heic", ".heif"})
 _NEEDS = {"HEIF": ("HEIC/HEIF", "pillow-heif"), "AVIF": ("AVIF", "Pillow>=11.2")}
 # Pixels we agree to decode after JPEG draft reduction: 16k x 10k. Beyond this a file is more
 # likely a decompression bomb than a photo, and would cost gigabytes of memory.

@@ -1,7 +1,7 @@
 """The model folder's manifest: every preprocessing fact the encoders need, and file hashes.
 
 The manifest is the only description of a model the app trusts; nothing is inferred from the
-graphs except their input and output names. See DESIGN.md, "The model folder".
+graphs except their input and output names. See docs/design.md, "The model folder".
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from photofind.clip.encoders import ImageEncoder, TextEncoder
 from photofind.clip.manifest import Manifest, read_manifest, verify_model_folder
-from photofind.clip.providers import choose_providers, open_session
+from photofind.clip.providers import choose_providers, inference_session
 from photofind.clip.tokenizer import ClipTokenizer
 from photofind.errors import ModelFolderError
 
@@ -60,8 +60,8 @@ class ClipModel:
                 raise ModelFolderError(f"model folder {folder}: {path.name} is missing")
             return path
 
-        visual = open_session(graph("visual"), chosen, threads)
-        textual = open_session(graph("textual"), chosen, threads)
+        visual = inference_session(graph("visual"), chosen, threads)
+        textual = inference_session(graph("textual"), chosen, threads)
         tokenizer = ClipTokenizer(
             manifest.path("tokenizer.json"), manifest.context_length, manifest.tokenizer
         )

@@ -60,7 +60,7 @@ def default_threads() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def open_session(
+def inference_session(
     path: Path, providers: Sequence[str], threads: int | None = None
 ) -> ort.InferenceSession:
     """An inference session on the first provider that works; CPU as the last resort.

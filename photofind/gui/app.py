@@ -18,7 +18,7 @@ from photofind.appinfo import (
     VERSION,
     resource_path,
 )
-from photofind.clip.images import IMAGE_SUFFIXES
+from photofind.clip.formats import IMAGE_SUFFIXES
 from photofind.gui.binding_guard import guard_none
 
 log = logging.getLogger(__name__)

@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from photofind.appinfo import APP_DISPLAY_NAME
-from photofind.clip.images import IMAGE_SUFFIXES
+from photofind.clip.formats import IMAGE_SUFFIXES
 from photofind.errors import Cancelled, PhotofindError
 from photofind.gui.about import AboutDialog
 from photofind.gui.clip_features import ClipFeatures
@@ -456,7 +456,7 @@ class MainWindow(QMainWindow):
         run_task(self.pool, work, done=lambda _: self.reopen(), failed=self._open_failed)
 
     def _store(self):
-        from photofind.models import ModelStore
+        from photofind.modelstore import ModelStore
 
         paths = self.session.paths if self.session is not None else None
         if paths is None:

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 
 from photofind.errors import Cancelled
 from photofind.gui.workers import run_task
-from photofind.models import ModelStore
-from photofind.models.catalog import entries, recommended, summary
+from photofind.modelstore import ModelStore
+from photofind.modelstore.registry import entries, recommended, summary
 from photofind.tasks import (
     Progress,
     ProgressCallback,

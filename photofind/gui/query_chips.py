@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDoubleSpinBox, QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
-from photofind.clip.images import IMAGE_SUFFIXES
+from photofind.clip.formats import IMAGE_SUFFIXES
 from photofind.search import Term
 
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from photofind.clip.images import IMAGE_SUFFIXES
+from photofind.clip.formats import IMAGE_SUFFIXES
 from photofind.errors import Cancelled
 from photofind.library.catalog import Catalog
 from photofind.library.events import ProgressCallback, ProgressMeter, TaskControl

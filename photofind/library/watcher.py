@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from photofind.clip.images import IMAGE_SUFFIXES
+from photofind.clip.formats import IMAGE_SUFFIXES
 from photofind.errors import Cancelled, PhotofindError
 from photofind.library.events import TaskControl
 from photofind.library.mounts import MountTable

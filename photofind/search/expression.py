@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from photofind.clip.images import IMAGE_SUFFIXES  # the formats the library reads: one list
+from photofind.clip.formats import IMAGE_SUFFIXES  # the formats the library reads: one list
 from photofind.search.query import QueryError, Term, parse_query
 
 _WEIGHT = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*:(.*)$", re.DOTALL)

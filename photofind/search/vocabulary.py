@@ -1,6 +1,6 @@
 """The label vocabulary: label names, their prompts and the templates they go into.
 
-The built-in one is package data (`photofind/resources/labels.json`); tests and callers may
+The built-in one is package data (`photofind/assets/labels.json`); tests and callers may
 pass their own. A label's text vector is the mean of its prompt in every template (CLIP's
 prompt ensembling, which Radford et al. 2021 found worth several points of zero-shot
 accuracy over a single "a photo of a {}").
@@ -30,7 +30,7 @@ class Vocabulary:
     @classmethod
     def builtin(cls) -> Vocabulary:
         data = json.loads(
-            resources.files("photofind").joinpath("resources/labels.json").read_text("utf-8")
+            resources.files("photofind").joinpath("assets/labels.json").read_text("utf-8")
         )
         labels = tuple((item["name"], item.get("prompt", item["name"])) for item in data["labels"])
         return cls(tuple(data["templates"]), labels)

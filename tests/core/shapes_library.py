@@ -8,11 +8,10 @@ from __future__ import annotations
 from itertools import product
 from pathlib import Path
 
-from synthetic import make_photo
-
 from photofind.clip import ClipModel
 from photofind.library.home import LibraryPaths
 from photofind.library.library import Library
+from photofind.testing.synthetic import make_photo
 
 WARM = ("red", "orange", "yellow")
 ROUND = ("circle", "heart")

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from shapes_library import truth, write_shapes
-from synthetic import make_photo
 
 from photofind.clip import ClipModel
 from photofind.errors import LibraryError
@@ -19,6 +18,7 @@ from photofind.library.library import Library
 from photofind.search import Query, QueryError, Searcher, Term
 from photofind.search.albums import Albums
 from photofind.search.tags import Tags
+from photofind.testing.synthetic import make_photo
 
 
 @pytest.fixture(scope="module")

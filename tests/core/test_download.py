@@ -11,7 +11,7 @@ from replica_hub import Server
 
 from photofind.clip.manifest import read_manifest
 from photofind.errors import Cancelled, DownloadError, ModelError
-from photofind.models import ModelStore, catalog, web
+from photofind.modelstore import ModelStore, registry, web
 from photofind.tasks import BYTES, TaskControl
 
 
@@ -38,7 +38,7 @@ def entry(server, tiny_model_dir, monkeypatch):
             for n in names
         ],
     }
-    monkeypatch.setattr(catalog, "find_entry", lambda name: item)
+    monkeypatch.setattr(registry, "find_entry", lambda name: item)
     monkeypatch.setattr(web, "sleep", lambda seconds, control: None)
     return item
 
@@ -121,7 +121,7 @@ def test_404_and_no_network(tmp_path, entry, server):
 
 def test_catalog_models_without_downloads_say_so(tmp_path):
     with pytest.raises(DownloadError, match="no published download yet"):
-        ModelStore(tmp_path / "models").install(catalog.default_name())
+        ModelStore(tmp_path / "models").install(registry.default_name())
     with pytest.raises(ModelError, match="no model named"):
         ModelStore(tmp_path / "models").install("no-such-model")
 
@@ -136,12 +136,12 @@ def test_import_use_remove(tmp_path, tiny_model_dir):
 
 
 def test_catalog_entries_carry_what_the_model_picker_shows():
-    names = [e["name"] for e in catalog.entries()]
-    assert catalog.default_name() in names
+    names = [e["name"] for e in registry.entries()]
+    assert registry.default_name() in names
     assert {"ViT-B-32__openai", "ViT-B-32__laion2b_s34b_b79k", "MobileCLIP2-S0__dfndr2b"} <= set(
         names
     )
-    for entry in catalog.entries():
+    for entry in registry.entries():
         assert entry["download_bytes"] > 0 and entry["license"] and entry["embed_dim"] in (512, 768)
         assert entry["quality"]["source"]
 

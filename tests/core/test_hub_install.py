@@ -17,7 +17,7 @@ from replica_hub import Gate, Server, git_blob_sha1, publish
 from photofind.cli.progress import ProgressPrinter
 from photofind.clip.model import ClipModel
 from photofind.errors import Cancelled, DownloadError, ModelFolderError
-from photofind.models import ModelStore, catalog, download, hub, immich, web
+from photofind.modelstore import ModelStore, download, hub, immich, registry, web
 from photofind.tasks import BYTES, Progress, TaskControl
 
 REPO = "immich-app/tiny__immich"
@@ -55,7 +55,7 @@ def entry(repo, waits, monkeypatch):
         "source": {"kind": "immich", "repo": REPO, "revision": "main"},
         "files": [{"path": p, "size": None, "sha256": None} for p in immich.FILES],
     }
-    monkeypatch.setattr(catalog, "find_entry", lambda name: item)
+    monkeypatch.setattr(registry, "find_entry", lambda name: item)
     return item
 
 
@@ -265,7 +265,7 @@ def test_the_hub_is_huggingface_unless_hf_endpoint_says_otherwise(monkeypatch):
 
 
 def test_catalog_entries_from_immichs_hub_name_every_file():
-    hub_entries = [e for e in catalog.entries() if immich.is_immich_entry(e)]
+    hub_entries = [e for e in registry.entries() if immich.is_immich_entry(e)]
     assert {e["name"] for e in hub_entries} >= {"ViT-B-32__openai", "ViT-B-32__laion2b_s34b_b79k"}
     for item in hub_entries:
         assert item["source"]["repo"].startswith("immich-app/") and item["source"]["revision"]
@@ -274,7 +274,7 @@ def test_catalog_entries_from_immichs_hub_name_every_file():
 
 
 def test_git_blob_hash_matches_gits(tmp_path):
-    from photofind.models.download import git_blob_sha1 as ours
+    from photofind.modelstore.download import git_blob_sha1 as ours
 
     (tmp_path / "f").write_bytes(b"hello\n")
     assert (

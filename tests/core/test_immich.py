@@ -17,7 +17,7 @@ import pytest
 from photofind.clip.manifest import read_manifest, sha256_file
 from photofind.clip.model import ClipModel
 from photofind.errors import ModelFolderError
-from photofind.models import ModelStore, immich
+from photofind.modelstore import ModelStore, immich
 
 TEXTS = [
     "a photo of a red circle",

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from synthetic import make_photo
 from test_library_model import _second_model
 
 from photofind.clip import ClipModel
@@ -20,6 +19,7 @@ from photofind.library.catalog import Catalog, NewFile
 from photofind.library.home import LibraryPaths
 from photofind.library.indexlock import IndexLock
 from photofind.library.library import Library
+from photofind.testing.synthetic import make_photo
 
 ROOT = Path(__file__).resolve().parents[2]
 

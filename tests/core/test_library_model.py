@@ -12,13 +12,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from synthetic import make_photo
 
 from photofind.clip import ClipModel
 from photofind.errors import LibraryError
 from photofind.library.home import LibraryPaths
 from photofind.library.library import Library
 from photofind.search import Query, Searcher
+from photofind.testing.synthetic import make_photo
 
 ROOT = Path(__file__).resolve().parents[2]
 

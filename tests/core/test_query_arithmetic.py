@@ -95,7 +95,7 @@ def test_weights_scale_a_term(searcher: Searcher) -> None:
 
 
 def test_an_image_term_adds_what_the_picture_shows(searcher: Searcher, tmp_path: Path) -> None:
-    from synthetic import make_photo
+    from photofind.testing.synthetic import make_photo
 
     picture = tmp_path / "q.png"
     make_photo(picture, "green", "triangle", seed=7)

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from synthetic import make_photo
 
 from photofind.clip import ClipModel
 from photofind.library.home import LibraryPaths
 from photofind.library.library import Library
 from photofind.search import Query, Searcher
+from photofind.testing.synthetic import make_photo
 
 # (folder, colour, shape, format, EXIF date)
 PHOTOS = [

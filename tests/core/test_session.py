@@ -47,7 +47,7 @@ def test_no_model_anywhere(tmp_path: Path) -> None:
 
 
 def test_the_active_installed_model_is_used(tmp_path: Path, tiny_model_dir: Path) -> None:
-    from photofind.models import ModelStore
+    from photofind.modelstore import ModelStore
 
     paths = LibraryPaths.resolve(tmp_path / "lib")
     store = ModelStore(paths.models_dir)

@@ -1,4 +1,4 @@
-"""models/synthetic.py: the pictures the tiny CLIP learned and the photos other tests search.
+"""photofind/testing/synthetic.py: the pictures the tiny CLIP learned and the photos tests search.
 
 If these drift (another colour, a shape drawn off-centre, a missing EXIF date), every test that
 asks the tiny model for "a photo of a red circle" fails for a reason far from its own code.
@@ -11,9 +11,19 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-import synthetic
 from PIL import Image
-from synthetic import COLORS, SHAPES, Scene, caption, describe, draw, make_photo, random_scene
+
+from photofind.testing import synthetic
+from photofind.testing.synthetic import (
+    COLORS,
+    SHAPES,
+    Scene,
+    caption,
+    describe,
+    draw,
+    make_photo,
+    random_scene,
+)
 
 # Expected (filled pixels / bounding box) of each outline, with slack for rotation and pixels.
 FILL = {"circle": (0.72, 0.84), "square": (0.70, 1.0), "triangle": (0.42, 0.56),

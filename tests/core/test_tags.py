@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from shapes_library import truth, write_shapes
-from synthetic import COLORS, SHAPES
 
 from photofind.clip import ClipModel
 from photofind.library.home import LibraryPaths
@@ -16,6 +15,7 @@ from photofind.search import Query, QueryError, Searcher
 from photofind.search.tags import Tags
 from photofind.search.thresholds import NEVER, cut_off_of
 from photofind.search.vocabulary import Vocabulary
+from photofind.testing.synthetic import COLORS, SHAPES
 
 TEMPLATES = ("a photo of {}", "a picture of {}", "an image of {}", "{}", "a drawing of {}")
 SHAPES_VOCABULARY = Vocabulary(

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from shapes_library import write_shapes
-from synthetic import COLORS, SHAPES
 
 from photofind.clip import ClipModel
 from photofind.errors import Cancelled
@@ -18,6 +17,7 @@ from photofind.library.library import Library
 from photofind.search.tags import Tags
 from photofind.search.vocabulary import Vocabulary
 from photofind.tasks import Progress, TaskControl
+from photofind.testing.synthetic import COLORS, SHAPES
 
 VOCABULARY = Vocabulary(
     ("a photo of {}", "a picture of {}"),

@@ -17,8 +17,8 @@ import certifi
 import pytest
 
 from photofind.errors import DownloadError
-from photofind.models import tls, web
-from photofind.models.download import fetch
+from photofind.modelstore import tls, web
+from photofind.modelstore.download import fetch
 
 BODY = b"model bytes " * 1000
 

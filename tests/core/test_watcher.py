@@ -7,12 +7,12 @@ import time
 from pathlib import Path
 
 import pytest
-from synthetic import make_photo
 
 from photofind.clip import ClipModel
 from photofind.errors import CatalogError
 from photofind.library.home import LibraryPaths
 from photofind.library.library import Library
+from photofind.testing.synthetic import make_photo
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from synthetic import make_photo
 
 from photofind.appinfo import VERSION
+from photofind.testing.synthetic import make_photo
 
 ROOT = Path(__file__).resolve().parents[2]
 

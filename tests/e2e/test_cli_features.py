@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from synthetic import make_photo
+
+from photofind.testing.synthetic import make_photo
 
 ROOT = Path(__file__).resolve().parents[2]
 COLOURS = ("red", "blue", "green", "yellow")

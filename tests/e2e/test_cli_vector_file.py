@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import numpy as np
-from synthetic import make_photo
 from test_cli import run
 
 from photofind.library import LibraryPaths
 from photofind.library.catalog import Catalog, NewFile
 from photofind.library.vectorfile import sidecar_path
 from photofind.library.vectors import VectorIndex
+from photofind.testing.synthetic import make_photo
 
 MODEL = "tiny-clip"
 

@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from replica_hub import Gate, Server, publish
-from synthetic import make_photo
 
-from photofind.models import immich
+from photofind.modelstore import immich
+from photofind.testing.synthetic import make_photo
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "ViT-B-32__openai"  # a catalog entry installed from Immich's hub

@@ -13,7 +13,7 @@ import threading
 import time
 from pathlib import Path
 
-from photofind.models import ModelStore
+from photofind.modelstore import ModelStore
 
 ROOT = Path(__file__).resolve().parents[2]
 

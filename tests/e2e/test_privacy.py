@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from synthetic import make_photo
+
+from photofind.testing.synthetic import make_photo
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("privacy_window.py")

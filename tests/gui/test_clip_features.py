@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from synthetic import make_photo
 
 from photofind.gui.app import create_app
 from photofind.gui.main_window import MainWindow
 from photofind.gui.preview import PreviewDialog
 from photofind.search import Term
 from photofind.session import open_session
+from photofind.testing.synthetic import make_photo
 
 TIMEOUT = 60_000
 COLOURS = ("red", "blue", "green")

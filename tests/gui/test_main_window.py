@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from synthetic import make_photo
 
 from photofind.gui.app import create_app
 from photofind.gui.main_window import MainWindow
 from photofind.session import open_session
+from photofind.testing.synthetic import make_photo
 
 PHOTOS = [("red", "circle"), ("blue", "square"), ("green", "triangle"), ("yellow", "star")]
 TIMEOUT = 60_000
@@ -131,7 +131,7 @@ def test_welcome_view_without_a_model(qtbot, tmp_path):
 def test_model_dialog_imports_an_immich_folder_and_switches(qtbot, window, photos, tmp_path,
                                                            tiny_immich_dir):  # fmt: skip
     from photofind.gui.model_dialog import ModelDialog
-    from photofind.models.catalog import recommended
+    from photofind.modelstore.registry import recommended
 
     index_folder(qtbot, window, photos)
     cache = tmp_path / "immich-cache" / "tiny__immich"

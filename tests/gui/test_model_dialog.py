@@ -11,7 +11,7 @@ from replica_hub import Gate, Server, publish
 
 from photofind.gui.app import create_app
 from photofind.gui.model_dialog import ModelDialog, NameRole
-from photofind.models import ModelStore
+from photofind.modelstore import ModelStore
 from photofind.tasks import BYTES, Progress
 
 NAME, REPO = "ViT-B-32__openai", "immich-app/ViT-B-32__openai"

@@ -16,7 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from synthetic import COLORS, SHAPES, make_photo
+
+from photofind.testing.synthetic import COLORS, SHAPES, make_photo
 
 ROOT = Path(__file__).resolve().parents[2]
 SESSION = Path(__file__).with_name("window_session.py")

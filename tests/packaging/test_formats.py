@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from synthetic import make_photo
 
 from photofind.clip import images
-from photofind.clip.images import FORMATS, decodable_mime_types, open_image
+from photofind.clip.formats import FORMATS, IMAGE_SUFFIXES
+from photofind.clip.images import decodable_mime_types, open_image
 from photofind.errors import ImageLoadError
+from photofind.testing.synthetic import make_photo
 
 ROOT = Path(__file__).resolve().parents[2]
 SHAPES = [("red", "circle"), ("blue", "square"), ("green", "triangle"), ("yellow", "star")]
@@ -31,7 +32,7 @@ def write(path: Path, colour: str = "blue", shape: str = "square", seed: int = 0
     return make_photo(path, colour, shape, fmt=kind, seed=seed)
 
 
-@pytest.mark.parametrize("suffix", sorted(images.IMAGE_SUFFIXES))
+@pytest.mark.parametrize("suffix", sorted(IMAGE_SUFFIXES))
 def test_every_advertised_suffix_decodes_to_upright_rgb(tmp_path, suffix):
     path = write(tmp_path / f"photo{suffix}")
     out = open_image(path)
@@ -54,7 +55,7 @@ def test_heic_is_read_through_pillow_heif(tmp_path):
 
 
 def test_the_desktop_entry_offers_exactly_what_this_build_decodes():
-    desktop = ROOT / "photofind" / "resources" / "linux" / "io.github.photofind.Photofind.desktop"
+    desktop = ROOT / "photofind" / "assets" / "linux" / "io.github.photofind.Photofind.desktop"
     line = next(x for x in desktop.read_text("utf-8").splitlines() if x.startswith("MimeType="))
     offered = tuple(m for m in line.removeprefix("MimeType=").split(";") if m)
     assert offered == decodable_mime_types()

@@ -23,7 +23,7 @@ def bundle(tmp_path: Path) -> Path:
         assert shutil.which(tool), f"{tool} missing: apt-get install desktop-file-utils " \
             "gtk-update-icon-cache (.ci/run installs them)"  # fmt: skip
     folder = tmp_path / "opt" / "photofind"
-    shutil.copytree(ROOT / "photofind" / "resources", folder / "_internal/photofind/resources")
+    shutil.copytree(ROOT / "photofind" / "assets", folder / "_internal/photofind/assets")
     gui = folder / "photofind-gui"
     gui.write_text("#!/bin/sh\nexit 0\n")
     gui.chmod(0o755)

@@ -58,7 +58,7 @@ def test_python_itself_is_listed():
 
 
 def test_a_bundled_list_wins_over_the_installed_metadata(tmp_path, monkeypatch):
-    """The bundle carries no dist-info; the spec writes resources/licences.json instead."""
+    """The bundle carries no dist-info; the spec writes assets/licences.json instead."""
     items = [Notice("photofind", "9.9", "MIT", (("LICENSE", "text"),))]
     path = tmp_path / "licences.json"
     path.write_text(to_json(items), "utf-8")

@@ -15,7 +15,7 @@ from PIL import Image
 from photofind import appinfo
 
 ROOT = Path(__file__).resolve().parents[2]
-RESOURCES = ROOT / "photofind" / "resources"
+RESOURCES = ROOT / "photofind" / "assets"
 DESKTOP = RESOURCES / "linux" / f"{appinfo.APP_ID}.desktop"
 METAINFO = RESOURCES / "linux" / f"{appinfo.APP_ID}.metainfo.xml"
 

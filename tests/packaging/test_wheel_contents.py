@@ -46,14 +46,14 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
 
 def test_wheel_carries_icons_and_linux_files(wheel):
     names = set(wheel.namelist())
-    expected = {f"photofind/resources/icons/photofind-{s}.png" for s in appinfo.ICON_SIZES}
+    expected = {f"photofind/assets/icons/photofind-{s}.png" for s in appinfo.ICON_SIZES}
     expected |= {
-        "photofind/resources/icons/photofind.svg",
-        "photofind/resources/icons/photofind.ico",
-        "photofind/resources/icons/photofind.icns",
-        f"photofind/resources/linux/{appinfo.APP_ID}.desktop",
-        f"photofind/resources/linux/{appinfo.APP_ID}.metainfo.xml",
-        "photofind/models/catalog.json",
+        "photofind/assets/icons/photofind.svg",
+        "photofind/assets/icons/photofind.ico",
+        "photofind/assets/icons/photofind.icns",
+        f"photofind/assets/linux/{appinfo.APP_ID}.desktop",
+        f"photofind/assets/linux/{appinfo.APP_ID}.metainfo.xml",
+        "photofind/modelstore/registry.json",
     }
     assert expected <= names, sorted(expected - names)
 
@@ -79,4 +79,4 @@ def test_wheel_carries_the_licence_and_reads_heic_without_extras(wheel):
     heif = [line for line in requires if "pillow-heif" in line.lower()]
     assert heif and "extra ==" not in heif[0], requires
     assert any(line.split()[1].lower().startswith("certifi") for line in requires)
-    assert "photofind/resources/licences/LGPL-3.0.txt" in names
+    assert "photofind/assets/licences/LGPL-3.0.txt" in names

@@ -1,4 +1,4 @@
-"""The models photofind knows how to install (photofind/models/catalog.json)."""
+"""The models photofind knows how to install (photofind/modelstore/registry.json)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from photofind.errors import ModelError
 
 @cache
 def load_catalog() -> dict[str, Any]:
-    text = resources.files("photofind.models").joinpath("catalog.json").read_text("utf-8")
+    text = resources.files("photofind.modelstore").joinpath("registry.json").read_text("utf-8")
     return json.loads(text)
 
 

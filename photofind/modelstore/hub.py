@@ -12,7 +12,7 @@ import urllib.parse
 from typing import Any
 
 from photofind.errors import DownloadError
-from photofind.models.web import get_json_pages
+from photofind.modelstore.web import get_json_pages
 from photofind.tasks import TaskControl
 
 DEFAULT_ENDPOINT = "https://huggingface.co"

@@ -22,7 +22,7 @@ from typing import Any
 
 from photofind.clip.manifest import sha256_file
 from photofind.errors import DownloadError
-from photofind.models import web
+from photofind.modelstore import web
 from photofind.tasks import BYTES, ProgressCallback, ProgressMeter, TaskControl
 
 CHUNK = 1 << 16

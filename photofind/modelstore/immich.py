@@ -28,7 +28,7 @@ from PIL import Image
 
 from photofind.clip.manifest import FORMAT, INTERPOLATIONS, MANIFEST, RESIZE_MODES, sha256_file
 from photofind.errors import ModelFolderError, PhotofindError
-from photofind.models.download import Downloaded, place
+from photofind.modelstore.download import Downloaded, place
 
 KIND = "immich"
 # Immich path -> name in a photofind model folder.

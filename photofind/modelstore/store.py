@@ -132,7 +132,7 @@ class ModelStore:
     def import_folder(self, source: Path, *, name: str | None = None) -> InstalledModel:
         """Copy a model folder made by models/export_onnx.py (verified before and after), or
         convert one in Immich's layout (a download from its hub, or an Immich server's cache)."""
-        from photofind.models import immich
+        from photofind.modelstore import immich
 
         source = Path(source)
         if not (source / "manifest.json").exists() and immich.is_immich_folder(source):
@@ -182,8 +182,8 @@ class ModelStore:
         failed, cancelled or killed install resumes where it stopped. `progress` is called
         from this thread with `Progress(phase="download")` in bytes.
         """
-        from photofind.models import download, hub, immich
-        from photofind.models.catalog import find_entry
+        from photofind.modelstore import download, hub, immich
+        from photofind.modelstore.registry import find_entry
 
         entry = find_entry(name)
         if not _safe_name(name):

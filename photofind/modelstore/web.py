@@ -22,7 +22,7 @@ import urllib.request
 from typing import Any
 
 from photofind.errors import DownloadError
-from photofind.models import tls
+from photofind.modelstore import tls
 from photofind.tasks import TaskControl
 
 TIMEOUT = 30.0

@@ -19,6 +19,9 @@ FORMAT = 1
 RESIZE_MODES = ("shortest", "squash")
 INTERPOLATIONS = ("bicubic", "bilinear", "nearest", "lanczos")
 REQUIRED_FILES = ("visual.onnx", "textual.onnx", "tokenizer.json")
+# Where each graph lies in the folder. Exports over 2 GB keep their weights in external data
+# files beside the graph, named by the exporter, so each encoder keeps its own subfolder.
+DEFAULT_GRAPHS = {"visual": "visual.onnx", "textual": "textual.onnx"}
 _CHUNK = 1 << 20
 
 
@@ -97,6 +100,7 @@ class Manifest:
     text_variable_length: bool = False
     tokenizer: TokenizerFacts = field(default_factory=TokenizerFacts)
     inputs: InputFacts = field(default_factory=InputFacts)
+    graphs: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_GRAPHS))
     multilingual: bool = False
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -151,6 +155,10 @@ def read_manifest(folder: Path | str) -> Manifest:
             tokenizer=tokenizer_facts(tok),
             inputs=InputFacts(**{k: str(v) for k, v in (data.get("inputs") or {}).items()}),
             multilingual=bool(data.get("multilingual", False)),
+            graphs={
+                **DEFAULT_GRAPHS,
+                **{str(k): str(v) for k, v in (data.get("graphs") or {}).items()},
+            },
             raw=data,
         )
     except KeyError as exc:
@@ -176,7 +184,9 @@ def _check(m: Manifest) -> None:
         raise _fail(m.folder, f"unknown image input type {m.inputs.image_dtype!r}")
     if m.embed_dim <= 0 or m.context_length <= 2 or min(m.image_size) <= 0:
         raise _fail(m.folder, "embed_dim, context_length and image_size must be positive")
-    for name in REQUIRED_FILES:
+    if set(m.graphs) != set(DEFAULT_GRAPHS):
+        raise _fail(m.folder, f"graphs must name exactly {', '.join(DEFAULT_GRAPHS)}")
+    for name in ("tokenizer.json", *m.graphs.values()):
         if name not in m.files:
             raise _fail(m.folder, f"{MANIFEST} does not list {name}")
     for name in m.files:

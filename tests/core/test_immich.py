@@ -92,19 +92,22 @@ def _edit_json(folder: Path, name: str, change) -> None:
 
 BROKEN = {
     "no config": (lambda f: (f / "config.json").unlink(), "config.json is missing"),
-    "siglip tokenizer": (
-        lambda f: _edit_json(
-            f, "config.json", lambda d: d["text_cfg"].update(hf_tokenizer_name="timm/siglip")
+    "hf tokenizer without a pad token": (
+        lambda f: (
+            _edit_json(
+                f, "config.json", lambda d: d["text_cfg"].update(hf_tokenizer_name="timm/x")
+            ),
+            _edit_json(f, "textual/tokenizer_config.json", lambda d: d.pop("pad_token")),
         ),
-        "timm/siglip tokenizer",
+        "no pad token None",
     ),
     "other cleaning": (
         lambda f: _edit_json(
             f,
             "config.json",
-            lambda d: d["text_cfg"].update(tokenizer_kwargs={"clean": "canonicalize"}),
+            lambda d: d["text_cfg"].update(tokenizer_kwargs={"clean": "whitespace_underscore"}),
         ),
-        "text cleaning 'canonicalize'",
+        "text cleaning 'whitespace_underscore'",
     ),
     "longest resize": (
         lambda f: _edit_json(

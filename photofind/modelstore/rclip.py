@@ -152,7 +152,10 @@ def convert(
         rel = f"{sub.name}/{graph}"
         (shutil.move if move else shutil.copyfile)(sub / graph, target / graph)
         files[graph] = (hashes or {}).get(rel) or sha256_file(target / graph)
-    clip_bpe.build_tokenizer_json(source / VOCAB, target / "tokenizer.json")
+    try:
+        clip_bpe.build_tokenizer_json(source / VOCAB, target / "tokenizer.json")
+    except ModelFolderError as exc:
+        raise _refuse(source, f"{VOCAB}: {exc}") from None
     files["tokenizer.json"] = sha256_file(target / "tokenizer.json")
     for legal in LEGAL:
         if (source / legal).is_file() and legal != "README.md":

@@ -18,13 +18,14 @@ from pathlib import Path
 from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors
 
 SPACE = "\u2581"  # SentencePiece's word mark
-WORDS = (
-    "a photo of the dog cat red blue green circle square triangle two small at top beach "
-    "sunset ein Foto von einem roten Kreis blauen Quadrat grünes Dreieck Hund Straße über "
-    "фото красный круг синий квадрат зелёный треугольник собака "
-    "红色 的 圆 圈 蓝色 方 形 绿色 三角 狗 照片 "
-    "写真 赤い 丸 café déjà vu"
-).split()  # noqa: SIM905 (one readable line per language)
+_LINES = (  # one line per language
+    "a photo of the dog cat red blue green circle square triangle two small at top beachsunset",
+    "ein Foto von einem roten Kreis blauen Quadrat grünes Dreieck Hund Straße über",
+    "фото красный круг синий квадрат зелёный треугольник собака",
+    "红色 的 圆 圈 蓝色 方 形 绿色 三角 狗 照片",
+    "写真 赤い 丸 café déjà vu",
+)
+WORDS = tuple(word for line in _LINES for word in line.split())
 CASES = [
     "a photo of a red circle",
     "A Photo Of A RED Circle!!!",

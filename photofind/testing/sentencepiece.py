@@ -19,7 +19,7 @@ from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, 
 
 SPACE = "\u2581"  # SentencePiece's word mark
 _LINES = (  # one line per language
-    "a photo of the dog cat red blue green circle square triangle two small at top beachsunset",
+    "a photo of the dog cat red blue green circle square triangle two small at top beach sunset",
     "ein Foto von einem roten Kreis blauen Quadrat grünes Dreieck Hund Straße über",
     "фото красный круг синий квадрат зелёный треугольник собака",
     "红色 的 圆 圈 蓝色 方 形 绿色 三角 狗 照片",

@@ -117,3 +117,27 @@ def test_unusable_folders_are_refused_with_the_reason(case, tmp_path):
         rclip.convert(source, tmp_path / "out", name="x")
     assert "not an rclip model repository" in str(caught.value)
     assert reason in str(caught.value)
+
+
+def test_a_float32_export_as_rclip_publishes_it_today(tmp_path, tiny_model_dir):
+    # rclip's scripts/convert_model.py exports float32 input; the fixture takes float16.
+    import importlib.util
+
+    tool = Path(__file__).resolve().parents[2] / "models" / "rclip_layout.py"
+    spec = importlib.util.spec_from_file_location("rclip_layout", tool)
+    assert spec is not None and spec.loader is not None
+    rclip_layout = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rclip_layout)  # the dev tool itself (needs only onnx)
+    rclip_graph = rclip_layout.rclip_graph
+
+    source = tmp_path / "rclip-models"
+    shutil.copytree(RCLIP, source)
+    rclip_graph(tiny_model_dir / "visual.onnx", source / SUB / "visual.onnx", length=None,
+                float16=False)  # fmt: skip
+    target = tmp_path / "converted"
+    rclip.convert(source, target, name="tiny__rclip32")
+    model = ClipModel.load(target)
+    assert model.manifest.inputs.image_dtype == "float32"
+    images = sorted((tiny_model_dir / "reference").glob("image*"))
+    original = ClipModel.load(tiny_model_dir).image.encode_images(images)
+    assert (original * model.image.encode_images(images)).sum(1).min() > 0.9999

@@ -142,7 +142,7 @@ def test_catalog_entries_carry_what_the_model_picker_shows():
         names
     )
     for entry in registry.entries():
-        assert entry["download_bytes"] > 0 and entry["license"] and entry["embed_dim"] in (512, 768)
+        assert entry["download_bytes"] > 0 and entry["license"] and entry["embed_dim"] > 0
         assert entry["quality"]["source"]
 
 

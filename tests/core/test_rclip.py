@@ -141,3 +141,19 @@ def test_a_float32_export_as_rclip_publishes_it_today(tmp_path, tiny_model_dir):
     images = sorted((tiny_model_dir / "reference").glob("image*"))
     original = ClipModel.load(tiny_model_dir).image.encode_images(images)
     assert (original * model.image.encode_images(images)).sum(1).min() > 0.9999
+
+
+def test_converting_for_a_catalog_entry_records_its_facts(tmp_path):
+    # What the installer hands over after a download: the entry's facts go into the manifest.
+    entry = {
+        **registry.find_entry(registry.default_name()),
+        "source": {"kind": "rclip", "repo": "yurijmikhalevich/rclip-models",
+                   "revision": "main", "model_folder": SUB},
+    }  # fmt: skip
+    target = tmp_path / "installed"
+    layouts.convert("rclip", RCLIP, target, name=entry["name"], entry=entry)
+    manifest = read_manifest(target)
+    assert (manifest.arch, manifest.pretrained) == ("ViT-B-32-256", "datacomp_s34b_b86k")
+    assert manifest.raw["source"]["repo"] == "yurijmikhalevich/rclip-models"
+    assert manifest.raw["source"]["model_folder"] == SUB and not manifest.multilingual
+    assert manifest.license.startswith("MIT")

@@ -143,8 +143,8 @@ class ImageEncoder:
         for index, array, error in iter_decoded(
             paths, self.preprocess_path, workers=workers, window=2 * batch_size, cancel=cancel
         ):
-            if error is not None:
-                result.errors[index] = error
+            if error is not None or array is None:
+                result.errors[index] = error or "cannot decode"
             else:
                 pixels.append(array)
                 result.ok.append(index)

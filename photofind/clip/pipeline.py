@@ -41,17 +41,19 @@ def iter_decoded(
                     break
                 pending.append((index, pool.submit(decode, item)))
                 if len(pending) >= window:
-                    yield _result(*pending.popleft())
+                    done = _result(*pending.popleft())
+                    yield done
             while pending:
                 if cancel is not None and cancel():
                     break
-                yield _result(*pending.popleft())
+                rest = _result(*pending.popleft())
+                yield rest
         finally:
             for _, future in pending:
                 future.cancel()
 
 
-def _result(index: int, future: Future[R]) -> tuple[int, R | None, str | None]:
+def _result(index: int, future: Future[T]) -> tuple[int, T | None, str | None]:
     try:
         return index, future.result(), None
     except ImageLoadError as exc:

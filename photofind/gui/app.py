@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
@@ -27,7 +28,9 @@ log = logging.getLogger(__name__)
 def create_app(argv: list[str] | None = None) -> QApplication:
     """The one QApplication, named and iconed; every window, test and script starts here."""
     guard_none()
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    app = cast(QApplication, QApplication.instance()) or QApplication(
+        argv if argv is not None else sys.argv
+    )
     app.setApplicationName(APP_DISPLAY_NAME)
     app.setApplicationDisplayName(APP_DISPLAY_NAME)
     app.setOrganizationName(ORGANIZATION)

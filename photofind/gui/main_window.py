@@ -11,8 +11,9 @@ import logging
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QDate, QEvent, QObject, QSettings, Qt, QThreadPool, QTimer, QUrl, Signal
 from PySide6.QtGui import (
@@ -21,6 +22,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QImage,
+    QKeyEvent,
     QKeySequence,
 )
 from PySide6.QtWidgets import (
@@ -278,7 +280,7 @@ class MainWindow(QMainWindow):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and watched in (self.search_field, self.view):
-            key = event.key()
+            key = cast(QKeyEvent, event).key()
             if key == Qt.Key.Key_Escape:
                 self.clear_search()
                 return True
@@ -299,7 +301,7 @@ class MainWindow(QMainWindow):
         edit.dateChanged.connect(self._schedule)
         return edit
 
-    def _action(self, owner: QWidget, text: str, key: Any, slot: Callable[[], None]) -> QAction:
+    def _action(self, owner: QWidget, text: str, key: Any, slot: Callable[[], object]) -> QAction:
         action = QAction(text, owner)
         action.setShortcut(key)
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -599,7 +601,7 @@ class MainWindow(QMainWindow):
         from datetime import datetime
         from datetime import time as dtime
 
-        day = edit.date().toPython()
+        day = cast(date, edit.date().toPython())
         return datetime.combine(day, dtime.max if end else dtime.min).timestamp()
 
     def current_query(self) -> Query | None:

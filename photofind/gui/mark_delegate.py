@@ -8,9 +8,10 @@ button calls `on_mark(hit, like)`; every other click goes to the view as before.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from PySide6.QtCore import QEvent, QRect, Qt
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QMouseEvent, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from photofind.gui.results import HitRole
@@ -71,7 +72,7 @@ class MarkDelegate(QStyledItemDelegate):
         if event.type() == QEvent.Type.MouseButtonRelease:
             hit = index.data(HitRole)
             like, unlike = self.buttons(option.rect)
-            pos = event.position().toPoint()
+            pos = cast(QMouseEvent, event).position().toPoint()
             if hit is not None and (like.contains(pos) or unlike.contains(pos)):
                 self.on_mark(hit, like.contains(pos))
                 return True

@@ -47,7 +47,7 @@ _FILE_COLUMNS = (
 _NEWEST_SEQ = "SELECT max(seq) FROM embeddings WHERE model = ?"
 
 
-def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+def _chunks(ids: Sequence[int] | np.ndarray) -> Iterator[list[int]]:
     ids = [int(i) for i in ids]
     for start in range(0, len(ids), _CHUNK):
         yield ids[start : start + _CHUNK]
@@ -510,7 +510,7 @@ class Catalog:
         A photo's date is its EXIF date taken, else its modification time; `date_to` is
         inclusive. With `model`, only files that have a vector for it.
         """
-        where, params = ["f.status = 'ok'"], []
+        where, params = ["f.status = 'ok'"], list[object]()
         if folders:
             where.append(f"f.folder_id IN ({_marks(len(folders))})")
             params += [int(f) for f in folders]
@@ -561,7 +561,9 @@ class Catalog:
         found_ids, vectors = self.get_embedding_matrix(model, ids)
         return {int(i): vectors[n] for n, i in enumerate(found_ids)}
 
-    def get_embedding_matrix(self, model: str, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    def get_embedding_matrix(
+        self, model: str, ids: Sequence[int] | np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(ids found, vectors [n, D]) for the ids that have a vector, in the order asked."""
         found: list[int] = []
         blobs: list[bytes] = []

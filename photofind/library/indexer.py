@@ -159,8 +159,8 @@ class Indexer:
             if control is not None:
                 control.checkpoint()
             file_id = files[index].id
-            if error is not None:
-                failed.append((file_id, error))
+            if error is not None or result is None:
+                failed.append((file_id, error or "cannot decode"))
             else:
                 array, facts = result
                 pixels.append(array)

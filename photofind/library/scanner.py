@@ -200,7 +200,7 @@ def check_folder(catalog: Catalog, folder: Folder, mounts: MountTable | None = N
     mount = mount_of(path, mounts)
     recorded = folder.mount
     moved = recorded is not None and mount is not None and not recorded.same_mount(mount)
-    if moved and catalog.folder_has_files(folder.id):  # with no photos there is nothing to keep
+    if moved and recorded and mount and catalog.folder_has_files(folder.id):  # no photos: keep none
         if recorded.mount_point == mount.mount_point:
             what = f"another drive is mounted at {mount.mount_point}"
         else:
@@ -331,9 +331,9 @@ def _reconcile(
     moved to a new file with the same content but are never deleted."""
     gone = {path: rec for path, rec in known.items() if path not in disk}
     gone_by_hash: dict[tuple[str, int], list[FileRecord]] = {}
-    for record in [*claimable.values(), *gone.values()]:  # popped from the end: gone first
-        if record.quick_hash:
-            gone_by_hash.setdefault((record.quick_hash, record.size), []).append(record)
+    for old in [*claimable.values(), *gone.values()]:  # popped from the end: gone first
+        if old.quick_hash:
+            gone_by_hash.setdefault((old.quick_hash, old.size), []).append(old)
     new: list[NewFile] = []
     for path, found in disk.items():
         if control is not None:

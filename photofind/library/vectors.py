@@ -189,11 +189,11 @@ class VectorIndex:
 
     def remove(self, ids: Sequence[int] | np.ndarray) -> None:
         """Drop ids from the index (ids it does not hold are ignored)."""
-        ids = np.unique(np.asarray(ids, dtype=np.int64).reshape(-1))
+        wanted = np.unique(np.asarray(ids, dtype=np.int64).reshape(-1))
         with self._lock.write():
-            ids = ids[self._store.present(ids)]
-            if len(ids):
-                self._store.remove(ids)
+            wanted = wanted[self._store.present(wanted)]
+            if len(wanted):
+                self._store.remove(wanted)
 
     # -- reading --------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import ObservedWatch
 
 from photofind.clip.formats import IMAGE_SUFFIXES
 from photofind.errors import Cancelled, PhotofindError
@@ -79,7 +80,7 @@ class FolderWatcher:
         self.poll = poll
         self.control = TaskControl()
         self._observer = Observer()
-        self._watches: dict[int, object] = {}
+        self._watches: dict[int, ObservedWatch] = {}
         self._dirty: dict[int, float] = {}  # folder id -> time of the last event
         self._dirty_since: dict[int, float] = {}  # folder id -> time of its first event
         self._check = threading.Event()  # run the offline check before the next poll

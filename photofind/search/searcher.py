@@ -36,7 +36,7 @@ NEGATIVE_WEIGHT = 0.5
 TEXT_CACHE_SIZE = 256
 
 
-def _unit(vector: np.ndarray) -> np.ndarray:
+def _unit(vector: np.ndarray | float) -> np.ndarray:
     vector = np.asarray(vector, dtype=np.float32).reshape(-1)
     norm = float(np.linalg.norm(vector))
     if not np.isfinite(norm) or norm < 1e-12:
@@ -335,7 +335,7 @@ class Searcher:
             if record is None:
                 raise QueryError(f"there is no photo with id {file_id} in the library")
             return self._encode(record.path), file_id
-        path = Path(os.path.abspath(Path(image).expanduser()))
+        path = Path(os.path.abspath(Path(str(image)).expanduser()))
         record = self.catalog.file_by_path(path)
         if record is not None:
             stored = self.catalog.get_embeddings(model.name, [record.id])

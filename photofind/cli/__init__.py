@@ -14,6 +14,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 
 from photofind.appinfo import APP_NAME, DESCRIPTION, VERSION
 from photofind.errors import Cancelled, PhotofindError
@@ -77,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _tolerant_output()
     parser = build_parser()
     args = parse_arguments(parser, sys.argv[1:] if argv is None else argv)
-    _setup_logging(debug=args.debug, verbose=args.verbose)
+    _setup_logging(args)
     if args.command is None:
         return _start_gui(args)
     try:
@@ -147,11 +148,14 @@ def _fail(message: str) -> None:
     print(f"{APP_NAME}: {first}", file=sys.stderr)
 
 
-def _setup_logging(*, debug: bool, verbose: bool) -> None:
-    """Quiet by default (errors reach the user as one line, not as log records)."""
-    level = logging.DEBUG if debug else logging.INFO if verbose else logging.CRITICAL + 1
-    logging.basicConfig(level=level, format=f"{APP_NAME}: %(levelname)s: %(name)s: %(message)s")
-    logging.getLogger().setLevel(level)
+def _setup_logging(args: argparse.Namespace) -> None:
+    """Warnings to the library's log file; the terminal stays quiet (errors reach the user as
+    one line, not as log records) unless --debug or --verbose asks for records there too."""
+    from photofind import logs
+
+    console = logging.DEBUG if args.debug else logging.INFO if args.verbose else None
+    library = Path(args.library).expanduser() if args.library else None
+    logs.setup(library, debug=args.debug, console=console)
 
 
 def _start_gui(args: argparse.Namespace) -> int:

@@ -161,6 +161,7 @@ class Indexer:
             file_id = files[index].id
             if error is not None or result is None:
                 failed.append((file_id, error or "cannot decode"))
+                log.warning("cannot read the photo %s (%s)", files[index].path, failed[-1][1])
             else:
                 array, facts = result
                 pixels.append(array)

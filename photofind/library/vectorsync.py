@@ -56,7 +56,7 @@ def reconcile(
         index.mirror(stamp)
         return "loaded", 0, 0
     if work > max(REBUILD_MIN, REBUILD_FRACTION * max(len(cat_ids), len(live))):
-        log.info("vector index %s is far behind (%d changes); rebuilding", index.path, work)
+        log.warning("vector index %s is far behind (%d changes); rebuilding", index.path, work)
         rebuild(index, catalog, stamp, len(cat_ids), progress)
         return "rebuilt", len(cat_ids), 0
     log.info(

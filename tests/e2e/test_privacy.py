@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("privacy_window.py")
 QUERY = "a photo of a blue square"
 # Where photofind may write, relative to the fake user's folder (see README, "Your data").
-ALLOWED = ("data/photofind/", "config/photofind/", "cache/photofind/", "tmp/")
+ALLOWED = ("data/photofind/", "config/photofind/", "cache/photofind/", "state/photofind/", "tmp/")
 NETWORK = re.compile(r"\b(connect|sendto|sendmsg)\(.*AF_INET")
 
 
@@ -122,6 +122,9 @@ def test_nothing_is_written_outside_the_library_config_cache_and_temp(journey):
     stray = [p for p in changed if not p.startswith(ALLOWED) and p not in parents]
     assert not stray, f"written outside photofind's folders: {stray}"
     assert any(p.startswith("data/photofind/catalog") for p in after), "the library is elsewhere"
+    # Thumbnails are a cache: the platform's cache folder, not the library.
+    assert any(p.startswith("cache/photofind/thumbnails/") for p in after), sorted(after)
+    assert not any(p.startswith("data/photofind/thumbnails") for p in after)
 
 
 def test_onnx_runtime_keeps_no_telemetry_queue(journey):

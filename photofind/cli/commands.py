@@ -330,6 +330,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             "library": str(session.paths.home),
             "model": model,
             "counts": catalog.counts(),
+            "skipped": catalog.skipped_counts(),  # {suffix: files} the scans left out
             "folders": _folder_rows(session),
             "errors": [
                 {"id": f.id, "path": str(f.path), "error": f.error} for f in catalog.errors()

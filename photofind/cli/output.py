@@ -80,6 +80,10 @@ def status_lines(status: dict[str, Any]) -> list[str]:
         f"photos:  {c['files']:,} ({c['ok']:,} indexed, {c['pending']:,} waiting, "
         f"{c['error']:,} failed)",
     ]
+    if skipped := status.get("skipped"):
+        kinds = ", ".join(f"{'RAW with its JPEG' if k == 'raw+jpeg' else k} {n:,}"
+                          for k, n in skipped.items())  # fmt: skip
+        lines.append(f"skipped: {sum(skipped.values()):,} files not read for their type ({kinds})")
     if status["folders"]:
         lines.append("folders:")
         for row in status["folders"]:

@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError, features
 
-from photofind.clip.formats import FORMATS, HEIF_SUFFIXES
+from photofind.clip.formats import FORMATS, HEIF_SUFFIXES, RAW_SUFFIXES
 from photofind.errors import ImageLoadError
 
-_NEEDS = {"HEIF": ("HEIC/HEIF", "pillow-heif"), "AVIF": ("AVIF", "Pillow>=11.2")}
+_NEEDS = {"HEIF": ("HEIC/HEIF", "pillow-heif"), "AVIF": ("AVIF", "Pillow>=11.2"),
+          "RAW": ("RAW", "rawpy")}  # fmt: skip
 # Pixels we agree to decode after JPEG draft reduction: 16k x 10k. Beyond this a file is more
 # likely a decompression bomb than a photo, and would cost gigabytes of memory.
 MAX_PIXELS = 160_000_000
@@ -59,6 +60,10 @@ def can_decode(kind: str) -> bool:
     """Whether this build reads `kind` (a FORMATS name): the plugin and its library are here."""
     if kind == "HEIF":
         return _register_heif()
+    if kind == "RAW":
+        from photofind.clip.raw import available
+
+        return available()
     Image.init()
     if kind not in Image.OPEN:
         return False
@@ -133,6 +138,10 @@ def open_image(path: Path | str, *, min_size: int | None = None) -> Image.Image:
     least `min_size`: a 12-megapixel photo bound for a 256-pixel model decodes 8-16x faster.
     """
     path = Path(path)
+    if path.suffix.lower() in RAW_SUFFIXES:  # camera RAW: LibRaw, not Pillow (clip/raw.py)
+        from photofind.clip.raw import open_raw
+
+        return to_rgb(open_raw(path, min_size))
     img = _open(path)
     try:
         if min_size and img.format == "JPEG":

@@ -7,7 +7,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import NamedTuple
@@ -307,6 +307,22 @@ class Catalog:
         for folder_id, status, n in rows:
             counts.setdefault(folder_id, dict.fromkeys(STATUSES, 0))[status] = n
         return counts
+
+    def set_skipped(self, folder_id: int, counts: Mapping[str, int]) -> None:
+        """What the last walk of a folder left out: {suffix: files} (replaces the last)."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM skipped_files WHERE folder_id = ?", (folder_id,))
+            conn.executemany(
+                "INSERT INTO skipped_files (folder_id, suffix, count) VALUES (?, ?, ?)",
+                [(folder_id, suffix, int(n)) for suffix, n in counts.items() if n > 0],
+            )
+
+    def skipped_counts(self) -> dict[str, int]:
+        """{suffix: files} left out by the last scans of all folders, most first."""
+        rows = self._query(
+            "SELECT suffix, sum(count) FROM skipped_files GROUP BY suffix ORDER BY 2 DESC, 1"
+        )
+        return {suffix: int(n) for suffix, n in rows}
 
     # -- files ----------------------------------------------------------------------------
 

@@ -164,12 +164,29 @@ def _v4_labels_and_albums(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v5_skipped_files(conn: sqlite3.Connection) -> None:
+    """How many files of each type the last scan of a folder left out (`photofind status`):
+    suffix -> count, "raw+jpeg" for RAW files skipped for their JPEG twin."""
+    _run(
+        conn,
+        """
+        CREATE TABLE skipped_files (
+            folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+            suffix TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (folder_id, suffix)
+        );
+        """,
+    )
+
+
 # MIGRATIONS[n] takes a catalog from version n to n + 1 (version 0 = empty file).
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_tables,
     _v2_embedding_seq,
     _v3_folder_mounts,
     _v4_labels_and_albums,
+    _v5_skipped_files,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

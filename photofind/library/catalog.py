@@ -16,7 +16,7 @@ import numpy as np
 
 from photofind.errors import CatalogError
 from photofind.library import catalogfile, schema
-from photofind.library.metadata import ImageFacts
+from photofind.library.metadata import PHOTO_DATE_SQL, ImageFacts
 from photofind.library.mounts import MountIdentity
 from photofind.library.records import (
     FileRecord,
@@ -533,7 +533,7 @@ class Catalog:
         if kinds:
             where.append(f"f.kind IN ({_marks(len(kinds))})")
             params += [k.lower().lstrip(".") for k in kinds]
-        date = "COALESCE(f.taken_at, f.mtime_ns / 1e9)"  # the files_date index expression
+        date = PHOTO_DATE_SQL.format(t="f.")  # the files_date index expression
         if date_from is not None:
             where.append(f"{date} >= ?")
             params.append(date_from)

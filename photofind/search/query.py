@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from photofind.errors import PhotofindError
+from photofind.library import metadata
 
 if TYPE_CHECKING:
     from photofind.library.catalog import FileRecord
@@ -185,8 +186,8 @@ class Hit:
 
 
 def photo_date(file: FileRecord) -> float:
-    """A photo's date as filters and sorting use it: EXIF date taken, else modification time."""
-    return file.taken_at if file.taken_at is not None else file.mtime_ns / 1e9
+    """A photo's date as filters and sorting use it (`library.metadata.photo_date`)."""
+    return metadata.photo_date(file.taken_at, file.mtime_ns)
 
 
 def parse_query(text: str) -> tuple[str, tuple[str, ...]]:

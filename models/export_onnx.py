@@ -13,7 +13,6 @@ must give open_clip's ids on every tokenizer case. A failed check leaves no fold
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import shutil
 import sys
@@ -34,14 +33,10 @@ sys.path.insert(0, str(ROOT))
 
 from photofind.clip.manifest import MANIFEST, sha256_file  # noqa: E402
 from photofind.clip.model import ClipModel  # noqa: E402
+from photofind.modelstore import clip_bpe  # noqa: E402
 
 EXPORTER_VERSION = "1"
 MIN_COSINE = 0.9999
-SOT, EOT = "<start_of_text>", "<end_of_text>"
-# open_clip's pattern (SimpleTokenizer.pat), in the regex dialect the tokenizers library uses.
-CLIP_PATTERN = (
-    r"<start_of_text>|<end_of_text>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+"
-)
 DEFAULT_TEXTS = [
     "a photo of a dog",
     "kids on a beach at sunset",
@@ -54,55 +49,6 @@ DEFAULT_TEXTS = [
 
 class ExportError(Exception):
     """The export or its self-check failed; the message says which and by how much."""
-
-
-# -- tokenizer.json ---------------------------------------------------------------------------
-
-
-def _bytes_to_unicode() -> dict[int, str]:
-    """GPT-2/CLIP's reversible byte -> printable character table."""
-    keep = list(range(ord("!"), ord("~") + 1))
-    keep += list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    chars = keep[:]
-    extra = 0
-    for b in range(256):
-        if b not in keep:
-            keep.append(b)
-            chars.append(256 + extra)
-            extra += 1
-    return dict(zip(keep, (chr(c) for c in chars), strict=True))
-
-
-def clip_bpe(sot: str, eot: str) -> tuple[dict[str, int], list[tuple[str, str]]]:
-    """CLIP's token table and merges, from the vocabulary open_clip ships (no download).
-    Ids 49406/49407 go to `sot`/`eot` (open_clip and Hugging Face spell them differently)."""
-    with gzip.open(Path(open_clip.tokenizer.default_bpe())) as stream:
-        lines = stream.read().decode("utf-8").split("\n")
-    merges = [tuple(line.split()) for line in lines[1 : 49152 - 256 - 2 + 1]]
-    alphabet = list(_bytes_to_unicode().values())
-    tokens = alphabet + [c + "</w>" for c in alphabet] + ["".join(m) for m in merges]
-    tokens += [sot, eot]
-    return {token: i for i, token in enumerate(tokens)}, merges
-
-
-def build_tokenizer_json(path: Path) -> None:
-    """CLIP's BPE as a `tokenizers` file."""
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers
-
-    vocab, merges = clip_bpe(SOT, EOT)
-    tokenizer = Tokenizer(
-        models.BPE(vocab=vocab, merges=merges, end_of_word_suffix="</w>", unk_token=None)
-    )
-    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
-        [
-            pre_tokenizers.Split(Regex(CLIP_PATTERN), behavior="isolated", invert=False),
-            pre_tokenizers.Split(Regex(r"\s+"), behavior="removed"),
-            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
-        ]
-    )
-    tokenizer.decoder = decoders.BPEDecoder(suffix="</w>")
-    tokenizer.add_special_tokens([AddedToken(SOT, special=True), AddedToken(EOT, special=True)])
-    tokenizer.save(str(path))
 
 
 # -- the graphs -------------------------------------------------------------------------------
@@ -385,7 +331,9 @@ def _write(model, folder, tokenizer, context_length, pre, transform, opset, imag
     example = tokenizer(["a photo", "two dogs"])[:, :8]
     _export(text, example, folder / "textual.onnx", ("input_ids", "text_embeds"),
             {0: "batch", 1: "sequence"}, opset)  # fmt: skip
-    build_tokenizer_json(folder / "tokenizer.json")
+    clip_bpe.build_tokenizer_json(
+        Path(open_clip.tokenizer.default_bpe()), folder / "tokenizer.json"
+    )
     if int8:
         quantize(folder / "visual.onnx", folder / "visual.int8.onnx")
         quantize(folder / "textual.onnx", folder / "textual.int8.onnx")

@@ -44,10 +44,19 @@ class _Graph:
     """
 
     def __init__(
-        self, session: ort.InferenceSession, embed_dim: int, expected: Sequence[int | None]
+        self,
+        session: ort.InferenceSession,
+        embed_dim: int,
+        expected: Sequence[int | None],
+        input_name: str | None = None,
     ) -> None:
         self.session = session
-        self.input = session.get_inputs()[0]
+        inputs = {i.name: i for i in session.get_inputs()}
+        if input_name is not None and input_name not in inputs:
+            raise ModelFolderError(
+                f"the graph has no input {input_name!r} (it has {', '.join(inputs)})"
+            )
+        self.input = inputs[input_name] if input_name else session.get_inputs()[0]
         self.output = session.get_outputs()[0].name
         self.embed_dim = embed_dim
         shape = list(self.input.shape or [])
@@ -90,7 +99,17 @@ class ImageEncoder:
     """Photos -> unit vectors."""
 
     def __init__(self, session: ort.InferenceSession, manifest: Manifest) -> None:
-        self._graph = _Graph(session, manifest.embed_dim, [None, 3, *manifest.image_size])
+        self._graph = _Graph(
+            session,
+            manifest.embed_dim,
+            [None, 3, *manifest.image_size],
+            manifest.inputs.image_input,
+        )
+        # Half-precision exports (the manifest says so, or the graph's input type does).
+        half = (
+            manifest.inputs.image_dtype == "float16" or self._graph.input.type == "tensor(float16)"
+        )
+        self._pixel_type = np.float16 if half else np.float32
         self.preprocess = Preprocessor(
             manifest.image_size, manifest.resize, manifest.interpolation, manifest.mean,
             manifest.std,
@@ -111,7 +130,7 @@ class ImageEncoder:
     def encode_pixels(self, pixels: np.ndarray) -> np.ndarray:
         if len(pixels) == 0:
             return np.zeros((0, self._graph.embed_dim), dtype=np.float32)
-        return self._graph(np.ascontiguousarray(pixels, dtype=np.float32))
+        return self._graph(np.ascontiguousarray(pixels, dtype=self._pixel_type))
 
     def encode_images(
         self, images: Sequence[Path | str | Image.Image], *, batch_size: int = 16
@@ -186,7 +205,9 @@ class TextEncoder:
         self, session: ort.InferenceSession, manifest: Manifest, tokenizer: ClipTokenizer
     ) -> None:
         expected_length = None if manifest.text_variable_length else manifest.context_length
-        self._graph = _Graph(session, manifest.embed_dim, [None, expected_length])
+        self._graph = _Graph(
+            session, manifest.embed_dim, [None, expected_length], manifest.inputs.text_input
+        )
         self.tokenizer = tokenizer
         self.variable_length = manifest.text_variable_length
         self._dtype = _INT_TYPES.get(self._graph.input.type, np.int64)

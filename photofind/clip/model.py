@@ -55,7 +55,7 @@ class ClipModel:
             name = f"{kind}.int8.onnx" if int8 and f"{kind}.int8.onnx" in manifest.files else ""
             if int8 and not name:
                 log.warning("%s has no int8 %s graph; using fp32", manifest.name, kind)
-            path = manifest.path(name or f"{kind}.onnx")
+            path = manifest.path(name or manifest.graphs[kind])
             if not path.is_file():
                 raise ModelFolderError(f"model folder {folder}: {path.name} is missing")
             return path

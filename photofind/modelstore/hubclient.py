@@ -1,0 +1,469 @@
+"""The Hugging Face hub, through `huggingface_hub`: the only module that imports it.
+
+Privacy first: telemetry, implicit token sending, update checks and huggingface_hub's own
+progress bars are switched off in the environment *before* huggingface_hub is imported (it reads
+them once, at import), and every call also passes `token=False`. What goes out is the listing of
+one pinned commit and the files an install needs, with a user agent naming library versions.
+
+Where the files go: the user's hub cache (`HF_HUB_CACHE`, `HF_HOME`, `~/.cache/huggingface/hub`,
+read on each install), so a model already fetched by any Hugging Face tool is installed with no
+request at all, and what photofind fetches is there for those tools too. `HF_ENDPOINT` (a
+mirror), proxies (`HTTPS_PROXY`, ...) and `HF_HUB_OFFLINE` work as in every Hugging Face tool.
+
+Why photofind writes a blob's bytes itself (with huggingface_hub's `http_get`): since
+huggingface_hub 1.18 a download goes to a process-unique temporary file that is deleted on
+failure (huggingface/huggingface_hub#4196), so nothing survives a cancel or a kill. Here each
+blob is fetched into `blobs/<etag>.incomplete` (the name older huggingface_hub versions resumed
+too), resumed with a Range request, checked against the hub's hash (the etag: sha256 for LFS
+files, the git blob hash for others) and renamed to `blobs/<etag>`; huggingface_hub's own
+`snapshot_download` then links the snapshot and records the commit's listing, as it does for its
+own downloads. Xet transfers are switched off: they bypass the partial file, so neither resume
+nor cancel would reach them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import re
+import ssl
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, cast
+
+# Before huggingface_hub is imported (it reads these once): forced, not defaults, since
+# "nothing leaves the machine but the model" is photofind's promise, not a preference.
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ["HF_HUB_DISABLE_IMPLICIT_TOKEN"] = "1"
+os.environ["HF_HUB_DISABLE_UPDATE_CHECK"] = "1"
+os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"  # photofind draws its own
+os.environ["HF_HUB_DISABLE_XET"] = "1"  # see the module docstring
+
+import httpx2
+from filelock import FileLock, Timeout
+from huggingface_hub import HfApi, constants, hf_hub_url, set_client_factory
+from huggingface_hub import errors as hub_errors
+from huggingface_hub import snapshot_download as _snapshot_download
+from huggingface_hub.file_download import http_get, repo_folder_name
+from huggingface_hub.hf_api import RepoFile
+from huggingface_hub.utils import build_hf_headers, filter_repo_objects, logging
+from huggingface_hub.utils._http import close_session, hf_request_event_hook
+from huggingface_hub.utils.sha import git_hash
+
+from photofind.appinfo import VERSION
+from photofind.errors import DownloadError
+from photofind.modelstore import tls
+from photofind.tasks import TaskControl
+
+# Even if something imported huggingface_hub first, its module-level switches say the same.
+constants.HF_HUB_DISABLE_TELEMETRY = True
+constants.HF_HUB_DISABLE_IMPLICIT_TOKEN = True
+# huggingface_hub reads 10 MiB before handing bytes over; 64 KiB keeps a cancel and a kill -9
+# (what reached the disk is resumed) within a fraction of a second on a slow link.
+CHUNK = 1 << 16
+constants.DOWNLOAD_CHUNK_SIZE = CHUNK
+# Its warnings ("Trying to resume download...") went to stderr by its own handler; photofind
+# reports what matters itself (a retry is invisible, a failure is one DownloadError line).
+logging.set_verbosity_error()
+
+DEFAULT_ENDPOINT = "https://huggingface.co"
+COMMIT = re.compile(r"[0-9a-f]{40}")
+LIBRARY = "photofind"
+UNPINNED_FOR_TESTS = "PHOTOFIND_UNPINNED_REVISIONS_FOR_TESTS"
+BytesCallback = Callable[[str, int], None]  # (path in the repository, bytes of it on disk)
+
+
+@dataclass(frozen=True)
+class HubFile:
+    """One file of a repository at a commit, as the hub lists it."""
+
+    path: str
+    size: int
+    etag: str  # the name of its blob in the cache: sha256 (LFS) or git blob sha1
+    lfs: bool
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Files of one commit in the hub cache: `folder/<path>` for each path of `sha256`."""
+
+    folder: Path
+    sha256: dict[str, str]
+
+
+def endpoint() -> str:
+    """The hub's base URL: $HF_ENDPOINT, else huggingface.co (read on each install)."""
+    return (os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
+
+
+def cache_dir() -> Path:
+    """The user's hub cache, found as huggingface_hub finds it, but read on each install."""
+    for variable in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):
+        if os.environ.get(variable):
+            return Path(os.path.expandvars(os.environ[variable])).expanduser()
+    home = os.environ.get("HF_HOME") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "huggingface",
+    )
+    return Path(os.path.expandvars(home)).expanduser() / "hub"
+
+
+def offline() -> bool:
+    value = os.environ.get("HF_HUB_OFFLINE") or os.environ.get("TRANSFORMERS_OFFLINE") or ""
+    return value.upper() in constants.ENV_VARS_TRUE_VALUES
+
+
+# -- the HTTP client: huggingface_hub's, with the CA certificates tls.py chooses ---------------
+
+_client_trust: tuple[str | None, ...] | None = None
+
+
+class _Client(httpx2.Client):
+    """huggingface_hub's client, but an untrusted certificate is a DownloadError at once:
+    huggingface_hub retries connection errors for half a minute, and no retry can help here."""
+
+    def send(self, request: httpx2.Request, **kwargs: Any) -> httpx2.Response:
+        try:
+            return super().send(request, **kwargs)
+        except httpx2.ConnectError as exc:
+            cause: BaseException | None = exc
+            while cause is not None and not isinstance(cause, ssl.SSLCertVerificationError):
+                cause = cause.__cause__ or cause.__context__
+            if isinstance(cause, ssl.SSLCertVerificationError):
+                raise DownloadError(
+                    f"{request.url.host}: the server's certificate is not trusted "
+                    f"({cause.verify_message}); behind a proxy with its own CA, set "
+                    f"{tls.CA_BUNDLE_ENV} to that CA's file"
+                ) from None
+            raise
+
+
+def _client() -> httpx2.Client:
+    """The client huggingface_hub makes by default, verifying with tls.py's CA choice."""
+    global _client_trust
+    _client_trust = tls.configured()
+    return _Client(
+        event_hooks={"request": [hf_request_event_hook]},
+        follow_redirects=True,
+        timeout=None,
+        verify=tls.context(),
+    )
+
+
+set_client_factory(_client)
+
+
+def _refresh_client() -> None:
+    """A new client when the CA configuration changed since the last one was made."""
+    if _client_trust is not None and _client_trust != tls.configured():
+        close_session()
+    constants.HF_HUB_OFFLINE = offline()  # huggingface_hub's request hook reads this
+
+
+# -- fetching ----------------------------------------------------------------------------------
+
+
+def fetch(
+    repo: str,
+    commit: str,
+    patterns: list[str],
+    *,
+    on_plan: Callable[[list[HubFile], dict[str, int]], None] | None = None,
+    on_bytes: BytesCallback | None = None,
+    control: TaskControl | None = None,
+) -> Snapshot:
+    """Bring the files of `repo` at `commit` matching `patterns` into the hub cache.
+
+    A pattern is a path or a glob (`visual/*`). `on_plan(files, on_disk)` is called once with
+    what will be fetched and how many bytes of each an earlier run left; `on_bytes(path, size)`
+    as a file grows. Raises DownloadError (one line) or Cancelled; a cancelled or killed fetch
+    leaves its partial file for the next one.
+    """
+    _refresh_client()
+    commit = _pinned(repo, commit)
+    cached = _from_cache(repo, commit, patterns)
+    if cached is not None:
+        if on_plan is not None:
+            on_plan([], {})
+        return cached
+    if offline():
+        raise DownloadError(
+            f"HF_HUB_OFFLINE is set and {repo} (commit {commit[:8]}) is not in the hub cache "
+            f"({cache_dir()}); unset HF_HUB_OFFLINE to download it"
+        )
+    with _translated(repo):
+        files = _listing(repo, commit, patterns, control)
+        storage = cache_dir() / repo_folder_name(repo_id=repo, repo_type="model")
+        todo = [f for f in files if not (storage / "blobs" / f.etag).is_file()]
+        if on_plan is not None:
+            on_plan(todo, {f.path: _partial_size(storage, f) for f in todo})
+        hashes: dict[str, str] = {}
+        for item in todo:
+            hashes[item.path] = _fetch_blob(repo, commit, item, storage, on_bytes, control)
+        if control is not None:
+            control.checkpoint()
+        folder = Path(
+            _snapshot_download(
+                repo,
+                revision=commit,
+                allow_patterns=[f.path for f in files],
+                cache_dir=cache_dir(),
+                endpoint=endpoint(),
+                max_workers=1,
+                library_name=LIBRARY,
+                library_version=VERSION,
+                token=False,
+            )
+        )
+    return Snapshot(folder, {f.path: hashes.get(f.path) or _checked(folder, f.path) for f in files})
+
+
+def _api() -> HfApi:
+    return HfApi(endpoint=endpoint(), library_name=LIBRARY, library_version=VERSION, token=False)
+
+
+def _pinned(repo: str, revision: str) -> str:
+    """The commit to install from: the catalog pins one, so what is installed is what was
+    tested. Only the test suite may name a branch (UNPINNED_FOR_TESTS), resolved here."""
+    if COMMIT.fullmatch(revision):
+        return revision
+    if os.environ.get(UNPINNED_FOR_TESTS) != "1":
+        raise DownloadError(f"{repo}: the catalog names revision {revision!r}, not a commit")
+    ref = cache_dir() / repo_folder_name(repo_id=repo, repo_type="model") / "refs" / revision
+    if offline() and ref.is_file():
+        return ref.read_text(encoding="utf-8").strip()
+    with _translated(repo):
+        sha = str(_api().repo_info(repo, revision=revision).sha)
+    ref.parent.mkdir(parents=True, exist_ok=True)
+    ref.write_text(sha, encoding="utf-8")  # as huggingface_hub records a branch it resolved
+    return sha
+
+
+def _from_cache(repo: str, commit: str, patterns: list[str]) -> Snapshot | None:
+    """The snapshot when the cache holds every wanted file (no request made), else None."""
+    try:
+        folder = Path(
+            _snapshot_download(
+                repo,
+                revision=commit,
+                allow_patterns=patterns,
+                cache_dir=cache_dir(),
+                local_files_only=True,
+                library_name=LIBRARY,
+                library_version=VERSION,
+                token=False,
+            )
+        )
+    except (hub_errors.LocalEntryNotFoundError, hub_errors.IncompleteSnapshotError, OSError):
+        return None
+    present = [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
+    found = list(filter_repo_objects(present, allow_patterns=patterns))
+    plain = [p for p in patterns if not any(c in p for c in "*?[")]
+    if not found or any(p not in found for p in plain):
+        return None  # a snapshot without its listing, partly there
+    return Snapshot(folder, {path: _checked(folder, path) for path in found})
+
+
+def _listing(
+    repo: str, commit: str, patterns: list[str], control: TaskControl | None
+) -> list[HubFile]:
+    """The files matching `patterns` in the commit's listing (every page of it)."""
+    api = _api()
+    by_path: dict[str, HubFile] = {}
+    for item in api.list_repo_tree(repo, recursive=True, revision=commit, token=False):
+        if control is not None:
+            control.checkpoint()
+        if isinstance(item, RepoFile):
+            lfs = item.lfs is not None
+            etag = item.lfs.sha256 if item.lfs is not None else item.blob_id
+            by_path[item.path] = HubFile(item.path, int(item.size), etag.lower(), lfs)
+    chosen = list(filter_repo_objects(list(by_path), allow_patterns=patterns))
+    for pattern in patterns:
+        if not any(c in pattern for c in "*?[") and pattern not in by_path:
+            raise DownloadError(f"{repo} on the hub has no {pattern} at commit {commit[:8]}")
+        if not list(filter_repo_objects(chosen, allow_patterns=[pattern])):
+            raise DownloadError(f"{repo} on the hub has no file matching {pattern}")
+    return [by_path[p] for p in chosen]
+
+
+def _partial_size(storage: Path, item: HubFile) -> int:
+    partial = storage / "blobs" / f"{item.etag}.incomplete"
+    return min(partial.stat().st_size, item.size) if partial.is_file() else 0
+
+
+def _fetch_blob(
+    repo: str,
+    commit: str,
+    item: HubFile,
+    storage: Path,
+    on_bytes: BytesCallback | None,
+    control: TaskControl | None,
+) -> str:
+    """Download one file into `blobs/<etag>`, resuming its partial file; returns its sha256."""
+    blobs = storage / "blobs"
+    blobs.mkdir(parents=True, exist_ok=True)
+    blob, partial = blobs / item.etag, blobs / f"{item.etag}.incomplete"
+    locks = cache_dir() / ".locks" / storage.name
+    locks.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(locks / f"{item.etag}.lock"))  # huggingface_hub's lock for this blob
+    _acquire(lock, control)
+    try:
+        if blob.is_file():  # another process finished it while we waited
+            return _checked_blob(blob, item)
+        if partial.is_file() and partial.stat().st_size > item.size:
+            partial.unlink()
+        url = hf_hub_url(repo, item.path, revision=commit, endpoint=endpoint())
+        headers = build_hf_headers(token=False, library_name=LIBRARY, library_version=VERSION)
+        with _Part(partial, item.path, on_bytes, control) as part:
+            stream = cast(
+                BinaryIO, part
+            )  # what http_get uses of a file: write, tell, seek, truncate
+            http_get(url, stream, resume_size=part.size, headers=headers, expected_size=item.size)
+            sha256 = part.sha256()
+        _verify(partial, item, sha256)
+        os.replace(partial, blob)
+        return sha256
+    finally:
+        lock.release()
+
+
+class _Part:
+    """The partial file `http_get` writes into: unbuffered (what arrived is on disk for the
+    next run), hashed as it grows, reporting its size and answering a cancel after each chunk."""
+
+    def __init__(
+        self,
+        path: Path,
+        name: str,
+        on_bytes: BytesCallback | None,
+        control: TaskControl | None,
+    ) -> None:
+        self.path, self.name, self.on_bytes, self.control = path, name, on_bytes, control
+        self.stream: Any = None
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def __enter__(self) -> _Part:
+        self.stream = self.path.open("r+b" if self.path.exists() else "w+b", buffering=0)
+        while chunk := self.stream.read(1 << 20):  # the resumed bytes, hashed once
+            self.digest.update(chunk)
+            self.size += len(chunk)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stream.close()
+
+    def write(self, chunk: bytes) -> int:
+        view = memoryview(chunk)
+        while view:
+            view = view[self.stream.write(view) :]
+        self.digest.update(chunk)
+        self.size += len(chunk)
+        if self.on_bytes is not None:
+            self.on_bytes(self.name, self.size)
+        if self.control is not None:
+            self.control.checkpoint()
+        return len(chunk)
+
+    def tell(self) -> int:
+        return int(self.stream.tell())
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return int(self.stream.seek(offset, whence))
+
+    def truncate(self, size: int | None = None) -> int:
+        """The server ignored Range: http_get starts over, and so does the hash."""
+        kept = int(self.stream.truncate(size))
+        self.digest, self.size = hashlib.sha256(), 0
+        self.stream.seek(0)
+        while chunk := self.stream.read(1 << 20):
+            self.digest.update(chunk)
+            self.size += len(chunk)
+        return kept
+
+    def sha256(self) -> str:
+        return self.digest.hexdigest()
+
+
+def _verify(path: Path, item: HubFile, sha256: str) -> None:
+    """The hub's own record of the file: its LFS sha256, or its git blob hash."""
+    got = path.stat().st_size
+    if got != item.size:
+        path.unlink(missing_ok=True)
+        raise DownloadError(f"{item.path}: got {got} bytes, expected {item.size}; try again")
+    if item.lfs and sha256 != item.etag:
+        path.unlink(missing_ok=True)
+        raise DownloadError(f"{item.path} failed its checksum (sha256 {sha256[:12]}…); try again")
+    if not item.lfs and git_hash(path.read_bytes()) != item.etag:
+        path.unlink(missing_ok=True)
+        raise DownloadError(f"{item.path} does not match the hub's record of it; try again")
+
+
+def _checked(folder: Path, path: str) -> str:
+    """The sha256 of a cached file, after checking it against its blob's name (the etag)."""
+    link = folder / path
+    blob = link.resolve()
+    etag = blob.name
+    lfs = len(etag) == 64
+    item = HubFile(path, blob.stat().st_size, etag, lfs)
+    return _checked_blob(blob, item)
+
+
+def _checked_blob(blob: Path, item: HubFile) -> str:
+    digest = hashlib.sha256()
+    with blob.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    sha256 = digest.hexdigest()
+    if (item.lfs and sha256 != item.etag) or (
+        not item.lfs and COMMIT.fullmatch(item.etag) and git_hash(blob.read_bytes()) != item.etag
+    ):
+        raise DownloadError(
+            f"{item.path} in the hub cache ({blob}) is damaged; delete it and install again"
+        )
+    return sha256
+
+
+def _acquire(lock: FileLock, control: TaskControl | None) -> None:
+    """Wait for `lock`, still answering a cancel (an OS lock wait cannot be interrupted)."""
+    while True:
+        try:
+            lock.acquire(timeout=0.2)
+            return
+        except Timeout:
+            if control is not None:
+                control.checkpoint()
+
+
+@contextlib.contextmanager
+def _translated(repo: str) -> Iterator[None]:
+    """huggingface_hub's and the network's exceptions as one-line DownloadErrors."""
+    where = endpoint()
+    try:
+        yield
+    except hub_errors.RevisionNotFoundError:
+        raise DownloadError(f"{repo} on {where} has no such commit; update photofind") from None
+    except hub_errors.RepositoryNotFoundError:
+        raise DownloadError(f"{repo} is not on {where} (404 Not Found)") from None
+    except hub_errors.RemoteEntryNotFoundError as exc:
+        raise DownloadError(f"{repo} on {where}: a file is not there (404): {exc}") from None
+    except hub_errors.HfHubHTTPError as exc:
+        status = exc.response.status_code if exc.response is not None else "?"
+        raise DownloadError(f"{repo} on {where}: HTTP {status}; try again later") from None
+    except httpx2.ProxyError as exc:
+        raise DownloadError(f"the proxy refused the connection to {where} ({exc})") from None
+    except httpx2.ConnectError as exc:
+        raise DownloadError(f"cannot reach {where} ({exc}); are you online?") from None
+    except (httpx2.TimeoutException, httpx2.RemoteProtocolError) as exc:
+        raise DownloadError(f"{where}: the connection kept dropping ({exc})") from None
+    except hub_errors.OfflineModeIsEnabled:
+        raise DownloadError("HF_HUB_OFFLINE is set; unset it to download") from None
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise DownloadError(f"the disk is full while saving {repo} to {cache_dir()}") from None
+        if "Consistency check failed" in str(exc):
+            raise DownloadError(f"{repo}: a file arrived incomplete; try again") from None
+        raise DownloadError(f"cannot save {repo}: {exc.strerror or exc}") from None

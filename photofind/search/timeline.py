@@ -55,7 +55,8 @@ def timeline_page(catalog: Catalog, after: Cursor | None = None, limit: int = PA
     Their `score` is NO_SCORE; `offline` says the folder is offline."""
     where, params = "", []
     if after is not None:
-        where = f"WHERE ({_DATE} < ? OR ({_DATE} = ? AND f.id < ?))"
+        # The first bound is a range on the index, so page 300 starts where page 299 ended.
+        where = f"WHERE {_DATE} <= ? AND ({_DATE} < ? OR f.id < ?)"
         params = [after.date, after.date, after.file_id]
     sql = (
         f"SELECT {_COLUMNS}, d.online FROM files f JOIN folders d ON d.id = f.folder_id "
@@ -69,12 +70,26 @@ def timeline_page(catalog: Catalog, after: Cursor | None = None, limit: int = PA
 
 
 def month_counts(catalog: Catalog) -> dict[str, int]:
-    """{"2024-07": photos in that local month}, for choosing day or month headers."""
-    rows = catalog.select(
-        f"SELECT strftime('%Y-%m', {_DATE}, 'unixepoch', 'localtime'), count(*) "
-        "FROM files f GROUP BY 1"
-    )
-    return {str(month): int(n) for month, n in rows if month is not None}
+    """{"2024-07": photos in that local month}, for choosing day or month headers.
+
+    One index range count per month from the oldest photo to the newest: the index answers
+    each, where formatting every row's date would cost half a second at 100,000 photos."""
+    low, high = catalog.select(f"SELECT min({_DATE}), max({_DATE}) FROM files f")[0]
+    if low is None:
+        return {}
+    counts = {}
+    year, month = time.localtime(low)[:2]
+    while True:
+        start = time.mktime((year, month, 1, 0, 0, 0, 0, 0, -1))
+        if start > high:
+            break
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        end = time.mktime((year, month, 1, 0, 0, 0, 0, 0, -1))
+        n = catalog.select(f"SELECT count(*) FROM files f WHERE {_DATE} >= ? AND {_DATE} < ?",
+                           (start, end))[0][0]  # fmt: skip
+        if n:
+            counts[time.strftime("%Y-%m", time.localtime(start))] = int(n)
+    return counts
 
 
 def timeline_count(catalog: Catalog) -> int:

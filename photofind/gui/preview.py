@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QSize, Qt, QThreadPool
 from PySide6.QtGui import QGuiApplication, QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import QDialog, QLabel, QScrollArea, QSizePolicy, QVBoxLayout
@@ -103,6 +104,8 @@ class PreviewDialog(QDialog):
         self.tags.setText("tags: " + ", ".join(labels) if labels else "")
         self.full = self.fitted = None
         self.zoomed = False
+        self.picture.setPixmap(QPixmap())  # never the last photo under this one's facts
+        self.picture.setText("Loading…")
         self._load(self._screen_side)
 
     def _load(self, longest: int | None) -> None:
@@ -113,8 +116,8 @@ class PreviewDialog(QDialog):
                  failed=lambda exc: self._unreadable(serial, exc))  # fmt: skip
 
     def _decoded(self, serial: int, longest: int | None, image: QImage) -> None:
-        if serial != self._serial:
-            return  # moved on to another photo
+        if serial != self._serial or not shiboken6.isValid(self):
+            return  # moved on to another photo, or closed
         if longest is None:
             self.full = image
         else:
@@ -122,7 +125,7 @@ class PreviewDialog(QDialog):
         self._show()
 
     def _unreadable(self, serial: int, exc: BaseException) -> None:
-        if serial == self._serial:
+        if serial == self._serial and shiboken6.isValid(self):
             self.picture.setPixmap(QPixmap())
             reason = str(exc) if isinstance(exc, ImageLoadError) else f"cannot be read: {exc}"
             self.picture.setText(reason)
@@ -167,6 +170,10 @@ class PreviewDialog(QDialog):
         super().resizeEvent(event)
         if not self.zoomed:
             self._show()
+
+    def done(self, result: int) -> None:
+        self._serial += 1  # a photo still decoding is not shown any more
+        super().done(result)
 
     def mouseDoubleClickEvent(self, event) -> None:
         self.zoom(not self.zoomed)

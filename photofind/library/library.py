@@ -143,7 +143,18 @@ class Library:
     def remove_folder(self, folder: int | Path | str) -> Folder:
         """Forget a folder, its photos and their vectors (the photos themselves stay)."""
         found = self._folder(folder)
-        ids = self.catalog.remove_folder(found.id)
+        self._drop_vectors(self.catalog.remove_folder(found.id))
+        if self._watcher is not None:
+            self._watcher.refresh()
+        return found
+
+    def forget_files(self, ids: list[int]) -> None:
+        """Forget photos the user deleted or moved to the trash: their records and vectors
+        go now, so searches and the timeline stop showing them at once."""
+        self.catalog.delete_files(ids)
+        self._drop_vectors(ids)
+
+    def _drop_vectors(self, ids: list[int]) -> None:
         vectors = self.vectors
         if vectors is not None and ids:
             vectors.remove(ids)  # searches stop finding them now
@@ -158,9 +169,6 @@ class Library:
             else:
                 with self._removed_lock:
                     self._removed.update(ids)
-        if self._watcher is not None:
-            self._watcher.refresh()
-        return found
 
     def folders(self) -> list[FolderStatus]:
         counts = self.catalog.folder_counts()

@@ -36,11 +36,12 @@ PROBE = textwrap.dedent(
     import numpy as np
     from photofind.library.catalog import Catalog
     from photofind.library.vectors import VectorIndex
+    from photofind.library import vectorsync
     folder, model, dim = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     before = status("VmRSS")
     start = time.perf_counter()
     catalog = Catalog(folder / "catalog.sqlite")
-    index = VectorIndex.open(folder / "vectors" / f"{model}.index", dim, catalog, model)
+    index = vectorsync.open_index(folder / "vectors" / f"{model}.index", dim, catalog, model)
     opened = time.perf_counter() - start
     rng = np.random.default_rng(0)
     for _ in range(20):

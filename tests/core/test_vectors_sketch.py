@@ -92,7 +92,9 @@ def test_changes_and_a_mapped_reload_keep_exact_results(tmp_path: Path) -> None:
             index = VectorIndex.load_file(index.path, DIM, "m")
     assert index.ids().tolist() == sorted(model)
     some = sorted(model)[::97]
-    np.testing.assert_allclose(index.get_vectors(some), np.stack([model[i] for i in some]), atol=1e-6)
+    np.testing.assert_allclose(
+        index.get_vectors(some), np.stack([model[i] for i in some]), atol=1e-6
+    )
     _check_exact(index, model, np.vstack([_clip_like(10, seed=50), _text_like(10, seed=51)]))
     before = (tmp_path / "m.index").read_bytes()
     index.add(np.array([0]), _clip_like(1, seed=60))  # a mapped row changes in memory only

@@ -607,6 +607,12 @@ class Catalog:
         """Change number of the newest stored vector of `model` (0 if none); it only grows."""
         return int(self._query(_NEWEST_SEQ, (model,))[0][0] or 0)
 
+    def embedding_removals(self, model: str) -> int:
+        """How many vectors of `model` were ever removed (a trigger counts them); with
+        `embedding_stamp`, it moves on every change to the model's vectors."""
+        rows = self._query("SELECT count FROM embedding_removals WHERE model = ?", (model,))
+        return int(rows[0][0]) if rows else 0
+
     def embedding_ids_since(self, model: str, stamp: int) -> np.ndarray:
         """Sorted ids whose vector for `model` was stored after `embedding_stamp` gave `stamp`."""
         # A rowid range (seq is the rowid): "+model" keeps SQLite off the model index.

@@ -90,7 +90,7 @@ class Library:
         self._watcher: FolderWatcher | None = None
         self._listeners: list[IndexListener] = []
         if model is not None:
-            vectors = VectorIndex.open(
+            vectors = vectorsync.open_index(
                 paths.vector_file(model.name), model.embed_dim, self.catalog, model.name,
                 progress,
             )  # fmt: skip
@@ -288,10 +288,19 @@ class Library:
         model, vectors = self._active
         if model is None or vectors is None:
             return
-        if self.catalog.embedding_stamp(model.name) != vectors.stamp:
-            action, added, removed = vectorsync.reconcile(vectors, self.catalog, True, None)
-            if action != "loaded":
-                log.info("caught up with another process: %s (+%d, -%d)", action, added, removed)
+        done = vectorsync.catch_up(vectors, self.catalog)
+        if done is not None and done[0] != "loaded":
+            log.info("caught up with another process: %s (+%d, -%d)", *done)
+
+    def refresh(self) -> None:
+        """Bring the vector index in line with what other processes stored or removed since
+        it was loaded (cheap when nothing changed); a search calls it first. An index pass of
+        this process keeps the index in line itself, so this skips while one runs."""
+        if self._index_lock.acquire(blocking=False):
+            try:
+                self._catch_up()
+            finally:
+                self._index_lock.release()
 
     def _drop_removed(self, *others: VectorIndex) -> None:
         """Under the index lock: drop the vectors of folders removed during the pass from the
@@ -340,7 +349,7 @@ class Library:
         with self._indexing(control, progress):
             # Opened under the locks: no other process stores vectors between this sync and
             # the Indexer, so the index holds every vector the switch makes it answer with.
-            vectors = VectorIndex.open(
+            vectors = vectorsync.open_index(
                 self.paths.vector_file(model.name), model.embed_dim, self.catalog, model.name
             )
             try:

@@ -180,6 +180,25 @@ def _v5_skipped_files(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v6_embedding_removals(conn: sqlite3.Connection) -> None:
+    """Count removed vectors per model (a trigger, so every way a vector goes counts: a file
+    deleted, a folder removed, a photo changed, a model dropped), so a process that holds a
+    vector index sees that another one removed vectors: a removal moves no `seq`."""
+    _run(
+        conn,
+        """
+        CREATE TABLE embedding_removals (
+            model TEXT PRIMARY KEY,
+            count INTEGER NOT NULL
+        );
+        CREATE TRIGGER embeddings_removed AFTER DELETE ON embeddings BEGIN
+            INSERT INTO embedding_removals (model, count) VALUES (OLD.model, 1)
+                ON CONFLICT (model) DO UPDATE SET count = count + 1;
+        END;
+        """,
+    )
+
+
 # MIGRATIONS[n] takes a catalog from version n to n + 1 (version 0 = empty file).
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_tables,
@@ -187,6 +206,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v3_folder_mounts,
     _v4_labels_and_albums,
     _v5_skipped_files,
+    _v6_embedding_removals,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

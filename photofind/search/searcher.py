@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from photofind.clip.vectormath import TINY, unit
 from photofind.errors import ImageLoadError, ModelError
 from photofind.search.duplicates import find_duplicates
 from photofind.search.feedback import feedback_vector
@@ -39,9 +40,9 @@ TEXT_CACHE_SIZE = 256
 def _unit(vector: np.ndarray | float) -> np.ndarray:
     vector = np.asarray(vector, dtype=np.float32).reshape(-1)
     norm = float(np.linalg.norm(vector))
-    if not np.isfinite(norm) or norm < 1e-12:
+    if not np.isfinite(norm) or norm < TINY:
         raise QueryError("the query cancels itself out; try fewer or other negative terms")
-    return vector / norm
+    return unit(vector)
 
 
 class Searcher:
@@ -78,6 +79,7 @@ class Searcher:
         if getattr(self._pinned, "pair", None) is not None:
             yield  # already pinned by an outer call (similar -> search)
             return
+        self.library.refresh()  # what other processes stored or removed meanwhile
         self._pinned.pair = self.library.active()
         try:
             yield

@@ -43,7 +43,7 @@ os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"  # photofind draws its own
 os.environ["HF_HUB_DISABLE_XET"] = "1"  # see the module docstring
 
 import httpx2
-from filelock import FileLock, Timeout
+from filelock import FileLock
 from huggingface_hub import HfApi, constants, hf_hub_url, set_client_factory
 from huggingface_hub import errors as hub_errors
 from huggingface_hub import snapshot_download as _snapshot_download
@@ -56,6 +56,7 @@ from huggingface_hub.utils.sha import git_hash
 from photofind.appinfo import VERSION
 from photofind.errors import DownloadError
 from photofind.modelstore import tls
+from photofind.modelstore.store import wait_for_lock
 from photofind.tasks import TaskControl
 
 # Even if something imported huggingface_hub first, its module-level switches say the same.
@@ -309,7 +310,7 @@ def _fetch_blob(
     locks = cache_dir() / ".locks" / storage.name
     locks.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(locks / f"{item.etag}.lock"))  # huggingface_hub's lock for this blob
-    _acquire(lock, control)
+    wait_for_lock(lock, control)
     try:
         if blob.is_file():  # another process finished it while we waited
             return _checked_blob(blob, item)
@@ -425,17 +426,6 @@ def _checked_blob(blob: Path, item: HubFile) -> str:
             f"{item.path} in the hub cache ({blob}) is damaged; delete it and install again"
         )
     return sha256
-
-
-def _acquire(lock: FileLock, control: TaskControl | None) -> None:
-    """Wait for `lock`, still answering a cancel (an OS lock wait cannot be interrupted)."""
-    while True:
-        try:
-            lock.acquire(timeout=0.2)
-            return
-        except Timeout:
-            if control is not None:
-                control.checkpoint()
 
 
 @contextlib.contextmanager

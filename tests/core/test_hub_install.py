@@ -399,3 +399,20 @@ def test_git_blob_hash_matches_gits():
             "ce013625030ba8dba906f756967f9e9ca394464a"  # `git hash-object` of "hello\n"
         )
     )
+
+
+def test_one_module_imports_huggingface_hub():
+    """hubclient.py switches telemetry and token sending off before the import; any other
+    importer could load the library first, with them on."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    importers = []
+    for path in sorted((root / "photofind").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])  # fmt: skip
+            if any(n.split(".")[0] in ("huggingface_hub", "httpx2") for n in names):
+                importers.append(path.relative_to(root).as_posix())
+    assert set(importers) == {"photofind/modelstore/hubclient.py"}

@@ -24,6 +24,7 @@ nor cancel would reach them.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import errno
 import hashlib
 import os
@@ -122,11 +123,20 @@ def offline() -> bool:
 _client_trust: tuple[str | None, ...] | None = None
 
 
+_control: contextvars.ContextVar[TaskControl | None] = contextvars.ContextVar(
+    "photofind_hub_control", default=None
+)
+
+
 class _Client(httpx2.Client):
-    """huggingface_hub's client, but an untrusted certificate is a DownloadError at once:
-    huggingface_hub retries connection errors for half a minute, and no retry can help here."""
+    """huggingface_hub's client, but a cancel is answered before every request (huggingface_hub
+    retries a dead connection for half a minute), and an untrusted certificate is a
+    DownloadError at once (no retry can help there)."""
 
     def send(self, request: httpx2.Request, **kwargs: Any) -> httpx2.Response:
+        control = _control.get()
+        if control is not None:
+            control.checkpoint()
         try:
             return super().send(request, **kwargs)
         except httpx2.ConnectError as exc:
@@ -184,7 +194,21 @@ def fetch(
     leaves its partial file for the next one.
     """
     _refresh_client()
-    commit = _pinned(repo, commit)
+    token = _control.set(control)
+    try:
+        return _fetch(repo, _pinned(repo, commit), patterns, on_plan, on_bytes, control)
+    finally:
+        _control.reset(token)
+
+
+def _fetch(
+    repo: str,
+    commit: str,
+    patterns: list[str],
+    on_plan: Callable[[list[HubFile], dict[str, int]], None] | None,
+    on_bytes: BytesCallback | None,
+    control: TaskControl | None,
+) -> Snapshot:
     cached = _from_cache(repo, commit, patterns)
     if cached is not None:
         if on_plan is not None:
@@ -232,7 +256,10 @@ def _pinned(repo: str, revision: str) -> str:
     if COMMIT.fullmatch(revision):
         return revision
     if os.environ.get(UNPINNED_FOR_TESTS) != "1":
-        raise DownloadError(f"{repo}: the catalog names revision {revision!r}, not a commit")
+        raise DownloadError(
+            f"{repo}: the catalog names revision {revision!r}, not a commit (a fault in "
+            "photofind's catalog; please report it)"
+        )
     ref = cache_dir() / repo_folder_name(repo_id=repo, repo_type="model") / "refs" / revision
     if offline() and ref.is_file():
         return ref.read_text(encoding="utf-8").strip()

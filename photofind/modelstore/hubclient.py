@@ -29,7 +29,10 @@ import errno
 import hashlib
 import os
 import re
+import socket
 import ssl
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,15 +133,18 @@ _control: contextvars.ContextVar[TaskControl | None] = contextvars.ContextVar(
 
 class _Client(httpx2.Client):
     """huggingface_hub's client, but a cancel is answered before every request (huggingface_hub
-    retries a dead connection for half a minute), and an untrusted certificate is a
-    DownloadError at once (no retry can help there)."""
+    retries a dead connection for half a minute) and during a stalled one, and an untrusted
+    certificate is a DownloadError at once (no retry can help there)."""
 
     def send(self, request: httpx2.Request, **kwargs: Any) -> httpx2.Response:
         control = _control.get()
         if control is not None:
             control.checkpoint()
         try:
-            return super().send(request, **kwargs)
+            response = super().send(request, **kwargs)
+            if control is not None and kwargs.get("stream"):
+                _hang_up_on_cancel(response, control)
+            return response
         except httpx2.ConnectError as exc:
             cause: BaseException | None = exc
             while cause is not None and not isinstance(cause, ssl.SSLCertVerificationError):
@@ -150,6 +156,26 @@ class _Client(httpx2.Client):
                     f"{tls.CA_BUNDLE_ENV} to that CA's file"
                 ) from None
             raise
+
+
+def _hang_up_on_cancel(response: httpx2.Response, control: TaskControl) -> None:
+    """Shut the response's socket when the user cancels: a read blocked on a stalled server
+    then ends at once (huggingface_hub retries it, and the retry's send answers the cancel)
+    instead of at the read timeout."""
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if sock is None:
+        return
+
+    def watch() -> None:
+        while not response.is_closed:
+            if control.cancelled:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                return
+            time.sleep(0.1)
+
+    threading.Thread(target=watch, name="photofind-hub-cancel", daemon=True).start()
 
 
 def _client() -> httpx2.Client:

@@ -324,6 +324,37 @@ def test_an_external_data_model_gets_every_file_of_each_encoders_folder(
     assert not any("README" in r.path for r in server.log)
 
 
+def test_a_cancel_ends_a_download_the_hub_has_stalled(tmp_path, server, repo, entry, monkeypatch):
+    """The hub stops sending mid-file: the cancel still ends the install (not the read timeout,
+    here two minutes), and what arrived is kept for the next try."""
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_DOWNLOAD_TIMEOUT", 120)
+    key = repo.key("textual/model.onnx")
+    gate = server.gates[key] = Gate(at=4 * hubclient.CHUNK)
+    control = TaskControl()
+    outcome: list[BaseException] = []
+
+    def install() -> None:
+        try:
+            ModelStore(tmp_path / "models").install("tiny__immich", control=control)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=install)
+    thread.start()
+    assert gate.reached.wait(30)
+    control.cancel()
+    thread.join(20)
+    stalled = not gate.opened.is_set()
+    gate.opened.set()
+    assert not thread.is_alive() and stalled, "the cancel waited for the stalled read"
+    assert [type(e) for e in outcome] == [Cancelled]
+    sha256 = next(i["lfs"]["oid"] for i in repo.listing if i["path"] == "textual/model.onnx")
+    partial = _cache_repo(tmp_path) / "blobs" / f"{sha256}.incomplete"
+    assert 0 < partial.stat().st_size <= gate.at  # (a chunk still in flight is not waited for)
+
+
 def test_a_second_install_of_the_same_model_is_refused_while_one_runs(
     tmp_path, server, repo, entry
 ):

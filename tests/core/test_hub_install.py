@@ -421,10 +421,10 @@ def test_catalog_entries_from_immichs_hub_name_every_file():
 
 
 def test_git_blob_hash_matches_gits():
-    from huggingface_hub.utils.sha import git_hash
+    from photofind.modelstore.blobs import git_blob_sha1 as ours
 
     assert (
-        git_hash(b"hello\n")
+        ours(b"hello\n")
         == git_blob_sha1(b"hello\n")
         == (
             "ce013625030ba8dba906f756967f9e9ca394464a"  # `git hash-object` of "hello\n"

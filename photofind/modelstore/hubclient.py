@@ -24,11 +24,14 @@ nor cancel would reach them.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import errno
-import hashlib
 import os
 import re
+import socket
 import ssl
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +46,7 @@ os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"  # photofind draws its own
 os.environ["HF_HUB_DISABLE_XET"] = "1"  # see the module docstring
 
 import httpx2
-from filelock import FileLock, Timeout
+from filelock import FileLock
 from huggingface_hub import HfApi, constants, hf_hub_url, set_client_factory
 from huggingface_hub import errors as hub_errors
 from huggingface_hub import snapshot_download as _snapshot_download
@@ -51,11 +54,12 @@ from huggingface_hub.file_download import http_get, repo_folder_name
 from huggingface_hub.hf_api import RepoFile
 from huggingface_hub.utils import build_hf_headers, filter_repo_objects, logging
 from huggingface_hub.utils._http import close_session, hf_request_event_hook
-from huggingface_hub.utils.sha import git_hash
 
 from photofind.appinfo import VERSION
 from photofind.errors import DownloadError
-from photofind.modelstore import tls
+from photofind.modelstore import blobs, tls
+from photofind.modelstore.blobs import BytesCallback, HubFile
+from photofind.modelstore.store import wait_for_lock
 from photofind.tasks import TaskControl
 
 # Even if something imported huggingface_hub first, its module-level switches say the same.
@@ -73,17 +77,6 @@ DEFAULT_ENDPOINT = "https://huggingface.co"
 COMMIT = re.compile(r"[0-9a-f]{40}")
 LIBRARY = "photofind"
 UNPINNED_FOR_TESTS = "PHOTOFIND_UNPINNED_REVISIONS_FOR_TESTS"
-BytesCallback = Callable[[str, int], None]  # (path in the repository, bytes of it on disk)
-
-
-@dataclass(frozen=True)
-class HubFile:
-    """One file of a repository at a commit, as the hub lists it."""
-
-    path: str
-    size: int
-    etag: str  # the name of its blob in the cache: sha256 (LFS) or git blob sha1
-    lfs: bool
 
 
 @dataclass(frozen=True)
@@ -121,13 +114,25 @@ def offline() -> bool:
 _client_trust: tuple[str | None, ...] | None = None
 
 
+_control: contextvars.ContextVar[TaskControl | None] = contextvars.ContextVar(
+    "photofind_hub_control", default=None
+)
+
+
 class _Client(httpx2.Client):
-    """huggingface_hub's client, but an untrusted certificate is a DownloadError at once:
-    huggingface_hub retries connection errors for half a minute, and no retry can help here."""
+    """huggingface_hub's client, but a cancel is answered before every request (huggingface_hub
+    retries a dead connection for half a minute) and during a stalled one, and an untrusted
+    certificate is a DownloadError at once (no retry can help there)."""
 
     def send(self, request: httpx2.Request, **kwargs: Any) -> httpx2.Response:
+        control = _control.get()
+        if control is not None:
+            control.checkpoint()
         try:
-            return super().send(request, **kwargs)
+            response = super().send(request, **kwargs)
+            if control is not None and kwargs.get("stream"):
+                _hang_up_on_cancel(response, control)
+            return response
         except httpx2.ConnectError as exc:
             cause: BaseException | None = exc
             while cause is not None and not isinstance(cause, ssl.SSLCertVerificationError):
@@ -139,6 +144,26 @@ class _Client(httpx2.Client):
                     f"{tls.CA_BUNDLE_ENV} to that CA's file"
                 ) from None
             raise
+
+
+def _hang_up_on_cancel(response: httpx2.Response, control: TaskControl) -> None:
+    """Shut the response's socket when the user cancels: a read blocked on a stalled server
+    then ends at once (huggingface_hub retries it, and the retry's send answers the cancel)
+    instead of at the read timeout."""
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if sock is None:
+        return
+
+    def watch() -> None:
+        while not response.is_closed:
+            if control.cancelled:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                return
+            time.sleep(0.1)
+
+    threading.Thread(target=watch, name="photofind-hub-cancel", daemon=True).start()
 
 
 def _client() -> httpx2.Client:
@@ -183,7 +208,21 @@ def fetch(
     leaves its partial file for the next one.
     """
     _refresh_client()
-    commit = _pinned(repo, commit)
+    token = _control.set(control)
+    try:
+        return _fetch(repo, _pinned(repo, commit), patterns, on_plan, on_bytes, control)
+    finally:
+        _control.reset(token)
+
+
+def _fetch(
+    repo: str,
+    commit: str,
+    patterns: list[str],
+    on_plan: Callable[[list[HubFile], dict[str, int]], None] | None,
+    on_bytes: BytesCallback | None,
+    control: TaskControl | None,
+) -> Snapshot:
     cached = _from_cache(repo, commit, patterns)
     if cached is not None:
         if on_plan is not None:
@@ -199,7 +238,7 @@ def fetch(
         storage = cache_dir() / repo_folder_name(repo_id=repo, repo_type="model")
         todo = [f for f in files if not (storage / "blobs" / f.etag).is_file()]
         if on_plan is not None:
-            on_plan(todo, {f.path: _partial_size(storage, f) for f in todo})
+            on_plan(todo, {f.path: blobs.partial_size(storage / "blobs", f) for f in todo})
         hashes: dict[str, str] = {}
         for item in todo:
             hashes[item.path] = _fetch_blob(repo, commit, item, storage, on_bytes, control)
@@ -218,7 +257,9 @@ def fetch(
                 token=False,
             )
         )
-    return Snapshot(folder, {f.path: hashes.get(f.path) or _checked(folder, f.path) for f in files})
+    return Snapshot(
+        folder, {f.path: hashes.get(f.path) or blobs.cached_sha256(folder, f.path) for f in files}
+    )
 
 
 def _api() -> HfApi:
@@ -231,7 +272,10 @@ def _pinned(repo: str, revision: str) -> str:
     if COMMIT.fullmatch(revision):
         return revision
     if os.environ.get(UNPINNED_FOR_TESTS) != "1":
-        raise DownloadError(f"{repo}: the catalog names revision {revision!r}, not a commit")
+        raise DownloadError(
+            f"{repo}: the catalog names revision {revision!r}, not a commit (a fault in "
+            "photofind's catalog; please report it)"
+        )
     ref = cache_dir() / repo_folder_name(repo_id=repo, repo_type="model") / "refs" / revision
     if offline() and ref.is_file():
         return ref.read_text(encoding="utf-8").strip()
@@ -264,7 +308,7 @@ def _from_cache(repo: str, commit: str, patterns: list[str]) -> Snapshot | None:
     plain = [p for p in patterns if not any(c in p for c in "*?[")]
     if not found or any(p not in found for p in plain):
         return None  # a snapshot without its listing, partly there
-    return Snapshot(folder, {path: _checked(folder, path) for path in found})
+    return Snapshot(folder, {path: blobs.cached_sha256(folder, path) for path in found})
 
 
 def _listing(
@@ -289,11 +333,6 @@ def _listing(
     return [by_path[p] for p in chosen]
 
 
-def _partial_size(storage: Path, item: HubFile) -> int:
-    partial = storage / "blobs" / f"{item.etag}.incomplete"
-    return min(partial.stat().st_size, item.size) if partial.is_file() else 0
-
-
 def _fetch_blob(
     repo: str,
     commit: str,
@@ -303,139 +342,31 @@ def _fetch_blob(
     control: TaskControl | None,
 ) -> str:
     """Download one file into `blobs/<etag>`, resuming its partial file; returns its sha256."""
-    blobs = storage / "blobs"
-    blobs.mkdir(parents=True, exist_ok=True)
-    blob, partial = blobs / item.etag, blobs / f"{item.etag}.incomplete"
+    folder = storage / "blobs"
+    folder.mkdir(parents=True, exist_ok=True)
+    blob, partial = folder / item.etag, blobs.partial(folder, item)
     locks = cache_dir() / ".locks" / storage.name
     locks.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(locks / f"{item.etag}.lock"))  # huggingface_hub's lock for this blob
-    _acquire(lock, control)
+    wait_for_lock(lock, control)
     try:
         if blob.is_file():  # another process finished it while we waited
-            return _checked_blob(blob, item)
+            return blobs.checked_blob(blob, item)
         if partial.is_file() and partial.stat().st_size > item.size:
             partial.unlink()
         url = hf_hub_url(repo, item.path, revision=commit, endpoint=endpoint())
         headers = build_hf_headers(token=False, library_name=LIBRARY, library_version=VERSION)
-        with _Part(partial, item.path, on_bytes, control) as part:
+        with blobs.PartFile(partial, item.path, on_bytes, control) as part:
             stream = cast(
                 BinaryIO, part
             )  # what http_get uses of a file: write, tell, seek, truncate
             http_get(url, stream, resume_size=part.size, headers=headers, expected_size=item.size)
             sha256 = part.sha256()
-        _verify(partial, item, sha256)
+        blobs.verify_part(partial, item, sha256)
         os.replace(partial, blob)
         return sha256
     finally:
         lock.release()
-
-
-class _Part:
-    """The partial file `http_get` writes into: unbuffered (what arrived is on disk for the
-    next run), hashed as it grows, reporting its size and answering a cancel after each chunk."""
-
-    def __init__(
-        self,
-        path: Path,
-        name: str,
-        on_bytes: BytesCallback | None,
-        control: TaskControl | None,
-    ) -> None:
-        self.path, self.name, self.on_bytes, self.control = path, name, on_bytes, control
-        self.stream: Any = None
-        self.digest = hashlib.sha256()
-        self.size = 0
-
-    def __enter__(self) -> _Part:
-        self.stream = self.path.open("r+b" if self.path.exists() else "w+b", buffering=0)
-        while chunk := self.stream.read(1 << 20):  # the resumed bytes, hashed once
-            self.digest.update(chunk)
-            self.size += len(chunk)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stream.close()
-
-    def write(self, chunk: bytes) -> int:
-        view = memoryview(chunk)
-        while view:
-            view = view[self.stream.write(view) :]
-        self.digest.update(chunk)
-        self.size += len(chunk)
-        if self.on_bytes is not None:
-            self.on_bytes(self.name, self.size)
-        if self.control is not None:
-            self.control.checkpoint()
-        return len(chunk)
-
-    def tell(self) -> int:
-        return int(self.stream.tell())
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return int(self.stream.seek(offset, whence))
-
-    def truncate(self, size: int | None = None) -> int:
-        """The server ignored Range: http_get starts over, and so does the hash."""
-        kept = int(self.stream.truncate(size))
-        self.digest, self.size = hashlib.sha256(), 0
-        self.stream.seek(0)
-        while chunk := self.stream.read(1 << 20):
-            self.digest.update(chunk)
-            self.size += len(chunk)
-        return kept
-
-    def sha256(self) -> str:
-        return self.digest.hexdigest()
-
-
-def _verify(path: Path, item: HubFile, sha256: str) -> None:
-    """The hub's own record of the file: its LFS sha256, or its git blob hash."""
-    got = path.stat().st_size
-    if got != item.size:
-        path.unlink(missing_ok=True)
-        raise DownloadError(f"{item.path}: got {got} bytes, expected {item.size}; try again")
-    if item.lfs and sha256 != item.etag:
-        path.unlink(missing_ok=True)
-        raise DownloadError(f"{item.path} failed its checksum (sha256 {sha256[:12]}…); try again")
-    if not item.lfs and git_hash(path.read_bytes()) != item.etag:
-        path.unlink(missing_ok=True)
-        raise DownloadError(f"{item.path} does not match the hub's record of it; try again")
-
-
-def _checked(folder: Path, path: str) -> str:
-    """The sha256 of a cached file, after checking it against its blob's name (the etag)."""
-    link = folder / path
-    blob = link.resolve()
-    etag = blob.name
-    lfs = len(etag) == 64
-    item = HubFile(path, blob.stat().st_size, etag, lfs)
-    return _checked_blob(blob, item)
-
-
-def _checked_blob(blob: Path, item: HubFile) -> str:
-    digest = hashlib.sha256()
-    with blob.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-    sha256 = digest.hexdigest()
-    if (item.lfs and sha256 != item.etag) or (
-        not item.lfs and COMMIT.fullmatch(item.etag) and git_hash(blob.read_bytes()) != item.etag
-    ):
-        raise DownloadError(
-            f"{item.path} in the hub cache ({blob}) is damaged; delete it and install again"
-        )
-    return sha256
-
-
-def _acquire(lock: FileLock, control: TaskControl | None) -> None:
-    """Wait for `lock`, still answering a cancel (an OS lock wait cannot be interrupted)."""
-    while True:
-        try:
-            lock.acquire(timeout=0.2)
-            return
-        except Timeout:
-            if control is not None:
-                control.checkpoint()
 
 
 @contextlib.contextmanager

@@ -70,7 +70,7 @@ class ModelStore:
         """Hold the store's lock (waiting for another process's change to end), after
         removing what a killed process left."""
         self._ensure()
-        _acquire(self._lock, control)
+        wait_for_lock(self._lock, control)
         try:
             if self._lock.lock_counter == 1:
                 self._sweep()
@@ -290,7 +290,7 @@ class _DownloadReport:
             self.progress(self.meter.update(self.meter.total))
 
 
-def _acquire(lock: FileLock, control: TaskControl | None) -> None:
+def wait_for_lock(lock: FileLock, control: TaskControl | None) -> None:
     """Wait for `lock`, still answering a cancel (an OS lock wait cannot be interrupted)."""
     while True:
         try:

@@ -5,6 +5,7 @@ tests/replica_hub.py; installs that work: test_hub_install.py)."""
 from __future__ import annotations
 
 import errno
+import threading
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,17 @@ def test_catalog_entries_carry_what_the_model_picker_shows():
     for entry in registry.entries():
         assert entry["download_bytes"] > 0 and entry["license"] and entry["embed_dim"] in (512, 768)
         assert entry["quality"]["source"]
+
+
+def test_a_cancel_is_answered_while_huggingface_hub_retries_a_dead_hub(
+    tmp_path, server, entry, monkeypatch
+):
+    """huggingface_hub retries a refused listing for half a minute; the cancel the user gives
+    meanwhile is answered at its next attempt, not after all of them."""
+    from photofind.tasks import TaskControl
+
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # refused
+    control = TaskControl()
+    threading.Timer(0.3, control.cancel).start()
+    with pytest.raises(Cancelled):
+        ModelStore(tmp_path / "models").install("tiny__immich", control=control)

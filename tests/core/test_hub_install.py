@@ -8,9 +8,12 @@ origin with X-Linked-Etag/Size, HEAD and Range. `HF_ENDPOINT` points the install
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import os
 import re
+import shutil
 import threading
 
 import huggingface_hub
@@ -20,7 +23,7 @@ from replica_hub import Gate, Server, git_blob_sha1, publish
 from photofind.cli.progress import ProgressPrinter
 from photofind.clip.model import ClipModel
 from photofind.errors import Cancelled, DownloadError, ModelFolderError
-from photofind.modelstore import ModelStore, hubclient, immich, registry, store
+from photofind.modelstore import ModelStore, hubclient, immich, layouts, registry, store
 from photofind.tasks import BYTES, Progress, TaskControl
 
 REPO = "immich-app/tiny__immich"
@@ -247,9 +250,12 @@ def test_a_cancelled_install_keeps_its_partial_file_and_resumes_from_it(
     earlier = sum(s for p, s in sizes.items() if p < middle)  # the listing is sorted by path
     monkeypatch.setattr(store, "REPORT_EVERY", 0.0)  # a report for every chunk
 
+    at_cancel: list[int] = []
+
     def report(progress: Progress) -> None:
-        if earlier + 100_000 < progress.done < earlier + sizes[middle]:
+        if earlier + 100_000 < progress.done < earlier + sizes[middle] and not at_cancel:
             control.cancel()
+            at_cancel.append(progress.done - earlier)
 
     store_ = ModelStore(tmp_path / "models")
     with pytest.raises(Cancelled):
@@ -259,6 +265,7 @@ def test_a_cancelled_install_keeps_its_partial_file_and_resumes_from_it(
     partial = _cache_repo(tmp_path) / "blobs" / f"{sha256}.incomplete"
     kept = partial.stat().st_size
     assert 100_000 < kept < sizes[middle]
+    assert kept == at_cancel[0]  # it stopped at the chunk it was on: nothing more was read
     asked = len(server.requests)
     seen: list[Progress] = []
     store_.install("tiny__immich", progress=seen.append)
@@ -266,6 +273,86 @@ def test_a_cancelled_install_keeps_its_partial_file_and_resumes_from_it(
     assert again[0] == (repo.key(middle), f"bytes={kept}-")  # resumed where it stopped
     assert all(k > repo.key(middle) for k, _ in again[1:])  # finished files not fetched again
     assert seen[0].done == kept  # the bar starts with what was kept
+
+
+def test_an_external_data_model_gets_every_file_of_each_encoders_folder(
+    tmp_path, server, tiny_immich_dir, monkeypatch
+):
+    """ViT-H-14's graphs keep their weights beside them (model.onnx_data, many *.weight): every
+    file of each folder is fetched, over many listing pages, and handed to the converter with
+    each encoder's files in its own folder, as ONNX Runtime looks for them beside the graph."""
+    folder = tmp_path / "hub" / "big"
+    shutil.copytree(tiny_immich_dir, folder)
+    extra = {}
+    for encoder in ("visual", "textual"):
+        extra[f"{encoder}/model.onnx_data"] = os.urandom(200_000)
+        for n in range(12):
+            extra[f"{encoder}/onnx__MatMul_{n}.weight"] = os.urandom(5_000 + n)
+    for path, data in extra.items():
+        (folder / path).write_bytes(data)
+    (folder / "README.md").write_text("not needed")
+    big = server.add_repo("immich-app/big__external", folder)
+    big.page_size = 7
+    item = {
+        "name": "big__external",
+        "source": {"kind": "immich", "repo": big.name, "revision": big.commit},
+        "files": [{"path": p} for p in ("config.json", "visual/*", "textual/*")],
+    }
+    monkeypatch.setattr(registry, "find_entry", lambda name: item)
+    handed: dict[str, object] = {}
+    real_convert = layouts.convert
+
+    def convert(kind, source, work, **kwargs):
+        handed["files"] = {p.relative_to(source).as_posix(): p.read_bytes() for p in
+                           source.rglob("*") if p.is_file()}  # fmt: skip
+        handed["hashes"] = kwargs["hashes"]
+        return real_convert(kind, source, work, **kwargs)
+
+    monkeypatch.setattr(layouts, "convert", convert)
+    ModelStore(tmp_path / "models").install("big__external")
+    files = handed["files"]
+    assert isinstance(files, dict)
+    expected = {
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != "README.md" and p.name != ".gitattributes"
+    }
+    assert set(files) == expected and {p: files[p] for p in extra} == extra
+    assert handed["hashes"] == {p: hashlib.sha256(data).hexdigest() for p, data in files.items()}
+    pages = [r for r in server.log if "/tree/" in r.path]
+    assert len(pages) >= len(big.listing) // 7  # every page followed
+    assert not any("README" in r.path for r in server.log)
+
+
+def test_a_cancel_ends_a_download_the_hub_has_stalled(tmp_path, server, repo, entry, monkeypatch):
+    """The hub stops sending mid-file: the cancel still ends the install (not the read timeout,
+    here two minutes), and what arrived is kept for the next try."""
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_DOWNLOAD_TIMEOUT", 120)
+    key = repo.key("textual/model.onnx")
+    gate = server.gates[key] = Gate(at=4 * hubclient.CHUNK)
+    control = TaskControl()
+    outcome: list[BaseException] = []
+
+    def install() -> None:
+        try:
+            ModelStore(tmp_path / "models").install("tiny__immich", control=control)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=install)
+    thread.start()
+    assert gate.reached.wait(30)
+    control.cancel()
+    thread.join(20)
+    stalled = not gate.opened.is_set()
+    gate.opened.set()
+    assert not thread.is_alive() and stalled, "the cancel waited for the stalled read"
+    assert [type(e) for e in outcome] == [Cancelled]
+    sha256 = next(i["lfs"]["oid"] for i in repo.listing if i["path"] == "textual/model.onnx")
+    partial = _cache_repo(tmp_path) / "blobs" / f"{sha256}.incomplete"
+    assert 0 < partial.stat().st_size <= gate.at  # (a chunk still in flight is not waited for)
 
 
 def test_a_second_install_of_the_same_model_is_refused_while_one_runs(
@@ -334,12 +421,29 @@ def test_catalog_entries_from_immichs_hub_name_every_file():
 
 
 def test_git_blob_hash_matches_gits():
-    from huggingface_hub.utils.sha import git_hash
+    from photofind.modelstore.blobs import git_blob_sha1 as ours
 
     assert (
-        git_hash(b"hello\n")
+        ours(b"hello\n")
         == git_blob_sha1(b"hello\n")
         == (
             "ce013625030ba8dba906f756967f9e9ca394464a"  # `git hash-object` of "hello\n"
         )
     )
+
+
+def test_one_module_imports_huggingface_hub():
+    """hubclient.py switches telemetry and token sending off before the import; any other
+    importer could load the library first, with them on."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    importers = []
+    for path in sorted((root / "photofind").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])  # fmt: skip
+            if any(n.split(".")[0] in ("huggingface_hub", "httpx2") for n in names):
+                importers.append(path.relative_to(root).as_posix())
+    assert set(importers) == {"photofind/modelstore/hubclient.py"}

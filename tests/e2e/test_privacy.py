@@ -142,8 +142,9 @@ def test_an_explicit_model_download_is_what_opens_a_socket(journey):
     """The positive control: strace does see photofind's sockets, and the one that asks for
     the network is `model install` (every connect refused, so nothing leaves this machine)."""
     user, _, _, _ = journey
+    unpinned = {"PHOTOFIND_UNPINNED_REVISIONS_FOR_TESTS": "1"}  # until the catalog pins commits
     done = user.run("install", "-m", "photofind", "model", "install", "ViT-B-32__openai",
-                    inject=True)  # fmt: skip
+                    inject=True, extra=unpinned)  # fmt: skip
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert user.network_calls("install"), "strace saw no socket: the guard is blind"

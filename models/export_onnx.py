@@ -444,9 +444,33 @@ def _report_int8(folder: Path, pixels: np.ndarray, ref: dict) -> None:
           f"texts {text_cos.min():.4f}")  # fmt: skip
 
 
+CHECKPOINT_SUFFIXES = (".bin", ".safetensors", ".pt", ".pth", ".ckpt")
+
+
+def is_checkpoint(pretrained: str | None) -> bool:
+    """A local weights file (a fine-tuned model), not one of open_clip's pretrained tags."""
+    return bool(pretrained) and (
+        Path(pretrained).suffix.lower() in CHECKPOINT_SUFFIXES or Path(pretrained).is_file()
+    )
+
+
 def create(arch: str, pretrained: str | None, random_init: bool) -> torch.nn.Module:
-    """The open_clip model, with the pretrained tag's preprocessing even without its weights."""
+    """The open_clip model, with the pretrained tag's preprocessing even without its weights.
+
+    `pretrained` may be a local checkpoint (.bin, .safetensors, .pt: a state dict, as
+    open_clip's training writes or `torch.save(model.state_dict())`): open_clip loads it itself
+    (`create_model(arch, pretrained=path)`) and the architecture's default preprocessing applies.
+    """
     force = {}
+    if is_checkpoint(pretrained):
+        path = Path(str(pretrained)).expanduser()
+        if not path.is_file():
+            raise ExportError(f"no checkpoint file {path}")
+        try:
+            return open_clip.create_model(arch, pretrained=str(path), require_pretrained=True)
+        except Exception as exc:  # torch, safetensors and open_clip raise their own kinds
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ExportError(f"cannot load {path.name} as {arch} weights: {first}") from None
     if pretrained:
         cfg = open_clip.get_pretrained_cfg(arch, pretrained)
         if not cfg:
@@ -470,7 +494,17 @@ def create(arch: str, pretrained: str | None, random_init: bool) -> torch.nn.Mod
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--arch", required=True, help="open_clip architecture, e.g. ViT-B-32")
-    parser.add_argument("--pretrained", help="open_clip pretrained tag, e.g. openai")
+    parser.add_argument(
+        "--pretrained",
+        help="open_clip pretrained tag (e.g. openai), or a local checkpoint file "
+        "(.bin, .safetensors, .pt) for a fine-tuned model",
+    )
+    parser.add_argument(
+        "--model-config",
+        type=Path,
+        help="an open_clip model config JSON for an architecture open_clip does not know "
+        "(its file name, without .json, is the --arch)",
+    )
     parser.add_argument("--out", type=Path, required=True, help="model folder to write")
     parser.add_argument("--name", help="model name (default: ARCH__TAG)")
     parser.add_argument("--license", default="", help="licence of the weights")
@@ -483,14 +517,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--opset", type=int, default=18)
     args = parser.parse_args(argv)
     torch.manual_seed(0)
-    name = args.name or f"{args.arch}__{args.pretrained or 'none'}"
+    if args.model_config is not None:
+        open_clip.add_model_config(args.model_config)
+    tag = args.pretrained
+    if is_checkpoint(tag):
+        tag = Path(tag).stem  # the manifest and the default name say which file it was
+    name = args.name or f"{args.arch}__{tag or 'none'}"
     if args.random_init:
         name += "__random-init"
     try:
         model = create(args.arch, args.pretrained, args.random_init)
         started = time.perf_counter()
         out = export_model(model, args.out, name=name, arch=args.arch,
-                           pretrained=args.pretrained, license=args.license, int8=args.int8,
+                           pretrained=tag, license=args.license, int8=args.int8,
                            random_init=args.random_init, opset=args.opset)  # fmt: skip
     except ExportError as exc:
         print(f"export_onnx: {exc}", file=sys.stderr)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from photofind.cli.build_command import add_build_command
 from photofind.cli.output import print_json, say
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
     p = actions.add_parser("verify", parents=parents, help="check a model's files (sha256)")
     p.add_argument("name", nargs="?", metavar="NAME", help="default: the active model")
     p.set_defaults(run=cmd_verify)
+    add_build_command(actions, parents)  # `model build`: photofind/cli/build_command.py
 
 
 def _store(args: argparse.Namespace) -> ModelStore:

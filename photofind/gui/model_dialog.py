@@ -66,7 +66,7 @@ def language_advice(locale: QLocale) -> tuple[str | None, str]:
         return None, f"Your system language is {language}; the catalog has no multilingual model."
     return name, (
         f"Your system language is {language}: {name} understands queries in {language} and many "
-        "other languages (the others mostly English)."
+        "other languages; the other models were trained mostly on English."
     )
 
 

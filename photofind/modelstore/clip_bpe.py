@@ -46,13 +46,14 @@ def clip_bpe(
             lines = stream.read().decode("utf-8").split("\n")
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise ModelFolderError(f"{vocab_gz} is not CLIP's BPE vocabulary ({exc})") from None
-    merges = [tuple(line.split()) for line in lines[1 : MERGES + 1]]
-    if len(merges) != MERGES or any(len(m) != 2 for m in merges):
+    pairs = [line.split() for line in lines[1 : MERGES + 1]]
+    if len(pairs) != MERGES or any(len(m) != 2 for m in pairs):
         raise ModelFolderError(f"{vocab_gz} is not CLIP's BPE vocabulary (wrong merges)")
+    merges = [(a, b) for a, b in pairs]
     alphabet = list(_bytes_to_unicode().values())
     tokens = alphabet + [c + "</w>" for c in alphabet] + ["".join(m) for m in merges]
     tokens += [sot, eot]
-    return {token: i for i, token in enumerate(tokens)}, merges  # type: ignore[misc]
+    return {token: i for i, token in enumerate(tokens)}, merges
 
 
 def build_tokenizer_json(vocab_gz: Path, out: Path) -> None:

@@ -59,9 +59,9 @@ def clip_facts(
         "eot": _token(config.get("eos_token"), EOT),
         "pad": _token(config.get("pad_token"), EOT),
     }
-    missing = sorted({t for t in chosen.values() if t not in ids})
+    missing = sorted({str(t) for t in chosen.values() if t not in ids})
     if missing:
-        raise refuse(f"its tokenizer lacks {', '.join(str(t) for t in missing)}")
+        raise refuse(f"its tokenizer lacks {', '.join(missing)}")
     return {
         "kind": "clip-bpe",
         "prefix_ids": [ids[chosen["sot"]]],  # type: ignore[index]

@@ -68,7 +68,11 @@ def summary(entry: dict[str, Any]) -> str:
     top1 = quality.get("imagenet_zero_shot_top1")
     coco = (quality.get("coco_text_to_image_recall") or {}).get("r1")
     figures = f"ImageNet {top1:.1%}, COCO R@1 {coco:.1%}" if top1 and coco else "no figures"
-    ready = "" if downloadable(entry) else ", not published yet"
+    ready = (
+        ""
+        if downloadable(entry)
+        else (f", not published: `photofind model build {entry['arch']} {entry['pretrained']}`")
+    )
     size = entry.get("download_bytes")
     megabytes = f"{size / 1e6:.0f} MB" if size else "size unknown"
     languages = ", multilingual" if multilingual(entry) else ""

@@ -198,7 +198,8 @@ def verify_model_folder(folder: Path | str, *, hashes: bool = True) -> Manifest:
     """Check that every listed file is present and (with `hashes`) has its recorded sha256.
 
     A half-downloaded or damaged file is named in the error rather than surfacing later as an
-    ONNX Runtime parse failure.
+    ONNX Runtime parse failure. A full check that passes stamps the folder
+    (`photofind.clip.stamp`), so later starts trust it by size and mtime.
     """
     manifest = read_manifest(folder)
     for name, expected in manifest.files.items():
@@ -217,4 +218,8 @@ def verify_model_folder(folder: Path | str, *, hashes: bool = True) -> Manifest:
                 f"{name} is damaged or incomplete"
                 f" (sha256 {actual[:12]}…, expected {expected[:12]}…)",
             )
+    if hashes:
+        from photofind.clip.stamp import write_stamp  # stamp imports this module
+
+        write_stamp(manifest)
     return manifest

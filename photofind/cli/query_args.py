@@ -63,6 +63,24 @@ def add_query_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-score", type=float, metavar="S", help="leave out weaker matches")
 
 
+def add_cut_arguments(p: argparse.ArgumentParser) -> None:
+    """-k and how many of the ranked photos count as matches (`photofind.search.cut`)."""
+    p.add_argument("-k", type=int, default=20, metavar="N", help="show at most N matches (20)")
+    group = p.add_mutually_exclusive_group()
+    for flag, value, text in (
+        ("--fewer", "fewer", "only the closest matches"),
+        ("--more", "more", "weaker matches too"),
+        ("--all", None, "no cut: every photo, best first (at most N)"),
+    ):
+        group.add_argument(flag, dest="cut", action="store_const", const=value, help=text)
+    p.set_defaults(cut="normal")
+
+
+def cut_from_args(args: argparse.Namespace) -> str | None:
+    """The Query.cut the options ask for ("normal" unless --fewer, --more or --all)."""
+    return args.cut
+
+
 def parse_day(text: str, option: str) -> float:
     """A local date ("2023-05-01") or date and time as unix seconds; PhotofindError if bad."""
     try:

@@ -73,7 +73,7 @@ def test_search_json_puts_the_described_photo_first(indexed) -> None:
         ("a photo of a blue square", "blue-square.jpg"),
         ("a photo of a green triangle", "green-triangle.png"),
     ]:
-        done = run("search", text, "-k", "3", "--json", library=library, model=model)
+        done = run("search", text, "-k", "3", "--all", "--json", library=library, model=model)
         result = json.loads(done.stdout)
         assert result["hits"][0]["path"] == str(photos / expected)
         assert len(result["hits"]) == 3
@@ -84,7 +84,7 @@ def test_search_json_puts_the_described_photo_first(indexed) -> None:
 def test_search_options_and_human_output(indexed) -> None:
     library, photos, model = indexed
     done = run(
-        "search", "a photo of a circle -red", "--type", "jpg", "-k", "2",
+        "search", "a photo of a circle -red", "--type", "jpg", "-k", "2", "--all",
         library=library, model=model,
     )  # fmt: skip
     lines = done.stdout.strip().splitlines()
@@ -92,7 +92,8 @@ def test_search_options_and_human_output(indexed) -> None:
     assert lines[0].endswith(str(photos / "blue-circle.jpg"))
     folder = run(
         "search", "a photo of a red circle", "--folder", str(photos), "--after", "1990-01-01",
-        "--before", "2999-12-31", "--sort", "date", "--json", library=library, model=model,
+        "--before", "2999-12-31", "--sort", "date", "--all", "--json", library=library,
+        model=model,
     )  # fmt: skip
     assert len(json.loads(folder.stdout)["hits"]) == 4
     none = run("search", "red", "--after", "2999-01-01", "--json", library=library, model=model)

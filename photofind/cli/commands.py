@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from photofind.cli.failure import UsageError
 from photofind.cli.output import (
     file_json,
     folder_state_text,
@@ -317,7 +318,7 @@ def _print_result(args: argparse.Namespace, result: SearchResult, query: dict[st
 
 def cmd_duplicates(args: argparse.Namespace) -> int:
     if not 0.0 < args.threshold <= 1.0:
-        raise PhotofindError(f"--threshold must be between 0 and 1, not {args.threshold}")
+        raise UsageError(f"--threshold must be between 0 and 1, not {args.threshold}")
     with _session(args) as session:
         _require_model(session)
         groups = run_with_progress(

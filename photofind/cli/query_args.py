@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from photofind.errors import PhotofindError
+from photofind.cli.failure import UsageError, bounded_int
 
 if TYPE_CHECKING:
     from photofind.search import Query
@@ -65,7 +65,15 @@ def add_query_arguments(p: argparse.ArgumentParser) -> None:
 
 def add_cut_arguments(p: argparse.ArgumentParser) -> None:
     """-k and how many of the ranked photos count as matches (`photofind.search.cut`)."""
-    p.add_argument("-k", type=int, default=20, metavar="N", help="show at most N matches (20)")
+    from photofind.search.query import MAX_K
+
+    p.add_argument(
+        "-k",
+        type=bounded_int(1, MAX_K),
+        default=20,
+        metavar="N",
+        help="show at most N matches (20)",
+    )
     group = p.add_mutually_exclusive_group()
     for flag, value, text in (
         ("--fewer", "fewer", "only the closest matches"),
@@ -86,7 +94,7 @@ def parse_day(text: str, option: str) -> float:
     try:
         when = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise PhotofindError(f"{option} needs a date like 2023-05-01, not {text!r}") from None
+        raise UsageError(f"{option} needs a date like 2023-05-01, not {text!r}") from None
     if when.tzinfo is None:
         when = when.astimezone()  # naive = local time, as EXIF dates are read
     return when.timestamp()
@@ -133,7 +141,7 @@ def query_from_args(
         **fields,  # type: ignore[arg-type]
     )
     if not query.has_target and not query.tag:
-        raise PhotofindError("nothing to search for: give a TERM, --image PATH, --like or --tag")
+        raise UsageError("nothing to search for: give a TERM, --image PATH, --like or --tag")
     return query
 
 

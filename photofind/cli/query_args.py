@@ -55,8 +55,10 @@ def add_query_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--folder", action="append", default=[], metavar="PATH", help="only in this folder"
     )
-    p.add_argument("--after", metavar="YYYY-MM-DD", help="taken on or after this day")
-    p.add_argument("--before", metavar="YYYY-MM-DD", help="taken before this day")
+    p.add_argument(
+        "--after", metavar="DATE", help="taken on or after this day (2023-05-01, May 2023, 2023)"
+    )
+    p.add_argument("--before", metavar="DATE", help="taken before this day (or month, or year)")
     p.add_argument(
         "--type", action="append", default=[], metavar="EXT", help="only this file type (jpg)"
     )
@@ -90,11 +92,19 @@ def cut_from_args(args: argparse.Namespace) -> str | None:
 
 
 def parse_day(text: str, option: str) -> float:
-    """A local date ("2023-05-01") or date and time as unix seconds; PhotofindError if bad."""
+    """A local date and time ("2023-05-01", "2023-05-01T10:00") as unix seconds, or the first
+    moment of a typed day, month or year ("1 May 2023", "May 2023", "2023": the forms
+    `photofind.search.dates.parse_day` reads); UsageError if it is none of them."""
+    from photofind.search.dates import parse_day as typed_day
+    from photofind.search.query import QueryError
+
     try:
         when = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(f"{option} needs a date like 2023-05-01, not {text!r}") from None
+        try:
+            when = datetime.combine(typed_day(text)[0], datetime.min.time())
+        except QueryError:
+            raise UsageError(f"{option} needs a date like 2023-05-01, not {text!r}") from None
     if when.tzinfo is None:
         when = when.astimezone()  # naive = local time, as EXIF dates are read
     return when.timestamp()

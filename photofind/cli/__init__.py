@@ -55,7 +55,7 @@ def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from photofind.cli import album_commands, commands, model_commands, tag_commands
+    from photofind.cli import album_commands, commands, completion, model_commands, tag_commands
 
     parser = argparse.ArgumentParser(
         prog=APP_NAME,
@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     model_commands.add_commands(sub, [common])
     tag_commands.add_commands(sub, [common])
     album_commands.add_commands(sub, [common])
+    completion.add_command(sub, [common])
     return parser
 
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from photofind.appinfo import APP_NAME, DESCRIPTION, VERSION
+from photofind.cli.failure import UsageError, first_line, print_chain
 from photofind.errors import Cancelled, PhotofindError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
@@ -55,7 +56,7 @@ def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from photofind.cli import album_commands, commands, model_commands, tag_commands
+    from photofind.cli import album_commands, commands, completion, model_commands, tag_commands
 
     parser = argparse.ArgumentParser(
         prog=APP_NAME,
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     model_commands.add_commands(sub, [common])
     tag_commands.add_commands(sub, [common])
     album_commands.add_commands(sub, [common])
+    completion.add_command(sub, [common])
     return parser
 
 
@@ -89,10 +91,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _fail("interrupted")
         return EXIT_CANCELLED
+    except UsageError as exc:
+        _fail(first_line(exc))
+        return EXIT_USAGE
     except PhotofindError as exc:
         if args.debug:
-            traceback.print_exc()
-        _fail(str(exc) or type(exc).__name__)
+            print_chain(exc, sys.stderr)
+        _fail(first_line(exc))
         return EXIT_ERROR
     except BrokenPipeError:
         # The reader went away (`photofind search x | head`): not an error.
@@ -101,13 +106,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except OSError as exc:
         if args.debug:
-            traceback.print_exc()
+            print_chain(exc, sys.stderr)
         where = f": {exc.filename}" if exc.filename else ""
         _fail(f"{exc.strerror or exc}{where}")
         return EXIT_ERROR
     except Exception as exc:
         if args.debug:
-            traceback.print_exc()
+            print_chain(exc, sys.stderr)
             return EXIT_ERROR
         _fail(
             f"unexpected error: {type(exc).__name__}: {exc} "

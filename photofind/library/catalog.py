@@ -576,6 +576,10 @@ class Catalog:
                 conn.execute(f"DELETE FROM {table} WHERE model = ?", (model,))
 
     # -- settings -------------------------------------------------------------------------
+    # Facts about this library that are not rows of their own: which label vocabulary was
+    # synced (search/tags.py), what each folder's last scan skipped. They travel with the
+    # library. A person's preferences are the window's (QSettings, gui/); the model in use
+    # is the model store's (`ModelStore.use`): each kind of setting has one store.
 
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         rows = self._query("SELECT value FROM settings WHERE key = ?", (key,))

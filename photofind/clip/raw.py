@@ -2,8 +2,9 @@
 
 A RAW file carries the camera's own JPEG rendering of the shot (the preview it shows on its
 screen, usually full size or 1-2 megapixels). Like digiKam and Immich, photofind uses that
-preview when it is large enough for what is asked: it is what the photographer saw, and
-reading it costs a JPEG decode instead of a demosaic. Otherwise LibRaw demosaics at half size
+preview when it is large enough for what is asked (`min_size`; without one, as large as the
+half-size demosaic that would replace it): it is what the photographer saw, and reading it
+costs a JPEG decode instead of a demosaic. Otherwise LibRaw demosaics at half size
 (`half_size=True`: each 2x2 Bayer block becomes one pixel, four times less work), with the
 camera's white balance. rawpy (LibRaw's Python binding) is imported only when a RAW is read.
 """
@@ -18,9 +19,6 @@ from PIL import Image
 
 from photofind.errors import ImageLoadError
 
-# Without a size from the caller (a full preview), the embedded JPEG must be at least this
-# large on its shortest side to stand in for the RAW.
-PREVIEW_MIN = 1024
 # LibRaw's `sizes.flip` (how to turn the sensor image upright) as a Pillow transpose.
 _FLIP = {3: Image.Transpose.ROTATE_180, 5: Image.Transpose.ROTATE_90,
          6: Image.Transpose.ROTATE_270}  # fmt: skip
@@ -49,7 +47,9 @@ def open_raw(path: Path, min_size: int | None = None) -> Image.Image:
         if path.stat().st_size == 0:
             raise ImageLoadError(f"{path.name}: empty file")
         with rawpy.imread(str(path)) as raw:
-            preview = _preview(raw, rawpy, min_size or PREVIEW_MIN)
+            half = max(1, min(raw.sizes.width, raw.sizes.height) // 2)
+            need = min(min_size, half) if min_size else half  # the demosaic does no better
+            preview = _preview(raw, rawpy, need, min_size)
             if preview is not None:
                 return _upright(preview, raw.sizes.flip)
             pixels = raw.postprocess(half_size=True, use_camera_wb=True, output_bps=8)
@@ -67,8 +67,9 @@ def open_raw(path: Path, min_size: int | None = None) -> Image.Image:
         raise ImageLoadError(f"{path.name}: not enough memory to decode") from None
 
 
-def _preview(raw: Any, rawpy: Any, need: int) -> Image.Image | None:
-    """The embedded preview if it is at least `need` pixels on its shortest side."""
+def _preview(raw: Any, rawpy: Any, need: int, draft: int | None) -> Image.Image | None:
+    """The embedded preview if it is at least `need` pixels on its shortest side, a JPEG
+    decoded at the smallest DCT scale that keeps `draft` on its shortest side."""
     try:
         thumb = raw.extract_thumb()
     except (rawpy.LibRawNoThumbnailError, rawpy.LibRawUnsupportedThumbnailError):
@@ -79,7 +80,8 @@ def _preview(raw: Any, rawpy: Any, need: int) -> Image.Image | None:
             img = Image.open(io.BytesIO(thumb.data))
             if min(img.size) < need:
                 return None
-            img.draft("RGB", (need, need))  # a 24 MP preview for a 256 model: DCT scaling
+            if draft:  # a 24 MP preview for a 256 model: DCT scaling, as open_image does
+                img.draft("RGB", (draft, draft))
             img.load()
         else:  # an uncompressed bitmap (older cameras, some DNGs)
             img = Image.fromarray(thumb.data)

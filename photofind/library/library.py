@@ -27,7 +27,7 @@ from photofind.library.home import LibraryPaths
 from photofind.library.indexer import Indexer, IndexReport
 from photofind.library.indexlock import IndexLock
 from photofind.library.records import Folder
-from photofind.library.scanner import ScanReport
+from photofind.library.scanner import ScanReport, check_folder
 from photofind.library.vectors import VectorIndex
 
 if TYPE_CHECKING:
@@ -328,9 +328,13 @@ class Library:
         from photofind.library.watcher import FolderWatcher
 
         if self._watcher is None:
+            catalog = self.catalog
             self._watcher = FolderWatcher(
-                self, on_indexed=on_indexed, on_state=on_state, debounce=debounce, poll=poll
-            )
+                catalog.folders,
+                lambda folder, mounts: check_folder(catalog, folder, mounts),
+                lambda control, folders: self.index(control, folders=folders),
+                on_indexed=on_indexed, on_state=on_state, debounce=debounce, poll=poll,
+            )  # fmt: skip
             self._watcher.start()
         return self._watcher
 

@@ -11,20 +11,10 @@ import sqlite3
 from collections.abc import Callable
 
 from photofind.errors import CatalogError
+from photofind.library.sqlite import immediate
+from photofind.library.sqlite import run_script as _run
 
 log = logging.getLogger(__name__)
-
-
-def _run(conn: sqlite3.Connection, script: str) -> None:
-    """Run statements one by one: `executescript` would COMMIT the open migration transaction."""
-    statement = ""
-    for line in script.splitlines(keepends=True):
-        statement += line
-        if sqlite3.complete_statement(statement):
-            conn.execute(statement)
-            statement = ""
-    if statement.strip():
-        raise ValueError(f"incomplete SQL statement: {statement.strip()[:60]}")
 
 
 def _v1_tables(conn: sqlite3.Connection) -> None:
@@ -164,23 +154,7 @@ def _v4_labels_and_albums(conn: sqlite3.Connection) -> None:
     )
 
 
-def _v5_skipped_files(conn: sqlite3.Connection) -> None:
-    """How many files of each type the last scan of a folder left out (`photofind status`):
-    suffix -> count, "raw+jpeg" for RAW files skipped for their JPEG twin."""
-    _run(
-        conn,
-        """
-        CREATE TABLE skipped_files (
-            folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
-            suffix TEXT NOT NULL,
-            count INTEGER NOT NULL,
-            PRIMARY KEY (folder_id, suffix)
-        );
-        """,
-    )
-
-
-def _v6_embedding_removals(conn: sqlite3.Connection) -> None:
+def _v5_embedding_removals(conn: sqlite3.Connection) -> None:
     """Count removed vectors per model (a trigger, so every way a vector goes counts: a file
     deleted, a folder removed, a photo changed, a model dropped), so a process that holds a
     vector index sees that another one removed vectors: a removal moves no `seq`."""
@@ -205,8 +179,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v2_embedding_seq,
     _v3_folder_mounts,
     _v4_labels_and_albums,
-    _v5_skipped_files,
-    _v6_embedding_removals,
+    _v5_embedding_removals,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -233,19 +206,12 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION, *, name: str
     if user_version(conn) >= target:
         return  # the usual case: no write lock needed, so a busy catalog still opens
     while True:
-        conn.execute("BEGIN IMMEDIATE")  # re-read the version under the write lock
-        try:
+        with immediate(conn):  # re-read the version under the write lock
             version = user_version(conn)
             _check_not_newer(version, name)
             if version >= target:
-                conn.execute("COMMIT")
                 return
             if version:
                 log.info("migrating catalog %s from schema %d to %d", name, version, version + 1)
             MIGRATIONS[version](conn)
             conn.execute(f"PRAGMA user_version = {version + 1}")
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise

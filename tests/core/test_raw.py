@@ -46,10 +46,19 @@ def test_the_preview_is_turned_as_the_camera_recorded(tmp_path: Path) -> None:
 
 
 def test_a_small_preview_gives_way_to_a_half_size_demosaic(tmp_path: Path) -> None:
-    small = make_dng(tmp_path / "small.dng", halves((120, 90)))
-    assert open_image(small, min_size=224).size == (48, 32)  # 96x64 sensor at half size
+    small = make_dng(tmp_path / "small.dng", halves((120, 90)), raw_size=(600, 400))
+    assert open_image(small, min_size=224).size == (300, 200)  # the sensor at half size
+    assert open_image(small, min_size=64).size == (120, 90)  # enough for what is asked
     bitmap = make_dng(tmp_path / "bitmap.dng", None, raw_size=(200, 100))
     assert open_image(bitmap).size == (100, 50)
+    # Without a size asked, the preview stands in when the demosaic would be no larger.
+    assert open_image(make_dng(tmp_path / "p.dng", halves((400, 300)))).size == (400, 300)
+
+
+def test_a_large_preview_is_decoded_at_a_reduced_scale(tmp_path: Path) -> None:
+    path = make_dng(tmp_path / "big.dng", halves((4000, 3000)), raw_size=(400, 300))
+    out = open_image(path, min_size=256)
+    assert 256 <= min(out.size) < 3000
 
 
 @pytest.mark.parametrize("content", [b"", b"II*\x00 not a raw file at all", b"\x00" * 4096])

@@ -14,8 +14,10 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 
 from photofind.appinfo import APP_NAME, DESCRIPTION, VERSION
+from photofind.cli.failure import UsageError, first_line, print_chain
 from photofind.errors import Cancelled, PhotofindError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
@@ -54,7 +56,7 @@ def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from photofind.cli import album_commands, commands, model_commands, tag_commands
+    from photofind.cli import album_commands, commands, completion, model_commands, tag_commands
 
     parser = argparse.ArgumentParser(
         prog=APP_NAME,
@@ -69,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     model_commands.add_commands(sub, [common])
     tag_commands.add_commands(sub, [common])
     album_commands.add_commands(sub, [common])
+    completion.add_command(sub, [common])
     return parser
 
 
@@ -77,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _tolerant_output()
     parser = build_parser()
     args = parse_arguments(parser, sys.argv[1:] if argv is None else argv)
-    _setup_logging(debug=args.debug, verbose=args.verbose)
+    _setup_logging(args)
     if args.command is None:
         return _start_gui(args)
     try:
@@ -88,10 +91,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _fail("interrupted")
         return EXIT_CANCELLED
+    except UsageError as exc:
+        _fail(first_line(exc))
+        return EXIT_USAGE
     except PhotofindError as exc:
         if args.debug:
-            traceback.print_exc()
-        _fail(str(exc) or type(exc).__name__)
+            print_chain(exc, sys.stderr)
+        _fail(first_line(exc))
         return EXIT_ERROR
     except BrokenPipeError:
         # The reader went away (`photofind search x | head`): not an error.
@@ -100,13 +106,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except OSError as exc:
         if args.debug:
-            traceback.print_exc()
+            print_chain(exc, sys.stderr)
         where = f": {exc.filename}" if exc.filename else ""
         _fail(f"{exc.strerror or exc}{where}")
         return EXIT_ERROR
     except Exception as exc:
         if args.debug:
-            traceback.print_exc()
+            print_chain(exc, sys.stderr)
             return EXIT_ERROR
         _fail(
             f"unexpected error: {type(exc).__name__}: {exc} "
@@ -147,11 +153,14 @@ def _fail(message: str) -> None:
     print(f"{APP_NAME}: {first}", file=sys.stderr)
 
 
-def _setup_logging(*, debug: bool, verbose: bool) -> None:
-    """Quiet by default (errors reach the user as one line, not as log records)."""
-    level = logging.DEBUG if debug else logging.INFO if verbose else logging.CRITICAL + 1
-    logging.basicConfig(level=level, format=f"{APP_NAME}: %(levelname)s: %(name)s: %(message)s")
-    logging.getLogger().setLevel(level)
+def _setup_logging(args: argparse.Namespace) -> None:
+    """Warnings to the library's log file; the terminal stays quiet (errors reach the user as
+    one line, not as log records) unless --debug or --verbose asks for records there too."""
+    from photofind import logs
+
+    console = logging.DEBUG if args.debug else logging.INFO if args.verbose else None
+    library = Path(args.library).expanduser() if args.library else None
+    logs.setup(library, debug=args.debug, console=console)
 
 
 def _start_gui(args: argparse.Namespace) -> int:

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from photofind.clip.images import Preprocessor, open_image
+from photofind.clip.images import HeaderHook, Preprocessor, open_image
 from photofind.clip.manifest import Manifest
-from photofind.clip.pipeline import iter_decoded
+from photofind.clip.pipeline import iter_decoded, iter_mapped
 from photofind.clip.providers import ort  # the one importer: telemetry off
 from photofind.clip.tokenizer import ClipTokenizer
 from photofind.errors import ModelError, ModelFolderError
@@ -99,6 +99,7 @@ class ImageEncoder:
     """Photos -> unit vectors."""
 
     def __init__(self, session: ort.InferenceSession, manifest: Manifest) -> None:
+        self.session = session
         self._graph = _Graph(
             session,
             manifest.embed_dim,
@@ -122,10 +123,14 @@ class ImageEncoder:
     def preprocess_image(self, img: Image.Image) -> np.ndarray:
         return self.preprocess(img)
 
-    def preprocess_path(self, path: Path | str, *, draft: bool = True) -> np.ndarray:
-        """Decode and preprocess one file; ImageLoadError if it cannot be read."""
-        img = open_image(path, min_size=self.preprocess.draft_size if draft else None)
-        return self.preprocess(img)
+    def preprocess_path(
+        self, path: Path | str, *, draft: bool = True, header: HeaderHook | None = None
+    ) -> np.ndarray:
+        """Decode and preprocess one file; ImageLoadError if it cannot be read. `header`
+        sees the opened file before decoding (its EXIF and full size), so a caller that
+        also wants the file's facts does not open it twice."""
+        size = self.preprocess.draft_size if draft else None
+        return self.preprocess(open_image(path, min_size=size, header=header))
 
     def encode_pixels(self, pixels: np.ndarray) -> np.ndarray:
         if len(pixels) == 0:
@@ -155,27 +160,37 @@ class ImageEncoder:
         batch_size: int = 16,
         workers: int | None = None,
         cancel: Callable[[], bool] | None = None,
+        inference_workers: int = 1,
     ) -> Iterator[EncodeResult]:
-        """Encode files batch by batch, decoding ahead in threads; bad files are reported."""
-        pixels: list[np.ndarray] = []
-        result = EncodeResult(np.zeros((0, self._graph.embed_dim), dtype=np.float32))
-        for index, array, error in iter_decoded(
-            paths, self.preprocess_path, workers=workers, window=2 * batch_size, cancel=cancel
-        ):
-            if error is not None:
-                result.errors[index] = error
-            else:
-                pixels.append(array)
-                result.ok.append(index)
-            if len(pixels) >= batch_size:
+        """Encode files batch by batch, decoding ahead in threads; bad files are reported.
+        `inference_workers` batches run at once (see `pipeline.inference_workers`)."""
+
+        def batches() -> Iterator[tuple[list[np.ndarray], EncodeResult]]:
+            pixels: list[np.ndarray] = []
+            result = EncodeResult(np.zeros((0, self._graph.embed_dim), dtype=np.float32))
+            for index, array, error in iter_decoded(
+                paths, self.preprocess_path, workers=workers, window=2 * batch_size,
+                cancel=cancel,
+            ):  # fmt: skip
+                if error is not None or array is None:
+                    result.errors[index] = error or "cannot decode"
+                else:
+                    pixels.append(array)
+                    result.ok.append(index)
+                if len(pixels) >= batch_size:
+                    yield pixels, result
+                    pixels = []
+                    result = EncodeResult(result.vectors[:0])
+            if result.ok or result.errors:
+                yield pixels, result
+
+        def encode(job: tuple[list[np.ndarray], EncodeResult]) -> EncodeResult:
+            pixels, result = job
+            if pixels:
                 result.vectors = self.encode_pixels(np.stack(pixels))
-                yield result
-                pixels = []
-                result = EncodeResult(result.vectors[:0])
-        if pixels:
-            result.vectors = self.encode_pixels(np.stack(pixels))
-        if result.ok or result.errors:
-            yield result
+            return result
+
+        yield from iter_mapped(batches(), encode, workers=inference_workers)
 
     def encode_files(
         self,
@@ -184,13 +199,15 @@ class ImageEncoder:
         batch_size: int = 16,
         workers: int | None = None,
         cancel: Callable[[], bool] | None = None,
+        inference_workers: int = 1,
     ) -> EncodeResult:
         """All of `paths` at once: vectors for `ok` (in order) and errors by index."""
         total = EncodeResult(np.zeros((0, self._graph.embed_dim), dtype=np.float32))
         parts = [total.vectors]
         for part in self.iter_encode_files(
-            paths, batch_size=batch_size, workers=workers, cancel=cancel
-        ):
+            paths, batch_size=batch_size, workers=workers, cancel=cancel,
+            inference_workers=inference_workers,
+        ):  # fmt: skip
             parts.append(part.vectors)
             total.ok.extend(part.ok)
             total.errors.update(part.errors)
@@ -205,6 +222,7 @@ class TextEncoder:
         self, session: ort.InferenceSession, manifest: Manifest, tokenizer: ClipTokenizer
     ) -> None:
         expected_length = None if manifest.text_variable_length else manifest.context_length
+        self.session = session
         self._graph = _Graph(
             session, manifest.embed_dim, [None, expected_length], manifest.inputs.text_input
         )

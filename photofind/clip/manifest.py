@@ -7,12 +7,12 @@ graphs except their input and output names. See docs/design.md, "The model folde
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from photofind.errors import ModelFolderError
+from photofind.jsonfile import read_object
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -124,15 +124,7 @@ def read_manifest(folder: Path | str) -> Manifest:
     folder = Path(folder)
     if not folder.is_dir():
         raise ModelFolderError(f"model folder {folder} does not exist")
-    path = folder / MANIFEST
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise _fail(folder, f"{MANIFEST} is missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _fail(folder, f"{MANIFEST} is unreadable ({exc})") from None
-    if not isinstance(data, dict):
-        raise _fail(folder, f"{MANIFEST} is not a JSON object")
+    data = read_object(folder / MANIFEST, lambda why: _fail(folder, why))
     if data.get("format") != FORMAT:
         raise _fail(folder, f"unsupported manifest format {data.get('format')!r} (need {FORMAT})")
     try:
@@ -206,7 +198,8 @@ def verify_model_folder(folder: Path | str, *, hashes: bool = True) -> Manifest:
     """Check that every listed file is present and (with `hashes`) has its recorded sha256.
 
     A half-downloaded or damaged file is named in the error rather than surfacing later as an
-    ONNX Runtime parse failure.
+    ONNX Runtime parse failure. A full check that passes stamps the folder
+    (`photofind.clip.stamp`), so later starts trust it by size and mtime.
     """
     manifest = read_manifest(folder)
     for name, expected in manifest.files.items():
@@ -225,4 +218,8 @@ def verify_model_folder(folder: Path | str, *, hashes: bool = True) -> Manifest:
                 f"{name} is damaged or incomplete"
                 f" (sha256 {actual[:12]}…, expected {expected[:12]}…)",
             )
+    if hashes:
+        from photofind.clip.stamp import write_stamp  # stamp imports this module
+
+        write_stamp(manifest)
     return manifest

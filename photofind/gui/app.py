@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
@@ -27,7 +28,9 @@ log = logging.getLogger(__name__)
 def create_app(argv: list[str] | None = None) -> QApplication:
     """The one QApplication, named and iconed; every window, test and script starts here."""
     guard_none()
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    app = cast(QApplication, QApplication.instance()) or QApplication(
+        argv if argv is not None else sys.argv
+    )
     app.setApplicationName(APP_DISPLAY_NAME)
     app.setApplicationDisplayName(APP_DISPLAY_NAME)
     app.setOrganizationName(ORGANIZATION)
@@ -42,12 +45,13 @@ def create_app(argv: list[str] | None = None) -> QApplication:
 
 def main(argv: list[str] | None = None) -> int:
     """The library and model come from PHOTOFIND_HOME / PHOTOFIND_MODEL (set by the CLI)."""
+    from photofind import logs
     from photofind.gui.main_window import MainWindow
     from photofind.session import open_session
 
     # PHOTOFIND_LOG=INFO also logs each search's outcome (the bundle's smoke test reads it).
     level = logging.getLevelName(os.environ.get("PHOTOFIND_LOG", "WARNING").upper())
-    logging.basicConfig(level=level if isinstance(level, int) else logging.WARNING)
+    logs.setup(console=level if isinstance(level, int) else logging.WARNING)  # + the log file
     app = create_app(argv)
     window = MainWindow(lambda: open_session())
     window.search_finished.connect(

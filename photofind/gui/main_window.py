@@ -8,11 +8,10 @@ arrives after a newer search was started is dropped.
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QDate, QEvent, QObject, QSettings, Qt, QThreadPool, QTimer, QUrl, Signal
 from PySide6.QtGui import (
@@ -21,6 +20,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QImage,
+    QKeyEvent,
     QKeySequence,
 )
 from PySide6.QtWidgets import (
@@ -50,8 +50,11 @@ from photofind.clip.formats import IMAGE_SUFFIXES
 from photofind.errors import Cancelled, PhotofindError
 from photofind.gui.about import AboutDialog
 from photofind.gui.clip_features import ClipFeatures
+from photofind.gui.grid.view import PhotoGrid
 from photofind.gui.preview import PreviewDialog
-from photofind.gui.results import HitRole, ResultsModel, ResultsView
+from photofind.gui.results import HitRole, ResultsModel
+from photofind.gui.results_actions import ResultActions
+from photofind.gui.results_timeline import TimelineFeed, date_headers
 from photofind.gui.thumbnails import ThumbnailLoader
 from photofind.gui.workers import run_task
 from photofind.library.events import Progress, TaskControl
@@ -142,6 +145,7 @@ class MainWindow(QMainWindow):
         self.indexing = False
         self._index_again = False
         self._search_serial = 0
+        self._timeline_asked = False
         self._image_query: Path | int | None = None
         self._open_image: Path | None = None
         self._bridge = _Bridge()
@@ -216,13 +220,18 @@ class MainWindow(QMainWindow):
         column.addLayout(bar)
         self.thumbnails = ThumbnailLoader()  # its cache folder comes with the session
         self.results = ResultsModel(self.thumbnails)
-        self.view = ResultsView()
+        self.view = PhotoGrid()
         self.view.setModel(self.results)
+        self.timeline = TimelineFeed(self.pool, self.results)  # the grid with no query
+        self.timeline.page_loaded.connect(self._timeline_shown)
+        self.actions = ResultActions(self.view, self.pool, self._library, self)
+        self.actions.trashed.connect(lambda ids: self.results.remove_ids(set(ids)))
         self.features.attach_view(self.view)
-        self.view.activated.connect(self._open_index)
+        self.view.doubleClicked.connect(lambda _index: self.preview_current())
         self.view.customContextMenuRequested.connect(self._context_menu)
         column.addWidget(self.view, 1)
         self.hint = QLabel()
+        self.actions.message.connect(self.hint.setText)
         column.addWidget(self.hint)
         column.addWidget(self.features.marks)
 
@@ -278,7 +287,7 @@ class MainWindow(QMainWindow):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and watched in (self.search_field, self.view):
-            key = event.key()
+            key = cast(QKeyEvent, event).key()
             if key == Qt.Key.Key_Escape:
                 self.clear_search()
                 return True
@@ -299,7 +308,7 @@ class MainWindow(QMainWindow):
         edit.dateChanged.connect(self._schedule)
         return edit
 
-    def _action(self, owner: QWidget, text: str, key: Any, slot: Callable[[], None]) -> QAction:
+    def _action(self, owner: QWidget, text: str, key: Any, slot: Callable[[], object]) -> QAction:
         action = QAction(text, owner)
         action.setShortcut(key)
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -357,8 +366,8 @@ class MainWindow(QMainWindow):
             self.start_indexing()
         if self._open_image is not None:
             self.search_on_open(self._open_image)
-        elif self.search_field.text().strip():
-            self.search_now()  # typed while the library was opening
+        else:
+            self.search_now()  # typed while the library was opening, else the timeline
 
     def _open_failed(self, exc: BaseException) -> None:
         self.model_label.setText("No model")
@@ -533,6 +542,8 @@ class MainWindow(QMainWindow):
         self.features.refresh()
         if self.search_field.text() or self._image_query is not None:
             self.search_now()
+        else:
+            self.timeline.refresh()
         if self._index_again:
             self.start_indexing()
 
@@ -561,6 +572,8 @@ class MainWindow(QMainWindow):
         self.features.refresh()
         if report.indexed and (self.search_field.text() or self._image_query is not None):
             self.search_now()
+        elif report.indexed:
+            self.timeline.refresh()
 
     def _watcher_state(self, state: str) -> None:
         self.watch_label.setText({"watching": "Watching folders", "indexing": "Updating…"}.get(
@@ -568,7 +581,10 @@ class MainWindow(QMainWindow):
 
     # -- searching ------------------------------------------------------------------------
 
-    def _text_edited(self, _text: str) -> None:
+    def _text_edited(self, text: str) -> None:
+        if text.strip():  # a query is coming: a timeline page still on its way is not it
+            self.timeline.stop()
+            self._timeline_asked = False
         self._schedule()
 
     def _schedule(self, *_: object) -> None:
@@ -599,7 +615,7 @@ class MainWindow(QMainWindow):
         from datetime import datetime
         from datetime import time as dtime
 
-        day = edit.date().toPython()
+        day = cast(date, edit.date().toPython())
         return datetime.combine(day, dtime.max if end else dtime.min).timestamp()
 
     def current_query(self) -> Query | None:
@@ -631,11 +647,16 @@ class MainWindow(QMainWindow):
         serial = self._search_serial
         call = self.features.search_call(self.current_query())
         session = self.session
+        if call is None and session is not None:
+            self._timeline_asked = True  # its first page is this search's answer
+            self.timeline.start(session.library.catalog)  # no query: the whole library
+            return
         if call is None or session is None or session.model is None:
             self.results.set_hits([])
             self.hint.setText("")
             self.search_finished.emit()
             return
+        self.timeline.stop()
         run_task(self.pool, *call,
                  done=lambda hits: self._show(serial, hits),
                  failed=lambda exc: self._search_failed(serial, exc))  # fmt: skip
@@ -643,12 +664,24 @@ class MainWindow(QMainWindow):
     def _show(self, serial: int, hits: list[Hit]) -> None:
         if serial != self._search_serial:
             return  # a newer search is on its way
-        self.results.set_hits(hits)
+        by_date = self.sort_box.currentIndex() == 1
+        self.results.set_hits(hits, date_headers(hits) if by_date else None)
         self.features.results_shown(hits)
         self.hint.setText(f"{len(hits):,} photos" if hits else "No photos match")
         if hits:
             self.view.setCurrentIndex(self.results.index(0))
         self.search_finished.emit()
+
+    def _timeline_shown(self) -> None:
+        count = self.results.rowCount()
+        more = "+" if self.results.more is not None else ""
+        self.hint.setText(f"{count:,}{more} photos, newest first" if count else "No photos yet")
+        if self._timeline_asked:
+            self._timeline_asked = False
+            self.search_finished.emit()
+
+    def _library(self):
+        return self.session.library if self.session is not None else None
 
     def _search_failed(self, serial: int, exc: BaseException) -> None:
         if serial != self._search_serial:
@@ -678,24 +711,23 @@ class MainWindow(QMainWindow):
     def preview_current(self) -> None:
         hit = self._current_hit()
         if hit is not None:
-            PreviewDialog(hit, self, **self.features.preview_options(hit)).exec()
+            PreviewDialog(hit, self, hits=self.results.hits, index=self.view.currentIndex().row(),
+                          options=self.features.preview_options).exec()  # fmt: skip
 
     def _context_menu(self, pos) -> None:
         index = self.view.indexAt(pos)
         hit = index.data(HitRole) if index.isValid() else None
         if hit is None:
             return
+        if not self.view.selectionModel().isSelected(index):
+            self.view.setCurrentIndex(index)  # a right-click outside the selection takes it
         menu = QMenu(self)
+        menu.addAction("Preview", self.preview_current)
         menu.addAction("Find similar", lambda: self.find_similar(hit))
         self.features.add_menu_actions(menu, hit)
-        menu.addAction("Open", lambda: self._open_index(index))
-        menu.addAction("Show in folder", lambda: show_in_folder(hit.file.path))
-        menu.addAction("Copy path", lambda: QApplication.clipboard().setText(str(hit.file.path)))
-        menu.addAction("Copy image", lambda: copy_image(hit.file.path))
         menu.addSeparator()
-        menu.addAction(
-            "Preview", lambda: PreviewDialog(hit, self, **self.features.preview_options(hit)).exec()
-        )
+        self.actions.add_to_menu(menu)
+        menu.addAction("Copy image", lambda: copy_image(hit.file.path))
         menu.exec(self.view.viewport().mapToGlobal(pos))
 
     # -- drops ----------------------------------------------------------------------------
@@ -739,16 +771,6 @@ class MainWindow(QMainWindow):
             self.session.close()
             self.session = None
         super().closeEvent(event)
-
-
-def show_in_folder(path: Path) -> None:
-    """The platform file manager, with the file selected where the platform allows."""
-    if sys.platform == "darwin":
-        subprocess.Popen(["open", "-R", str(path)])
-    elif sys.platform == "win32":
-        subprocess.Popen(["explorer", "/select,", str(path)])
-    else:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
 
 
 def copy_image(path: Path) -> None:

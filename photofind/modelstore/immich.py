@@ -31,6 +31,7 @@ from typing import Any
 
 from photofind.clip.manifest import FORMAT, INTERPOLATIONS, MANIFEST, RESIZE_MODES, sha256_file
 from photofind.errors import ModelFolderError
+from photofind.jsonfile import read_object
 from photofind.modelstore.download import Downloaded, place
 from photofind.modelstore.immich_tokenizer import tokenizer_facts
 from photofind.modelstore.trial import try_out
@@ -80,18 +81,8 @@ def _refuse(folder: Path, why: str) -> ModelFolderError:
 
 
 def _json(folder: Path, name: str, *, required: bool = True) -> dict[str, Any]:
-    path = folder / name
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        if not required:
-            return {}
-        raise _refuse(folder, f"{name} is missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _refuse(folder, f"{name} is unreadable ({exc})") from None
-    if not isinstance(data, dict):
-        raise _refuse(folder, f"{name} is not a JSON object")
-    return data
+    return read_object(folder / name, lambda why: _refuse(folder, why), name=name,
+                       required=required)  # fmt: skip
 
 
 def _size(value: Any) -> list[int]:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from photofind.errors import PhotofindError
+from photofind.library import metadata
+from photofind.search.cut import STRICTNESS
 
 if TYPE_CHECKING:
     from photofind.library.catalog import FileRecord
@@ -76,6 +79,7 @@ class Query:
     kinds: tuple[str, ...] = ()
     min_score: float | None = None
     sort: str = "relevance"
+    cut: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.k, int) or not 1 <= self.k <= MAX_K:
@@ -84,6 +88,8 @@ class Query:
             raise QueryError(f"the image weight must be between 0 and 1, not {self.image_weight}")
         if self.sort not in SORTS:
             raise QueryError(f"unknown sort {self.sort!r}: use one of {', '.join(SORTS)}")
+        if self.cut is not None and self.cut not in STRICTNESS:
+            raise QueryError(f"unknown cut {self.cut!r}: use one of {', '.join(STRICTNESS)}")
         if self.min_score is not None and not -1.0 <= self.min_score <= 1.0:
             raise QueryError(f"the minimum score must be between -1 and 1, not {self.min_score}")
         if (
@@ -106,7 +112,7 @@ class Query:
         if text is None:
             return cls(**fields)  # type: ignore[arg-type]
         positive, negative = parse_query(text)
-        extra = tuple(fields.pop("negative", ()))  # type: ignore[arg-type]
+        extra = tuple(cast("Iterable[str]", fields.pop("negative", ())))
         return cls(text=positive or None, negative=negative + extra, **fields)  # type: ignore[arg-type]
 
     def to_json(self) -> dict[str, object]:
@@ -133,6 +139,7 @@ class Query:
             "kinds": list(self.kinds),
             "min_score": self.min_score,
             "sort": self.sort,
+            "cut": self.cut,
         }
 
     @classmethod
@@ -146,11 +153,11 @@ class Query:
             fields = dict(data)
             fields["image"] = image(fields.get("image"))
             fields["terms"] = tuple(
-                Term(float(t["weight"]), t.get("text"), image(t.get("image")))  # type: ignore[index,union-attr]
-                for t in fields.get("terms", ())  # type: ignore[union-attr]
+                Term(float(t["weight"]), t.get("text"), image(t.get("image")))
+                for t in cast("Iterable[dict]", fields.get("terms", ()))
             )
             for key in ("like", "unlike"):
-                fields[key] = tuple(image(m) for m in fields.get(key, ()))  # type: ignore[union-attr]
+                fields[key] = tuple(image(m) for m in cast("Iterable[object]", fields.get(key, ())))
             return cls(**fields)  # type: ignore[arg-type]
         except (TypeError, KeyError, ValueError, AttributeError) as exc:
             raise QueryError(f"not a saved query: {exc}") from None
@@ -183,9 +190,32 @@ class Hit:
         return photo_date(self.file)
 
 
+@dataclass(frozen=True)
+class SearchResult:
+    """What `Searcher.find` returns: the matches and, for "show weaker matches", what follows.
+
+    `hits` are the photos above the query's cut, in the query's order (best first, or newest
+    first with sort="date"), at most `k`. `matches` counts every photo above the cut (more
+    than len(hits) when k bounds them): the number a front end shows. `weaker` continues the
+    ranking below the cut, best first, at most k more. `searched` is how many photos were
+    scored (the library, or what the filters let through). Without a cut (`Query.cut` None)
+    every ranked hit is a match and `weaker` is empty.
+    """
+
+    hits: list[Hit]
+    matches: int
+    weaker: list[Hit]
+    searched: int
+
+    @property
+    def truncated(self) -> bool:
+        """Whether k left matches out."""
+        return self.matches > len(self.hits)
+
+
 def photo_date(file: FileRecord) -> float:
-    """A photo's date as filters and sorting use it: EXIF date taken, else modification time."""
-    return file.taken_at if file.taken_at is not None else file.mtime_ns / 1e9
+    """A photo's date as filters and sorting use it (`library.metadata.photo_date`)."""
+    return metadata.photo_date(file.taken_at, file.mtime_ns)
 
 
 def parse_query(text: str) -> tuple[str, tuple[str, ...]]:

@@ -8,7 +8,8 @@ Every change to the store runs under one lock between processes (`models/.lock`,
 lock that dies with its process), and starts by removing what a process killed mid-change
 left behind (`.incoming-*` folders, `active.tmp`): while the lock is held nobody else is
 writing, so everything of that kind is a dead process's. Downloads have their own lock per
-model (`models/.downloads/<name>.lock`) and keep their finished files for the next try.
+model (`models/.downloads/<name>.lock`); their files live in the user's hub cache
+(hubclient.py), where a partial one waits for the next try.
 """
 
 from __future__ import annotations
@@ -215,6 +216,8 @@ class ModelStore:
                 f"another photofind is already downloading {name}; let it finish"
             ) from None
         try:
+            # Where photofind < the hub cache kept finished files: nothing reads it any more.
+            shutil.rmtree(self.root / DOWNLOADS / name, ignore_errors=True)
             report = _DownloadReport(progress, control)
             snapshot = hubclient.fetch(
                 source["repo"],

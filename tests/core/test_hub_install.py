@@ -355,6 +355,32 @@ def test_a_cancel_ends_a_download_the_hub_has_stalled(tmp_path, server, repo, en
     assert 0 < partial.stat().st_size <= gate.at  # (a chunk still in flight is not waited for)
 
 
+def test_an_entry_with_a_subfolder_fetches_only_that_folder(
+    tmp_path, server, tiny_immich_dir, monkeypatch
+):
+    """rclip keeps one model per folder of one repository (`source.subfolder`): the entry's
+    files are paths inside it, and nothing of the other folders is fetched."""
+    folder = tmp_path / "hub" / "many"
+    shutil.copytree(tiny_immich_dir, folder / "tiny")
+    shutil.copytree(tiny_immich_dir, folder / "other")
+    many = server.add_repo("someone/many-models", folder)
+    item = {
+        "name": "tiny__sub",
+        "source": {
+            "kind": "immich",
+            "repo": many.name,
+            "revision": many.commit,
+            "subfolder": "tiny/",
+        },
+        "files": [{"path": p} for p in immich.FILES],
+    }
+    monkeypatch.setattr(registry, "find_entry", lambda name: item)
+    ModelStore(tmp_path / "models").install("tiny__sub")
+    fetched = {r.path.split(f"/resolve/{many.commit}/")[-1] for r in server.log if
+               "/resolve/" in r.path and r.method == "GET"}  # fmt: skip
+    assert fetched == {f"tiny/{p}" for p in immich.FILES}
+
+
 def test_a_second_install_of_the_same_model_is_refused_while_one_runs(
     tmp_path, server, repo, entry
 ):

@@ -154,6 +154,18 @@ def test_a_mirror_named_by_hf_endpoint_serves_everything(
         mirror.close()
 
 
+def test_the_standard_proxy_variables_are_followed(tmp_path, server, repo, entry, monkeypatch):
+    """HTTP_PROXY names the proxy (here the replica itself, which answers absolute-URI
+    requests as a forward proxy would pass them on); the hub's name need not resolve."""
+    monkeypatch.setenv("HF_ENDPOINT", "http://hub.invalid")
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")  # the CDN is reached directly
+    ModelStore(tmp_path / "models").install("tiny__immich")
+    hub = [r for r in server.log if r.server == "hub"]
+    assert hub and all(r.path.startswith("http://hub.invalid/") for r in hub)
+    assert all(r.path.startswith("/repos/") for r in server.log if r.server == "cdn")
+
+
 def test_nothing_goes_out_but_the_listing_and_the_model_files(
     tmp_path, server, repo, entry, monkeypatch
 ):

@@ -90,6 +90,7 @@ def test_install_reports_download_progress_every_printer_can_draw(
     assert {p.phase for p in seen} == {"download"} and {p.unit for p in seen} == {BYTES}
     assert seen[-1].done == seen[-1].total == total
     assert [p.done for p in seen] == sorted(p.done for p in seen)
+    assert {p.current for p in seen} >= set(immich.FILES)  # each file named, however fast
     assert "MB" in plain.getvalue() and "download: " in plain.getvalue()
     assert "100%" in terminal.getvalue().rsplit("\r", 1)[-1]
     # Large files came through the hub's redirect to its CDN; README.md was never fetched.

@@ -386,7 +386,8 @@ class Searcher:
 
     def _encode(self, path: Path) -> np.ndarray:
         if not path.is_file():
-            raise ImageLoadError(f"cannot read {path}: no such file")
+            what = "a folder, not a picture" if path.is_dir() else "no such file"
+            raise ImageLoadError(f"cannot read {path}: {what}")
         return np.asarray(self._model().image.encode_images([path]), dtype=np.float32)[0]
 
     # -- ranking ---------------------------------------------------------------------------

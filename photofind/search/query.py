@@ -110,7 +110,7 @@ class Query:
         if text is None:
             return cls(**fields)  # type: ignore[arg-type]
         positive, negative = parse_query(text)
-        extra = tuple(fields.pop("negative", ()))  # type: ignore[arg-type]
+        extra: tuple[str, ...] = tuple(fields.pop("negative", ()))  # type: ignore[arg-type]
         return cls(text=positive or None, negative=negative + extra, **fields)  # type: ignore[arg-type]
 
     def to_json(self) -> dict[str, object]:
@@ -152,10 +152,10 @@ class Query:
             fields["image"] = image(fields.get("image"))
             fields["terms"] = tuple(
                 Term(float(t["weight"]), t.get("text"), image(t.get("image")))  # type: ignore[index,union-attr]
-                for t in fields.get("terms", ())  # type: ignore[union-attr]
+                for t in fields.get("terms", ())  # type: ignore[attr-defined]
             )
             for key in ("like", "unlike"):
-                fields[key] = tuple(image(m) for m in fields.get(key, ()))  # type: ignore[union-attr]
+                fields[key] = tuple(image(m) for m in fields.get(key, ()))  # type: ignore[attr-defined]
             return cls(**fields)  # type: ignore[arg-type]
         except (TypeError, KeyError, ValueError, AttributeError) as exc:
             raise QueryError(f"not a saved query: {exc}") from None

@@ -143,7 +143,7 @@ class Searcher:
             for i, s in vectors.query(vector, limit, filter_ids=allowed)
             if i not in exclude and (query.min_score is None or s >= query.min_score)
         ]
-        found = cut(np.fromiter((s for _, s in scored), np.float64, len(scored)), query.cut)
+        found = cut(np.fromiter((s for _, s in scored), np.float64, len(scored)), query.cut or "")
         hits = self._usable(scored[: found.matches], query)
         matches = found.matches if len(hits) >= query.k else len(hits)
         weaker = self._usable(scored[found.matches :], replace(query, sort="relevance"))

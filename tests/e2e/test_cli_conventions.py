@@ -37,6 +37,7 @@ def indexed(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path):
         ["search"],
         ["search", "red", "--after", "someday"],
         ["search", "red", "--all", "--fewer"],
+        ["search", "red", "--image-weight", "3"],
         ["duplicates", "--threshold", "7"],
         ["folders"],
         ["completion", "tcsh"],

@@ -112,6 +112,13 @@ def offline() -> bool:
 # -- the HTTP client: huggingface_hub's, with the CA certificates tls.py chooses ---------------
 
 _client_trust: tuple[str | None, ...] | None = None
+# What a client is made from (httpx2 reads the proxy variables when it is made).
+PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+def _settings() -> tuple[str | None, ...]:
+    names = (*PROXY_VARIABLES, *(v.lower() for v in PROXY_VARIABLES))
+    return (*tls.configured(), *(os.environ.get(v) for v in names))
 
 
 _control: contextvars.ContextVar[TaskControl | None] = contextvars.ContextVar(
@@ -169,7 +176,7 @@ def _hang_up_on_cancel(response: httpx2.Response, control: TaskControl) -> None:
 def _client() -> httpx2.Client:
     """The client huggingface_hub makes by default, verifying with tls.py's CA choice."""
     global _client_trust
-    _client_trust = tls.configured()
+    _client_trust = _settings()
     return _Client(
         event_hooks={"request": [hf_request_event_hook]},
         follow_redirects=True,
@@ -182,8 +189,8 @@ set_client_factory(_client)
 
 
 def _refresh_client() -> None:
-    """A new client when the CA configuration changed since the last one was made."""
-    if _client_trust is not None and _client_trust != tls.configured():
+    """A new client when the CA or proxy settings changed since the last one was made."""
+    if _client_trust is not None and _client_trust != _settings():
         close_session()
     constants.HF_HUB_OFFLINE = offline()  # huggingface_hub's request hook reads this
 

@@ -436,6 +436,21 @@ def test_a_catalog_entry_must_pin_a_commit(tmp_path, server, repo, entry, monkey
     assert server.log == []
 
 
+def test_an_entry_that_says_why_it_is_not_pinned_installs_the_branchs_commit(
+    tmp_path, server, repo, entry, monkeypatch, caplog
+):
+    """No commit of the published repositories could be verified from here (registry.json's
+    revision_note): such an entry still installs for a real user, from the commit the branch
+    names now, and says so in the log."""
+    monkeypatch.delenv(hubclient.UNPINNED_FOR_TESTS)
+    entry["source"]["revision"] = "main"
+    entry["source"]["revision_note"] = "not pinned: no commit could be verified"
+    with caplog.at_level("WARNING", logger="photofind.modelstore.hubclient"):
+        installed = ModelStore(tmp_path / "models").install("tiny__immich")
+    assert installed.name == "tiny__immich"
+    assert any("pins no commit" in r.getMessage() for r in caplog.records)
+
+
 def test_the_hub_is_huggingface_unless_hf_endpoint_says_otherwise(monkeypatch):
     monkeypatch.delenv("HF_ENDPOINT", raising=False)
     assert hubclient.endpoint() == "https://huggingface.co"

@@ -139,13 +139,19 @@ class ModelStore:
 
     def import_folder(self, source: Path, *, name: str | None = None) -> InstalledModel:
         """Copy a model folder made by models/export_onnx.py (verified before and after), or
-        convert one in Immich's layout (a download from its hub, or an Immich server's cache)."""
-        from photofind.modelstore import immich
+        convert one in a published layout (`layouts.kind_of_folder`: Immich's, from its hub or
+        an Immich server's cache; rclip's model folder)."""
+        from photofind.modelstore import layouts
 
         source = Path(source)
-        if not (source / "manifest.json").exists() and immich.is_immich_folder(source):
-            name = name or source.name
-            return self.install_from(lambda work: immich.convert(source, work, name=name), name)
+        kind = None if (source / "manifest.json").exists() else layouts.kind_of_folder(source)
+        if kind is not None:
+            chosen = name or source.name
+
+            def convert(work: Path) -> None:
+                layouts.convert(kind, source, work, name=chosen)
+
+            return self.install_from(convert, chosen)
         manifest = verify_model_folder(source)
         name = name or manifest.name
         return self.install_from(lambda work: _copy_tree(source, work), name)
@@ -226,6 +232,8 @@ class ModelStore:
                 on_plan=report.plan,
                 on_bytes=report.grew,
                 control=control,
+                # registry.json says why where it could not pin a commit (revision_note)
+                branch_allowed=bool(source.get("revision_note")),
             )
             report.finish()
             got = [

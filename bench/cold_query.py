@@ -21,12 +21,12 @@ import time
 from pathlib import Path
 
 from common import WORK, camera_photos, median, model_dir
-from vs_rclip import rclip_datadir
+from vs_rclip import CHILD_ENV, rclip_datadir
 
 
 def wall(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> float:
     start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True)
+    done = subprocess.run(cmd, cwd=cwd, env=env or CHILD_ENV, capture_output=True)
     took = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{done.stderr.decode(errors='replace')[-2000:]}")
@@ -45,11 +45,11 @@ def main() -> None:
     photos_dir = WORK / "photos12mp"
     camera_photos(photos_dir, args.files)
     datadir = rclip_datadir(folder, WORK / "rclip-data")
-    env = {**os.environ, "RCLIP_DATADIR": str(datadir)}
+    env = {**CHILD_ENV, "RCLIP_DATADIR": str(datadir)}
     lib = Path(tempfile.mkdtemp(prefix="cold-query-", dir=WORK))
     ours = [sys.executable, "-m", "photofind", "--library", str(lib), "--model", str(folder)]
-    subprocess.run([*ours, "folders", "add", str(photos_dir)], check=True, capture_output=True)
-    subprocess.run([*ours, "index"], check=True, capture_output=True)
+    for step in (["folders", "add", str(photos_dir)], ["index"]):
+        subprocess.run([*ours, *step], check=True, capture_output=True, env=CHILD_ENV)
     (datadir / "db.sqlite3").unlink(missing_ok=True)
     subprocess.run([args.rclip, "-f", "x"], cwd=photos_dir, env=env, check=True,
                    capture_output=True)  # fmt: skip

@@ -153,8 +153,8 @@ class ImageEncoder:
                 paths, self.preprocess_path, workers=workers, window=2 * batch_size,
                 cancel=cancel,
             ):  # fmt: skip
-                if error is not None:
-                    result.errors[index] = error
+                if array is None:
+                    result.errors[index] = error or "cannot decode"
                 else:
                     pixels.append(array)
                     result.ok.append(index)

@@ -153,7 +153,9 @@ class Indexer:
 
     def _encode(self, job: tuple[list[np.ndarray], list[tuple[int, ImageFacts]], list]):
         pixels, ok_meta, failed = job
-        vectors = self.model.image.encode_pixels(np.stack(pixels)) if pixels else None
+        if not pixels:
+            return [], failed
+        vectors = self.model.image.encode_pixels(np.stack(pixels))
         ok = [(fid, vectors[k], facts) for k, (fid, facts) in enumerate(ok_meta)]
         return ok, failed
 
@@ -170,8 +172,8 @@ class Indexer:
             if control is not None:
                 control.checkpoint()
             file_id = files[index].id
-            if error is not None:
-                failed.append((file_id, error))
+            if result is None:
+                failed.append((file_id, error or "cannot decode"))
             else:
                 array, facts = result
                 pixels.append(array)

@@ -160,6 +160,7 @@ def test_the_store_imports_an_immich_folder_such_as_immichs_cache(tmp_path, tiny
     store.verify("ViT-B-32__openai")
     assert (installed.manifest.arch, installed.manifest.pretrained) == ("ViT-B-32", "openai")
     assert sorted(p.name for p in installed.folder.iterdir()) == [
+        ".verified.json",  # the stamp the install's full check wrote (clip/stamp.py)
         "manifest.json",
         "textual.onnx",
         "tokenizer.json",

@@ -96,8 +96,10 @@ class ClipModel:
         for kind in kinds:
             future = self._claim(kind)
             if future is not None:
+                # Not a daemon: a process that exits while ONNX Runtime is still building
+                # the session would abort (SIGABRT) instead of exiting; it waits instead.
                 threading.Thread(
-                    target=self._fill, args=(kind, future), name=f"load-{kind}", daemon=True
+                    target=self._fill, args=(kind, future), name=f"load-{kind}"
                 ).start()
 
     def loaded(self, kind: Kind) -> bool:
@@ -160,7 +162,7 @@ class ClipModel:
         threads = self._threads or (1 if kind == "image" else None)
         tokenizer: Future[ClipTokenizer] = Future()
         if kind == "text":  # parsing tokenizer.json takes as long as the session: overlap them
-            threading.Thread(target=self._tokenizer, args=(tokenizer,), daemon=True).start()
+            threading.Thread(target=self._tokenizer, args=(tokenizer,)).start()
         session = inference_session(path, choose_providers(self._requested), threads)
         log.info("opened %s of %s on %s", path.name, self.name, session.get_providers()[0])
         if kind == "image":

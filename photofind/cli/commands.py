@@ -265,7 +265,7 @@ def _watch(session: Session) -> None:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    with _session(args, preload=("text",)) as session:
+    with _session(args) as session:
         _require_model(session)
         query = query_from_args(session, args, _folder_id, k=args.k, sort=args.sort)
         hits = session.searcher.search(query)

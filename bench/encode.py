@@ -16,6 +16,7 @@ import numpy as np
 from common import WORK, camera_photos, median, model_dir, timed
 
 from photofind.clip import ClipModel
+from photofind.clip.pipeline import inference_workers, iter_mapped
 
 
 def main() -> None:
@@ -34,12 +35,14 @@ def main() -> None:
 
     pixels = np.stack([model.image.preprocess_path(p) for p in paths[: args.batch]])
 
+    workers = inference_workers()  # as the indexer runs it: a one-thread batch per core
+
     def model_alone() -> None:
-        for _ in range(0, len(paths), args.batch):
-            model.image.encode_pixels(pixels)
+        batches = range(0, len(paths), args.batch)
+        list(iter_mapped(batches, lambda _: model.image.encode_pixels(pixels), workers=workers))
 
     def pipeline() -> None:
-        result = model.image.encode_files(paths, batch_size=args.batch)
+        result = model.image.encode_files(paths, batch_size=args.batch, inference_workers=workers)
         assert len(result.ok) == len(paths), result.errors
 
     def full_decode() -> None:

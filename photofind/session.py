@@ -18,6 +18,7 @@ from photofind.library.home import LibraryPaths
 
 if TYPE_CHECKING:
     from photofind.clip import ClipModel
+    from photofind.clip.model import Kind
     from photofind.library.library import Library
     from photofind.search import Searcher
     from photofind.search.tags import Tags
@@ -102,6 +103,7 @@ def open_session(
     load_model: bool = True,
     threads: int | None = None,
     fast: bool | None = None,
+    preload: tuple[Kind, ...] = (),
 ) -> Session:
     """Open the library (creating its folder) and load the chosen model.
 
@@ -109,11 +111,10 @@ def open_session(
     choice is still made and reported. The model's sessions open when first used (a text
     query never opens the image graph). `fast` picks the int8 graphs; None follows the
     library's FAST_SETTING. Raises PhotofindError subclasses with one-line messages:
-    LibraryError/CatalogError for the library, ModelError for the model.
+    LibraryError/CatalogError for the library, ModelError for the model. `preload` starts
+    opening those sessions in the background at once (the CLI's search: "text").
     """
     from photofind.library.library import Library
-    from photofind.search import Searcher
-    from photofind.search.tags import Tags
 
     paths = LibraryPaths.resolve(library_dir)
     choice = choose_model(paths, model_dir)
@@ -122,6 +123,10 @@ def open_session(
     try:
         if model is not None:  # no session has opened yet, so the graphs can still change
             model.int8 = fast if fast is not None else is_fast(library)
+            model.preload(*preload)  # while the searcher, tags and the rest of the CLI load
+        from photofind.search import Searcher
+        from photofind.search.tags import Tags
+
         tags = Tags(library)
         searcher = Searcher(library, tags)
         library.add_index_listener(tags)

@@ -113,12 +113,12 @@ def _add_search(sub: argparse._SubParsersAction, parents: Parents) -> None:
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _session(args: argparse.Namespace, *, load_model: bool = True) -> Session:
+def _session(args: argparse.Namespace, *, load_model: bool = True, preload: tuple = ()) -> Session:
     from photofind.session import open_session
 
     library = Path(args.library).expanduser() if args.library else None
     fast = True if getattr(args, "fast", False) else None  # else the library's setting
-    return open_session(library, args.model, load_model=load_model, fast=fast)
+    return open_session(library, args.model, load_model=load_model, fast=fast, preload=preload)
 
 
 def _require_model(session: Session) -> None:

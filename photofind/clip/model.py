@@ -20,6 +20,7 @@ from photofind.errors import ModelFolderError
 
 if TYPE_CHECKING:
     from photofind.clip.encoders import ImageEncoder, TextEncoder
+    from photofind.clip.tokenizer import ClipTokenizer
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +101,10 @@ class ClipModel:
         for kind in kinds:
             future = self._claim(kind)
             if future is not None:
+                # Not a daemon: a process that exits while ONNX Runtime is still building
+                # the session would abort (SIGABRT) instead of exiting; it waits instead.
                 threading.Thread(
-                    target=self._fill, args=(kind, future), name=f"load-{kind}", daemon=False
+                    target=self._fill, args=(kind, future), name=f"load-{kind}"
                 ).start()
 
     def loaded(self, kind: Kind) -> bool:
@@ -162,18 +165,28 @@ class ClipModel:
         # Images: one thread per run, a run per core (pipeline.iter_mapped); a text query is
         # one run, so it gets every core.
         threads = self._threads or (1 if kind == "image" else None)
+        tokenizer: Future[ClipTokenizer] = Future()
+        if kind == "text":  # parsing tokenizer.json takes as long as the session: overlap them
+            threading.Thread(target=self._tokenizer, args=(tokenizer,)).start()
         session = inference_session(path, choose_providers(self._requested), threads)
         log.info("opened %s of %s on %s", path.name, self.name, session.get_providers()[0])
         if kind == "image":
             return ImageEncoder(session, self.manifest)
+        return TextEncoder(session, self.manifest, tokenizer.result())
+
+    def _tokenizer(self, future: Future[ClipTokenizer]) -> None:
         from photofind.clip.tokenizer import ClipTokenizer
 
-        tokenizer = ClipTokenizer(
-            self.manifest.path("tokenizer.json"),
-            self.manifest.context_length,
-            self.manifest.tokenizer,
-        )
-        return TextEncoder(session, self.manifest, tokenizer)
+        try:
+            future.set_result(
+                ClipTokenizer(
+                    self.manifest.path("tokenizer.json"),
+                    self.manifest.context_length,
+                    self.manifest.tokenizer,
+                )
+            )
+        except BaseException as exc:
+            future.set_exception(exc)
 
     def __repr__(self) -> str:
         return f"ClipModel({self.name!r}, dim={self.embed_dim}, int8={self.int8})"

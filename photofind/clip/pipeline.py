@@ -40,7 +40,7 @@ def iter_decoded(
     cancel: Callable[[], bool] | None = None,
 ) -> Iterator[tuple[int, R | None, str | None]]:
     """Yield (index, decoded or None, error or None) in input order."""
-    pending: deque[tuple[int, Future[R]]] = deque()
+    pending: deque[tuple[int, Future[R | None]]] = deque()
     source: Iterable[tuple[int, T]] = iter(enumerate(items))
     with ThreadPoolExecutor(workers or default_workers(), thread_name_prefix="decode") as pool:
         try:
@@ -61,7 +61,7 @@ def iter_decoded(
                 future.cancel()
 
 
-def _result(index: int, future: Future[T]) -> tuple[int, T | None, str | None]:
+def _result(index: int, future: Future[R | None]) -> tuple[int, R | None, str | None]:
     try:
         return index, future.result(), None
     except ImageLoadError as exc:

@@ -221,8 +221,6 @@ class Library:
         committed and saved.
         """
         with self._indexing(control, progress):
-            if self.model is not None:
-                self.model.preload("image")  # opens while the scan walks the folders
             scan = self.scan(control, progress, folders) if rescan else None
             report = LibraryReport(scan=scan)
             if self.model is None or self.vectors is None:

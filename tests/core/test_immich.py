@@ -162,8 +162,8 @@ def test_the_store_imports_an_immich_folder_such_as_immichs_cache(tmp_path, tiny
     assert installed.name == "ViT-B-32__openai" and store.active_name() == "ViT-B-32__openai"
     store.verify("ViT-B-32__openai")
     assert (installed.manifest.arch, installed.manifest.pretrained) == ("ViT-B-32", "openai")
-    # (hidden files are photofind's own bookkeeping, e.g. the verification stamp)
-    assert sorted(p.name for p in installed.folder.iterdir() if not p.name.startswith(".")) == [
+    assert sorted(p.name for p in installed.folder.iterdir()) == [
+        ".verified.json",  # the stamp the install's full check wrote (clip/stamp.py)
         "manifest.json",
         "textual.onnx",
         "tokenizer.json",

@@ -92,6 +92,10 @@ class VectorStore:
     def __len__(self) -> int:
         return self._n
 
+    def unmapped_rows(self) -> int:
+        """Rows held in memory rather than in a mapped file."""
+        return max(0, self._n - self._nb) if MAP_FILES else self._n
+
     # -- rows -----------------------------------------------------------------------------
 
     def _read(self, rows: np.ndarray) -> np.ndarray:
@@ -373,6 +377,7 @@ def _mapped_array(fh, path: Path) -> np.ndarray:
     nbytes = int(np.prod(shape)) * 4
     if offset + nbytes > os.fstat(fh.fileno()).st_size:
         raise ValueError("the file is cut short")
+    rows: np.ndarray
     if MAP_FILES and nbytes:
         rows = np.memmap(path, dtype=np.float32, mode="c", offset=offset, shape=tuple(shape))
     else:

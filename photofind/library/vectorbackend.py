@@ -92,6 +92,10 @@ class VectorStore:
     def __len__(self) -> int:
         return self._n
 
+    def reserve(self, rows: int) -> None:
+        """Make room for `rows` vectors at once (a rebuild knows how many are coming)."""
+        self._reserve(rows)
+
     def unmapped_rows(self) -> int:
         """Rows held in memory rather than in a mapped file."""
         return max(0, self._n - self._nb) if MAP_FILES else self._n

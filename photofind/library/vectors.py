@@ -163,6 +163,11 @@ class VectorIndex:
             self._store.add(ids, vectors)
             self._changes += 1
 
+    def reserve(self, count: int) -> None:
+        """Room for `count` vectors in all, so a rebuild grows its arrays once."""
+        with self._lock.write():
+            self._store.reserve(int(count))
+
     def remove(self, ids: Sequence[int] | np.ndarray) -> None:
         """Drop ids from the index (ids it does not hold are ignored)."""
         ids = np.unique(np.asarray(ids, dtype=np.int64).reshape(-1))

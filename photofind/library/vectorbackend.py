@@ -26,6 +26,7 @@ Not thread-safe by itself: `VectorIndex` lets searches run in parallel and chang
 
 from __future__ import annotations
 
+import mmap
 import os
 from pathlib import Path
 
@@ -72,6 +73,7 @@ class VectorStore:
         self._n = len(ids)
         self._base = np.zeros((0, self.dim), np.float32) if rows is None else rows
         self._nb = len(self._base)
+        self._base_written = False  # a mapped row changed in memory (its page is private now)
         self._tail = np.zeros((_MIN_ROWS, self.dim), np.float32)
         self._ids = np.zeros(max(_MIN_ROWS, self._n), dtype=np.int64)
         self._ids[: self._n] = ids
@@ -97,8 +99,19 @@ class VectorStore:
         self._reserve(rows)
 
     def unmapped_rows(self) -> int:
-        """Rows held in memory rather than in a mapped file."""
-        return max(0, self._n - self._nb) if MAP_FILES else self._n
+        """Rows held in memory rather than in a mapped file (all of them once a mapped row
+        was changed: a save then maps the file it wrote)."""
+        if not MAP_FILES or self._base_written:
+            return self._n
+        return max(0, self._n - self._nb)
+
+    def release_pages(self) -> None:
+        """Unmap the file pages a search touched: the kernel maps 16 pages around each row
+        read, so without this a few hundred searches map most of the file (resident, if
+        reclaimable). Only while no mapped row was changed: those pages are private."""
+        handle = getattr(self._base, "_mmap", None)
+        if handle is not None and not self._base_written and hasattr(mmap, "MADV_DONTNEED"):
+            handle.madvise(mmap.MADV_DONTNEED)
 
     # -- rows -----------------------------------------------------------------------------
 
@@ -116,6 +129,7 @@ class VectorStore:
         low = rows < self._nb
         if low.any():
             self._base[rows[low]] = vectors[low]  # a mapped file: copy on write, file untouched
+            self._base_written = True
         self._tail[rows[~low] - self._nb] = vectors[~low]
         if self._basis is not None:
             y, rest = vectorsketch.project(self._basis, vectors)
@@ -125,6 +139,7 @@ class VectorStore:
         vector = self._base[source] if source < self._nb else self._tail[source - self._nb]
         if target < self._nb:
             self._base[target] = vector
+            self._base_written = True
         else:
             self._tail[target - self._nb] = vector
         if self._basis is not None:
@@ -247,6 +262,14 @@ class VectorStore:
         k = min(int(k), count)
         if k <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        try:
+            return self._search(q, k, allowed, count)
+        finally:
+            self.release_pages()
+
+    def _search(
+        self, q: np.ndarray, k: int, allowed: np.ndarray | None, count: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         if allowed is not None and len(allowed) * _GATHER_SHARE < self._n:
             rows = self._row_of[np.asarray(allowed, dtype=np.int64)]
             return self._best(rows, self._read(rows) @ q, k)

@@ -45,6 +45,7 @@ SKETCH_MIN = 20_000  # below this many vectors one scan of the full vectors is f
 FIRST_SHARE = 4  # first rescoring: the FIRST_SHARE * k best by sketch score (at least 256)
 MARGIN_Z = 4.0  # then every vector within this many standard deviations of the k-th best
 MAP_FILES = os.name != "nt"
+_READ_BATCH = 1024  # mapped rows read between two releases of their pages
 
 
 class BackendError(Exception):
@@ -85,8 +86,8 @@ class VectorStore:
         if sketch is not None:
             self._basis, y, rest = sketch
             self._sketch, self._rest = (
-                _grown(y, len(self._ids), self._n),
-                _grown(rest, len(self._ids), self._n),
+                y if len(y) == len(self._ids) else _grown(y, len(self._ids), self._n),
+                rest if len(rest) == len(self._ids) else _grown(rest, len(self._ids), self._n),
             )
         elif self._n >= SKETCH_MIN:
             self._make_sketch()
@@ -117,6 +118,14 @@ class VectorStore:
 
     def _read(self, rows: np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) > _READ_BATCH and int(rows.max()) < self._nb:
+            # Mapped rows in batches, each batch's pages unmapped after it: the kernel maps
+            # 16 pages around every row read, so 16k rows at once would map a gigabyte.
+            out = np.empty((len(rows), self.dim), dtype=np.float32)
+            for start in range(0, len(rows), _READ_BATCH):
+                out[start : start + _READ_BATCH] = self._base[rows[start : start + _READ_BATCH]]
+                self.release_pages()
+            return out
         if len(rows) and int(rows.max()) < self._nb:
             return np.asarray(self._base[rows], dtype=np.float32)
         out = np.empty((len(rows), self.dim), dtype=np.float32)

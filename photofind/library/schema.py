@@ -174,7 +174,7 @@ def _v5_embedding_removals(conn: sqlite3.Connection) -> None:
         CREATE TABLE embedding_removals (
             model TEXT PRIMARY KEY,
             count INTEGER NOT NULL
-        );
+        ) WITHOUT ROWID;
         CREATE TRIGGER embeddings_removed AFTER DELETE ON embeddings BEGIN
             INSERT INTO embedding_removals (model, count) VALUES (OLD.model, 1)
                 ON CONFLICT (model) DO UPDATE SET count = count + 1;

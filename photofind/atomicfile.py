@@ -32,3 +32,18 @@ def replace(temp: Path, target: Path) -> None:
     """Move a fully written, fsynced `temp` over `target` (same folder) and make it stick."""
     os.replace(temp, target)
     fsync_dir(Path(target).parent)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Replace the small text file `path` whole: written beside it, fsynced, renamed over it
+    (a kill leaves the old text or the new, never a part)."""
+    path = Path(path)
+    temp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(temp, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)

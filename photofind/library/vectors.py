@@ -20,11 +20,13 @@ from photofind.clip.vectormath import unit
 from photofind.errors import LibraryError
 from photofind.library import vectorfile
 from photofind.library.rwlock import RWLock
+from photofind.library.vectorbackend import MAP_FILES, BackendError, VectorStore
 from photofind.library.vectorbackend import NAME as BACKEND
-from photofind.library.vectorbackend import BackendError, VectorStore
 from photofind.library.vectorfile import id_checksum
 
 log = logging.getLogger(__name__)
+
+REMAP_MIN = 4096  # vectors in memory that a save swaps for the mapped file
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class VectorIndex:
         self._store = VectorStore(self.dim)
         self._stamp: int | None = None  # catalog change number the vectors reflect
         self._removals: int | None = None  # catalog removal count they reflect
+        self._changes = 0  # adds, removals and swaps so far: tells a save what it wrote
         self._saved: dict[str, Any] | None = None  # sidecar entry of the file on disk
 
     # -- opening (vectorsync.open_index brings a loaded file in line with the catalog) ------
@@ -137,6 +140,7 @@ class VectorIndex:
         with self._lock.write():
             self._store = built._store
             self._stamp, self._removals = int(stamp), int(removals)
+            self._changes += 1
 
     # -- changes --------------------------------------------------------------------------
 
@@ -157,6 +161,12 @@ class VectorIndex:
         ids, vectors = ids[keep], unit(vectors[keep])
         with self._lock.write():
             self._store.add(ids, vectors)
+            self._changes += 1
+
+    def reserve(self, count: int) -> None:
+        """Room for `count` vectors in all, so a rebuild grows its arrays once."""
+        with self._lock.write():
+            self._store.reserve(int(count))
 
     def remove(self, ids: Sequence[int] | np.ndarray) -> None:
         """Drop ids from the index (ids it does not hold are ignored)."""
@@ -165,6 +175,7 @@ class VectorIndex:
             wanted = wanted[self._store.present(wanted)]
             if len(wanted):
                 self._store.remove(wanted)
+                self._changes += 1
 
     # -- reading --------------------------------------------------------------------------
 
@@ -238,19 +249,38 @@ class VectorIndex:
         """
         if self.path is None:
             raise ValueError("this vector index has no file")
-        with self._save_lock, self._lock.read():
-            ids = self._store.ids()
-            describe = {
-                "backend": BACKEND,
-                "model": self.model,
-                "dim": self.dim,
-                "count": len(ids),
-                "checksum": id_checksum(ids),
-                "stamp": self._stamp,
-            }
-            try:
-                entry = vectorfile.save(self.path, self._store.save, describe, self._saved)
-            except OSError as exc:
-                reason = getattr(exc, "strerror", None) or str(exc)
-                raise LibraryError(f"cannot save the vector index {self.path}: {reason}") from exc
-            self._saved = entry
+        mapped: list[VectorStore] = []
+
+        def write(temp: Path) -> None:
+            self._store.save(temp)
+            if MAP_FILES and self._store.unmapped_rows() >= REMAP_MIN:
+                # The file just written, mapped before it is renamed into place: its very
+                # bytes, whatever another process saves over the path later.
+                try:
+                    mapped.append(VectorStore.load(temp, self.dim))
+                except BackendError as exc:  # keep the vectors in memory; never seen so far
+                    log.warning("vector index %s: cannot map the saved file (%s)", temp, exc)
+
+        with self._save_lock:
+            with self._lock.read():
+                changes = self._changes
+                ids = self._store.ids()
+                describe = {
+                    "backend": BACKEND,
+                    "model": self.model,
+                    "dim": self.dim,
+                    "count": len(ids),
+                    "checksum": id_checksum(ids),
+                    "stamp": self._stamp,
+                }
+                try:
+                    entry = vectorfile.save(self.path, write, describe, self._saved)
+                except OSError as exc:
+                    reason = getattr(exc, "strerror", None) or str(exc)
+                    message = f"cannot save the vector index {self.path}: {reason}"
+                    raise LibraryError(message) from exc
+                self._saved = entry
+            if mapped:  # vectors held in memory (a rebuild, many adds) now come from the file
+                with self._lock.write():
+                    if self._changes == changes:
+                        self._store = mapped[0]

@@ -128,6 +128,7 @@ def rebuild(
     at least), streamed in chunks into a
     fresh store off to the side, then swapped in whole: searches meanwhile keep the old one."""
     built = VectorIndex(index.dim, model=index.model)
+    built.reserve(total)
     if progress:
         progress(0, total)
     done = 0

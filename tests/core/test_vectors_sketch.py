@@ -99,3 +99,23 @@ def test_changes_and_a_mapped_reload_keep_exact_results(tmp_path: Path) -> None:
     before = (tmp_path / "m.index").read_bytes()
     index.add(np.array([0]), _clip_like(1, seed=60))  # a mapped row changes in memory only
     assert (tmp_path / "m.index").read_bytes() == before
+
+
+def test_a_rebuilt_index_holds_its_vectors_in_the_saved_file(tmp_path: Path) -> None:
+    """A rebuild fills memory; the save that follows swaps it for the mapped file, so an app
+    opened after a rebuild is as small as one that loaded the file."""
+    from photofind.library import vectorsync
+    from photofind.library.catalog import Catalog, NewFile
+
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    folder = catalog.add_folder(tmp_path / "photos")
+    data = _clip_like(5000, seed=70)
+    ids = catalog.add_files([NewFile(folder.id, tmp_path / f"{i}.jpg", 1, 1) for i in range(5000)])
+    catalog.store_results("m", [(i, data[n], None) for n, i in enumerate(ids)], [])
+    index = vectorsync.open_index(tmp_path / "m.index", DIM, catalog, "m")
+    assert index.open_report.action == "rebuilt"
+    assert index._store.unmapped_rows() == (0 if vectorbackend.MAP_FILES else 5000)
+    q = _text_like(1, seed=71)[0]
+    exact = np.array(ids)[np.argsort(-(data @ q), kind="stable")[:50]]
+    assert {i for i, _ in index.query(q, 50)} == set(exact.tolist())
+    catalog.close()

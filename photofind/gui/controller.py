@@ -24,6 +24,10 @@ Signals (all on the GUI thread):
   searched(list)               hits of the newest search
   search_failed(exc)           the newest search failed
   watcher_state(str)           "watching" | "indexing" | "stopped"
+  library_changed()            another process changed the catalog (see poll_changes)
+  download_started() / download_progress(Progress) / download_finished()
+  download_failed(exc)         a model download failed or was cancelled (Cancelled)
+  repair_done(str)             a model check or repair has something to say
 """
 
 from __future__ import annotations
@@ -36,9 +40,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
-from photofind.errors import Cancelled
+from photofind.errors import Cancelled, ModelError, PhotofindError
 from photofind.gui.workers import run_task
 from photofind.session import Session, model_store
+from photofind.session import open_session as open_session_at
 from photofind.tasks import TaskControl
 
 log = logging.getLogger(__name__)
@@ -62,15 +67,26 @@ class WindowController(QObject):
     watcher_state = Signal(str)
     watcher_indexed = Signal(object)  # emitted from the watcher's thread: queued connections
     _watcher_changed = Signal(str)
+    library_changed = Signal()
+    download_started = Signal()
+    download_progress = Signal(object)
+    download_finished = Signal()
+    download_failed = Signal(object)
+    repair_done = Signal(str)
 
     def __init__(
         self,
         open_session: Callable[[], Session],
         run: Runner | None = None,
         parent: QObject | None = None,
+        *,
+        open_library: Callable[[], Session] | None = None,
     ) -> None:
+        """`open_session` opens the library with its model; `open_library` the same library
+        without one, for when the model is missing or damaged (default: PHOTOFIND_HOME's)."""
         super().__init__(parent)
         self._open_session = open_session
+        self._open_library = open_library or functools.partial(open_session_at, load_model=False)
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(3)  # open/index, search, spare
         self.run: Runner = run or functools.partial(run_task, self.pool)
@@ -80,6 +96,10 @@ class WindowController(QObject):
         self.index_again = False
         self.search_serial = 0
         self.paused = False
+        self.index_at_launch = True  # Preferences: "start indexing at launch"
+        self.model_problem: str | None = None  # why the model did not load (library is open)
+        self.download_control: TaskControl | None = None
+        self._change_stamp: int | None = None
         self._watcher_changed.connect(self.watcher_state)
 
     # -- the session ----------------------------------------------------------------------
@@ -90,19 +110,75 @@ class WindowController(QObject):
 
     def open(self) -> None:
         """(Re)open the library and model in a worker; the old session closes once the new
-        one is open."""
-        self.run(self._open_session, done=self._opened, failed=self.open_failed.emit)
+        one is open. A model that will not load leaves the library open without one, and
+        `model_problem` says why (the window offers a repair, the folders stay in view)."""
+        self.run(self._open_either, done=self._opened, failed=self.open_failed.emit)
 
-    def _opened(self, session: Session) -> None:
+    def _open_either(self) -> tuple[Session, str | None]:
+        try:
+            return self._open_session(), None
+        except ModelError as exc:
+            log.warning("the model did not load: %s", exc)
+            return self._open_library(), str(exc)
+
+    def _opened(self, opened: tuple[Session, str | None]) -> None:
+        session, self.model_problem = opened
         if self.session is not None:
-            self.session.close()
+            self.close_session()
         self.session = session
+        self._change_stamp = self._stamp()
         self.session_opened.emit(session)
         if session.model is not None:
             session.library.watch(on_indexed=self.watcher_indexed.emit,
                                   on_state=self._watcher_changed.emit)  # fmt: skip
             self.watcher_state.emit("watching")
+            if self.index_at_launch:
+                self.start_indexing()
+
+    def close_session(self) -> None:
+        """Close the open session (its watcher stops, the vectors are saved)."""
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+    # -- changes made elsewhere -----------------------------------------------------------
+
+    def _stamp(self) -> int | None:
+        """SQLite's data_version for this thread's connection: it changes whenever another
+        connection (the CLI, another window, this process's workers) commits. Cheap: no
+        table is read."""
+        if self.session is None:
+            return None
+        try:
+            return int(self.session.library.catalog.select("PRAGMA data_version")[0][0])
+        except PhotofindError as exc:
+            log.debug("no change stamp: %s", exc)
+            return None
+
+    def poll_changes(self) -> bool:
+        """Called every second or two by the window's timer. When the catalog changed and
+        no pass of ours is running, say so (`library_changed`) and index what another
+        process left: the pass first takes in the vectors it stored. True if it changed."""
+        stamp = self._stamp()
+        if stamp is None or stamp == self._change_stamp:
+            return False
+        self._change_stamp = stamp
+        if self.indexing:
+            return False  # our own pass: its end refreshes the window
+        self.library_changed.emit()
+        session = self.session
+        if session is not None and session.model is not None and self._behind(session):
             self.start_indexing()
+        return True
+
+    def _behind(self, session: Session) -> bool:
+        model, vectors = session.library.active()
+        if model is None or vectors is None:
+            return False
+        catalog = session.library.catalog
+        return catalog.embedding_stamp(model.name) != vectors.stamp or bool(
+            catalog.pending_count(model.name)
+        )
 
     def store(self):
         """The open library's model store (PHOTOFIND_HOME's before it has opened)."""
@@ -110,11 +186,11 @@ class WindowController(QObject):
 
     # -- folders --------------------------------------------------------------------------
 
-    def add_folder(self, path: Path) -> None:
+    def add_folder(self, path: Path, exclude: tuple[str, ...] = ()) -> None:
         """Add and index a folder; raises PhotofindError (bad path, already added)."""
         if self.session is None:
             return
-        self.session.library.add_folder(path)
+        self.session.library.add_folder(path, exclude)
         self.folders_changed.emit()
         self.start_indexing()
 
@@ -223,6 +299,50 @@ class WindowController(QObject):
         if self.session is not None and self.session.model is not None:
             self.model_switched.emit(self.session.model)
 
+    def install_model(self, name: str) -> None:
+        """Download and install a catalog model, then reopen with it; cancel_install stops
+        it (a later install resumes the finished files)."""
+        store = self.store()
+        self.download_control = control = TaskControl()
+        self.download_started.emit()
+        install = functools.partial(store.install, control=control)
+
+        def installed(_model: Any) -> None:
+            self.download_control = None
+            self.download_finished.emit()
+            store.use(name)
+            self.open()
+
+        def failed(exc: BaseException) -> None:
+            self.download_control = None
+            self.download_failed.emit(exc)
+
+        self.run(install, name, done=installed, failed=failed,
+                 progress=self.download_progress.emit)  # fmt: skip
+
+    def cancel_install(self) -> None:
+        if self.download_control is not None:
+            self.download_control.cancel()
+
+    def broken_model_name(self) -> str | None:
+        """The installed model that should answer (the store's active one), if any."""
+        return self.store().active_name()
+
+    def verify_model(self) -> None:
+        """Check the active model's files against its manifest; report in words."""
+        name = self.broken_model_name()
+        if name is None:
+            self.repair_done.emit("No model is installed.")
+            return
+        store = self.store()
+
+        def verify() -> str:
+            store.verify(name)
+            return f"{name}: every file is as installed."
+
+        self.run(verify, done=self.repair_done.emit,
+                 failed=lambda exc: self.repair_done.emit(f"{name} is damaged: {exc}"))  # fmt: skip
+
     # -- shutting down --------------------------------------------------------------------
 
     def shutdown(self, also: Callable[[], None] | None = None) -> None:
@@ -234,7 +354,7 @@ class WindowController(QObject):
             self.session.library.watcher.control.resume()
         if also is not None:
             also()
+        if self.download_control is not None:
+            self.download_control.cancel()
         self.pool.waitForDone()
-        if self.session is not None:
-            self.session.close()
-            self.session = None
+        self.close_session()

@@ -1,7 +1,9 @@
-"""The folders sidebar: each photo folder with its count and state, Add and Remove.
+"""The folders sidebar: "All photos", each photo folder with its count and state, Add, Remove.
 
-GUI thread only. Signals: `add_requested()`, `remove_requested(int folder_id)`,
-`folder_chosen()` when the chosen folder changes.
+Choosing a folder narrows the search to it, and the filter bar shows that as a chip;
+"All photos" (or the chip's ×) widens it again. GUI thread only. Signals:
+`add_requested()`, `remove_requested(int folder_id)`, `folder_chosen()` when the chosen
+folder changes (to another, or to all).
 """
 
 from __future__ import annotations
@@ -35,9 +37,17 @@ class FolderPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("<b>Folders</b>"))
+        self.all_button = QPushButton("All photos")
+        self.all_button.setCheckable(True)
+        self.all_button.setChecked(True)
+        self.all_button.setFlat(True)
+        self.all_button.setStyleSheet("text-align: left; padding: 4px")
+        self.all_button.setToolTip("Search every folder")
+        self.all_button.clicked.connect(self.choose_all)
+        layout.addWidget(self.all_button)
         self.folder_list = QListWidget()
         self.folder_list.setAccessibleName("Photo folders")
-        self.folder_list.itemSelectionChanged.connect(self.folder_chosen)
+        self.folder_list.itemSelectionChanged.connect(self._selection_changed)
         layout.addWidget(self.folder_list)
         buttons = QHBoxLayout()
         self.add_button = QPushButton("Add…")
@@ -55,7 +65,8 @@ class FolderPanel(QWidget):
         self.folder_list.clear()
         for row in rows:
             name = row.folder.path.name or str(row.folder.path)
-            item = QListWidgetItem(f"{name}\n{row.total:,} photos · {row.state}")
+            state = f"{row.error:,} unreadable" if row.error else row.state
+            item = QListWidgetItem(f"{name}\n{row.total:,} photos · {state}")
             reason = row.folder.offline_reason if row.state == "offline" else None
             item.setToolTip(f"{row.folder.path}\n{reason}" if reason else str(row.folder.path))
             item.setData(ID_ROLE, row.folder.id)
@@ -67,14 +78,32 @@ class FolderPanel(QWidget):
                 item.setSelected(True)
                 self.folder_list.setCurrentItem(item)
         self.folder_list.blockSignals(False)
+        self.all_button.setVisible(bool(rows))
+        self.all_button.setChecked(self.chosen_folder() is None)
         if chosen is not None and self.chosen_folder() is None:
             self.folder_chosen.emit()  # the chosen folder is gone: the filter with it
+
+    def choose_all(self) -> None:
+        """No folder filter: search every folder."""
+        self.all_button.setChecked(True)
+        if self.chosen_folder() is not None:
+            self.folder_list.clearSelection()  # emits folder_chosen
+
+    def _selection_changed(self) -> None:
+        self.all_button.setChecked(self.chosen_folder() is None)
+        self.folder_chosen.emit()
 
     def chosen_folder(self) -> int | None:
         """The folder a search is narrowed to, or None for all of them."""
         item = self.folder_list.currentItem()
         if item is not None and item.isSelected():
             return int(item.data(ID_ROLE))
+        return None
+
+    def chosen_name(self) -> str | None:
+        item = self.folder_list.currentItem()
+        if item is not None and item.isSelected():
+            return item.text().split("\n")[0]
         return None
 
     def folder_state(self, path: Path) -> str | None:

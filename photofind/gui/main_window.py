@@ -14,8 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -35,19 +35,26 @@ from photofind.gui import desktop
 from photofind.gui.about import AboutDialog
 from photofind.gui.clip_features import ClipFeatures
 from photofind.gui.controller import WindowController
+from photofind.gui.errors_panel import ErrorsPanel
 from photofind.gui.folder_panel import FolderPanel
+from photofind.gui.menus import MenuSlots, build_menus
+from photofind.gui.offer import download_problem
+from photofind.gui.preferences import PreferenceHooks, Preferences, PreferencesDialog
 from photofind.gui.preview import PreviewDialog
+from photofind.gui.repair_bar import RepairBar
 from photofind.gui.results import HitRole, ResultsModel, ResultsView
 from photofind.gui.search_bar import SearchBar
 from photofind.gui.status_bar import StatusBar
 from photofind.gui.thumbnails import ThumbnailLoader
 from photofind.gui.welcome_page import WelcomePage
+from photofind.library.thumbcache import ThumbnailCache
 from photofind.search import Hit, Query
 from photofind.session import Session
 
 log = logging.getLogger(__name__)
 
 RESULTS = 500
+POLL_MS = 1500  # how often the catalog is checked for changes made by another process
 
 
 class MainWindow(QMainWindow):
@@ -55,16 +62,28 @@ class MainWindow(QMainWindow):
     things_refreshed = Signal()  # the sidebar's Things and Albums are up to date
     album_exported = Signal()
 
-    def __init__(self, open_session: Callable[[], Session]) -> None:
+    def __init__(
+        self,
+        open_session: Callable[[], Session],
+        open_library: Callable[[], Session] | None = None,
+    ) -> None:
+        """`open_session` opens the library and its model; `open_library` the library alone,
+        for when the model will not load (default: PHOTOFIND_HOME's library)."""
         super().__init__()
         self.setWindowTitle(APP_DISPLAY_NAME)
         self.setAcceptDrops(True)
-        self.controller = WindowController(open_session, parent=self)
+        self.controller = WindowController(open_session, parent=self, open_library=open_library)
+        self.prefs = Preferences.load()
+        self.controller.index_at_launch = self.prefs.index_at_launch
         self._open_image: Path | None = None
         self._asked = False  # the newest search asked for something (else: no hint)
         self._build()
         self._connect()
         self._restore()
+        self.poll = QTimer(self)
+        self.poll.setInterval(POLL_MS)
+        self.poll.timeout.connect(self.controller.poll_changes)
+        self.poll.start()
         self.reopen()
 
     # The controller's state, read by tests, scripts and ClipFeatures.
@@ -108,9 +127,11 @@ class MainWindow(QMainWindow):
         self.view.setModel(self.results)
         self.features.attach_view(self.view)
         self.hint = QLabel()
+        self.repair = RepairBar()
         right = QWidget()
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.repair)
         column.addWidget(self.search_bar)
         column.addWidget(self.view, 1)
         column.addWidget(self.hint)
@@ -135,11 +156,12 @@ class MainWindow(QMainWindow):
         self.model_label = self.status.model_label
         self.about_button = self.status.about_button
 
-        self._action("Find", QKeySequence.StandardKey.Find, self.search_bar.focus_and_select)
-        self._action("Add folder", QKeySequence("Ctrl+O"), self.choose_folder)
-        self._action("About", QKeySequence.StandardKey.HelpContents, self.about)
-        self._action("Close window", QKeySequence.StandardKey.Close, self.close)
-        self._action("Quit", QKeySequence.StandardKey.Quit, self.close)
+        self.menu_actions = build_menus(self, MenuSlots(
+            add_folder=self.choose_folder, close=self.close, quit=self.quit,
+            find=self.search_bar.focus_and_select, clear_filters=self.search_bar.filters.clear,
+            preferences=self.show_preferences, models=self.show_models,
+            errors=self.show_errors, about=self.about, show_log=None,
+        ))  # fmt: skip
         # Space and Esc belong to the widget with focus, so typing a space still types one.
         self.search_field.installEventFilter(self)
         self.view.installEventFilter(self)
@@ -159,15 +181,31 @@ class MainWindow(QMainWindow):
         c.searched.connect(self._show)
         c.search_failed.connect(self._search_failed)
         c.watcher_state.connect(self.status.show_watcher)
+        c.library_changed.connect(self._library_changed)
+        c.download_started.connect(self.welcome.download_started)
+        c.download_progress.connect(self.welcome.download_progress)
+        c.download_progress.connect(self.status.show_progress)
+        c.download_failed.connect(self._download_failed)
+        c.download_finished.connect(lambda: self.welcome.download_ended(None))
+        c.repair_done.connect(self.repair.show_note)
         self.welcome.add_folder_requested.connect(self.choose_folder)
         self.welcome.import_model_requested.connect(self.choose_model_folder)
-        self.welcome.download_requested.connect(self.show_models)
+        self.welcome.download_requested.connect(self.download_recommended)
+        self.welcome.cancel_requested.connect(c.cancel_install)
+        self.welcome.models_requested.connect(self.show_models)
+        self.repair.verify_requested.connect(c.verify_model)
+        self.repair.download_requested.connect(self._download_again)
+        self.repair.import_requested.connect(self.choose_model_folder)
+        self.repair.models_requested.connect(self.show_models)
         self.folders.add_requested.connect(self.choose_folder)
         self.folders.remove_requested.connect(self.remove_folder)
+        self.folders.folder_chosen.connect(self._folder_chosen)
+        self.search_bar.filters.folder_cleared.connect(self.folders.choose_all)
         self.search_bar.search_requested.connect(self.search_now)
         self.status.pause_toggled.connect(c.set_paused)
         self.status.models_requested.connect(self.show_models)
         self.status.about_requested.connect(self.about)
+        self.status.errors_requested.connect(self.show_errors)
         self.view.activated.connect(self._open_index)
         self.view.customContextMenuRequested.connect(self._context_menu)
 
@@ -183,14 +221,6 @@ class MainWindow(QMainWindow):
             if watched is self.view and self.features.key(self._current_hit(), key):
                 return True
         return super().eventFilter(watched, event)
-
-    def _action(self, text: str, key: Any, slot: Callable[[], object]) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(key)
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
 
     # -- settings -------------------------------------------------------------------------
 
@@ -228,10 +258,13 @@ class MainWindow(QMainWindow):
 
     def _opened(self, session: Session) -> None:
         self.thumbnails.cache_dir = session.paths.thumbnails_dir
+        limit = self.prefs.thumbnail_limit_mb * 1024 * 1024
+        self.controller.run(ThumbnailCache(session.paths.thumbnails_dir).prune, limit)
         model = session.model
         self.status.show_model(f"Model: {model.name}" if model else "No model")
         self.refresh_folders()
         self.features.refresh()
+        self._load_library_dates()
         if self._open_image is not None:
             self.search_on_open(self._open_image)
         elif self.search_bar.text():
@@ -250,15 +283,53 @@ class MainWindow(QMainWindow):
             return
         rows = session.library.folders()
         self.folders.show_folders(rows)
-        if rows and session.model is not None:
+        self.status.show_errors(sum(row.error for row in rows))
+        problem = self.controller.model_problem
+        if rows:  # the library page, with a repair bar when the model is missing or damaged
+            if session.model is None:
+                name = self.controller.broken_model_name() if problem else None
+                self.repair.show_problem(problem or "", name, self._downloadable(name))
+            else:
+                self.repair.hide()
             if self.stack.currentIndex() != 1:
                 self.stack.setCurrentIndex(1)
                 # The first keys a person types are a query: they must not land on a
                 # button (Space would press "Add…") when the welcome page gives way.
                 self.search_bar.focus()
         else:
-            self.welcome.show_state(session.model is not None, bool(rows), None)
+            self.welcome.show_state(session.model is not None, False, problem)
             self.stack.setCurrentWidget(self.welcome)
+
+    def _library_changed(self) -> None:
+        """Another process changed the catalog (the CLI added a folder or indexed photos)."""
+        self.refresh_folders()
+        self.features.refresh()
+        self._load_library_dates()
+        if self.search_bar.has_query():
+            self.search_now()
+
+    def _folder_chosen(self) -> None:
+        self.search_bar.filters.set_folder(self.folders.chosen_name())
+        self.search_now()
+
+    def _load_library_dates(self) -> None:
+        session = self.session
+        if session is not None:
+            failed = lambda exc: log.warning("library dates: %s", exc)  # noqa: E731
+            self.controller.run(library_dates, session, done=self._library_dates, failed=failed)
+
+    def _library_dates(self, dates: tuple) -> None:
+        self.search_bar.filters.set_library_dates(*dates)
+
+    def show_errors(self) -> None:
+        """The files that could not be read, read in a worker, in a panel."""
+        session = self.session
+        panel = ErrorsPanel(self)
+        self.errors_panel = panel
+        if session is not None:
+            self.controller.run(session.library.catalog.errors, done=panel.show_files,
+                                failed=self._warn)  # fmt: skip
+        panel.show()
 
     def folder_state(self, path: Path) -> str | None:
         """The state shown for a folder (tests and accessibility)."""
@@ -272,9 +343,9 @@ class MainWindow(QMainWindow):
             settings.setValue("last_folder", chosen)
             self.add_folder(Path(chosen))
 
-    def add_folder(self, path: Path) -> None:
+    def add_folder(self, path: Path, exclude: tuple[str, ...] = ()) -> None:
         try:
-            self.controller.add_folder(path)
+            self.controller.add_folder(path, exclude)
         except PhotofindError as exc:
             QMessageBox.warning(self, APP_DISPLAY_NAME, str(exc))
 
@@ -301,6 +372,30 @@ class MainWindow(QMainWindow):
 
     def _store(self):
         return self.controller.store()
+
+    def download_recommended(self) -> None:
+        """The first run's one button: the recommended model, with progress and cancel."""
+        self.controller.install_model(self.welcome.offer.name)
+
+    def _download_again(self) -> None:
+        name = self.controller.broken_model_name() or self.welcome.offer.name
+        self.repair.show_note(f"Downloading {name} again…")
+        self.controller.install_model(name)
+
+    def _download_failed(self, exc: BaseException) -> None:
+        problem = download_problem(exc)
+        self.welcome.download_ended(problem)
+        self.status.indexing_ended(problem or "Download cancelled")
+        if self.repair.isVisible():
+            self.repair.show_note(problem or "Download cancelled")
+
+    def _downloadable(self, name: str | None) -> bool:
+        from photofind.modelstore import registry
+
+        try:
+            return registry.downloadable(registry.find_entry(name or self.welcome.offer.name))
+        except PhotofindError:
+            return False
 
     def show_models(self) -> None:
         from photofind.gui.model_dialog import ModelDialog
@@ -355,7 +450,7 @@ class MainWindow(QMainWindow):
         self.search_bar.clear_image()
 
     def search_by_image(self, image: Path | int, label: str) -> None:
-        self.search_bar.set_image(image, label)
+        self.search_bar.set_image(image, label, image if isinstance(image, Path) else None)
 
     def current_query(self) -> Query | None:
         text = self.search_bar.text()
@@ -408,8 +503,8 @@ class MainWindow(QMainWindow):
             desktop.open_file(hit.file.path)
 
     def find_similar(self, hit: Hit) -> None:
-        self.search_field.clear()
-        self.search_by_image(hit.file.id, hit.file.path.name)
+        """Photos like `hit`, combined with the typed text (a chip shows the photo)."""
+        self.search_bar.set_image(hit.file.id, hit.file.path.name, hit.file.path)
 
     def preview_current(self) -> None:
         hit = self._current_hit()
@@ -461,9 +556,42 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         AboutDialog(self, model_text).exec()
 
+    def show_preferences(self) -> PreferencesDialog | None:
+        session = self.session
+        if session is None:
+            return None  # still opening: nothing to set yet
+        cache = ThumbnailCache(session.paths.thumbnails_dir)
+        hooks = PreferenceHooks(
+            folders=session.library.folders,
+            add_folder=self.add_folder,
+            remove_folder=self.remove_folder,
+            models=lambda: [m.name for m in self._store().installed()],
+            current_model=lambda: self._model_name(),
+            use_model=self.use_model,
+        )
+        dialog = PreferencesDialog(self.prefs, cache, hooks, self)
+        dialog.accepted.connect(lambda: self._preferences_saved(dialog.prefs))
+        dialog.open()
+        return dialog
+
+    def _model_name(self) -> str | None:
+        model = self.session.model if self.session is not None else None
+        return model.name if model is not None else None
+
+    def _preferences_saved(self, prefs: Preferences) -> None:
+        self.prefs = prefs
+        self.controller.index_at_launch = prefs.index_at_launch
+
+    def quit(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        self.close()
+        QApplication.quit()
+
     def closeEvent(self, event) -> None:
         """Stop indexing at the next batch (committed work is kept), then close the library."""
         self._save_settings()
+        self.poll.stop()
 
         def stop_views() -> None:
             self.thumbnails.shutdown()
@@ -471,3 +599,19 @@ class MainWindow(QMainWindow):
 
         self.controller.shutdown(also=stop_views)
         super().closeEvent(event)
+
+
+def library_dates(session: Session) -> tuple:
+    """(first and last photo date, the years with photos), read in a worker."""
+    from datetime import date
+
+    rows = session.library.catalog.select(
+        "SELECT DISTINCT CAST(strftime('%Y', COALESCE(taken_at, mtime_ns / 1e9), 'unixepoch', "
+        "'localtime') AS INTEGER) FROM files"
+    )
+    span = session.library.catalog.select(
+        "SELECT min(COALESCE(taken_at, mtime_ns / 1e9)), max(COALESCE(taken_at, mtime_ns / 1e9)) "
+        "FROM files"
+    )[0]
+    first = (date.fromtimestamp(span[0]), date.fromtimestamp(span[1])) if span[0] else None
+    return first, [int(r[0]) for r in rows if r[0] is not None]

@@ -1,6 +1,7 @@
 """The status bar: indexing progress with pause, the watcher's state, the model, buttons.
 
-GUI thread only. Signals: `pause_toggled(bool)`, `models_requested()`, `about_requested()`.
+GUI thread only. Signals: `pause_toggled(bool)`, `models_requested()`, `about_requested()`,
+`errors_requested()` (the "N unreadable" button: the list of files that could not be read).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class StatusBar(QStatusBar):
     pause_toggled = Signal(bool)
     models_requested = Signal()
     about_requested = Signal()
+    errors_requested = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -45,6 +47,11 @@ class StatusBar(QStatusBar):
         self.pause_button.setCheckable(True)
         self.pause_button.toggled.connect(self._paused)
         self.pause_button.hide()
+        self.errors_button = QPushButton()
+        self.errors_button.setFlat(True)
+        self.errors_button.setToolTip("The files that could not be read, and why")
+        self.errors_button.clicked.connect(self.errors_requested)
+        self.errors_button.hide()
         self.watch_label = QLabel()
         self.model_label = QLabel("Loading…")
         self.models_button = QPushButton("Models…")
@@ -54,7 +61,8 @@ class StatusBar(QStatusBar):
         self.addWidget(self.progress_label, 1)
         self.addWidget(self.progress_bar)
         self.addWidget(self.pause_button)
-        for widget in (self.watch_label, self.model_label, self.models_button,
+        self.models_button.hide()  # View > Models… and the repair bar offer it; room is short
+        for widget in (self.errors_button, self.watch_label, self.model_label,
                        self.about_button):  # fmt: skip
             self.addPermanentWidget(widget)
 
@@ -85,6 +93,10 @@ class StatusBar(QStatusBar):
             self.progress_bar.setValue(p.done)
         else:
             self.progress_bar.setRange(0, 0)
+
+    def show_errors(self, count: int) -> None:
+        self.errors_button.setText(f"⚠ {count:,} unreadable")
+        self.errors_button.setVisible(count > 0)
 
     def show_watcher(self, state: str) -> None:
         self.watch_label.setText(WATCH_TEXT.get(state, "Not watching"))

@@ -221,6 +221,7 @@ class WindowController(QObject):
 
     def _indexed(self, report: Any) -> None:
         self.indexing = False
+        self._change_stamp = self._stamp()  # our own writes: the window refreshes below
         self.indexing_finished.emit(report)
         if self.index_again:
             self.start_indexing()

@@ -51,7 +51,7 @@ class DateField(QWidget):
         self.edit.setPlaceholderText("YYYY-MM-DD")
         self.edit.textChanged.connect(self._check)
         self.pick = QToolButton()
-        self.pick.setText("📅")
+        self.pick.setText("…")
         self.pick.setToolTip("Pick from a calendar")
         self.pick.clicked.connect(self.open_calendar)
         row.addWidget(self.edit, 1)
@@ -188,10 +188,10 @@ class FilterBar(QWidget):
     # -- drawing --------------------------------------------------------------------------
 
     def _show(self) -> None:
-        self.date_button.setText(f"📅 {self.dates.label}" if self.dates else "📅 Any date")
+        self.date_button.setText(f"Dates: {self.dates.label}" if self.dates else "Any date")
         name = self.folder_name or ""
         short = self.fontMetrics().elidedText(name, Qt.TextElideMode.ElideMiddle, CHIP_TEXT)
-        self.folder_chip.setText(f"📁 {short}  ✕" if name else "")
+        self.folder_chip.setText(f"Folder: {short}  ×" if name else "")
         self.folder_chip.setToolTip(f"Searching {name} only; click to search every folder")
         self.folder_chip.setVisible(self.folder_name is not None)
         self.clear_button.setVisible(self.active())

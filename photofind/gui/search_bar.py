@@ -94,7 +94,7 @@ class SearchBar(QWidget):
         """Search for photos like `image` (with the typed text, if any); the chip shows the
         photo (`picture`: its file, for the thumbnail) and its name."""
         self.image_query = image
-        self.image_chip.setText(f"Like {label}  ✕")
+        self.image_chip.setText(f"Like {label}  ×")
         source = picture if picture is not None else image if isinstance(image, Path) else None
         icon = QPixmap(str(source)) if source is not None else QPixmap()
         if not icon.isNull():

@@ -95,7 +95,7 @@ class StatusBar(QStatusBar):
             self.progress_bar.setRange(0, 0)
 
     def show_errors(self, count: int) -> None:
-        self.errors_button.setText(f"⚠ {count:,} unreadable")
+        self.errors_button.setText(f"{count:,} unreadable")
         self.errors_button.setVisible(count > 0)
 
     def show_watcher(self, state: str) -> None:

@@ -18,10 +18,12 @@ from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -48,7 +50,7 @@ from photofind.gui.status_bar import StatusBar
 from photofind.gui.thumbnails import ThumbnailLoader
 from photofind.gui.welcome_page import WelcomePage
 from photofind.library.thumbcache import ThumbnailCache
-from photofind.search import Hit, Query
+from photofind.search import Hit, Query, SearchResult
 from photofind.session import Session
 
 log = logging.getLogger(__name__)
@@ -127,6 +129,12 @@ class MainWindow(QMainWindow):
         self.view.setModel(self.results)
         self.features.attach_view(self.view)
         self.hint = QLabel()
+        self.weaker_button = QPushButton()
+        self.weaker_button.setFlat(True)
+        self.weaker_button.setToolTip("Photos below where the matches end, best first")
+        self.weaker_button.clicked.connect(self.show_weaker)
+        self.weaker_button.hide()
+        self._weaker: list[Hit] = []  # the newest search's photos below its cut
         self.repair = RepairBar()
         right = QWidget()
         column = QVBoxLayout(right)
@@ -134,7 +142,10 @@ class MainWindow(QMainWindow):
         column.addWidget(self.repair)
         column.addWidget(self.search_bar)
         column.addWidget(self.view, 1)
-        column.addWidget(self.hint)
+        hint_row = QHBoxLayout()
+        hint_row.addWidget(self.hint, 1)
+        hint_row.addWidget(self.weaker_button)
+        column.addLayout(hint_row)
         column.addWidget(self.features.marks)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -309,7 +320,7 @@ class MainWindow(QMainWindow):
             self.search_now()
 
     def _folder_chosen(self) -> None:
-        self.search_bar.filters.set_folder(self.folders.chosen_name())
+        self.search_bar.filters.set_folder(self.folders.chosen_folder(), self.folders.chosen_name())
         self.search_now()
 
     def _load_library_dates(self) -> None:
@@ -428,12 +439,14 @@ class MainWindow(QMainWindow):
             self.status.indexing_ended(f"Up to date ({report.indexed:,} new{failed})")
         self.refresh_folders()
         self.features.refresh()
+        self._load_library_dates()
         if self.search_bar.has_query():
             self.search_now()
 
     def _watcher_indexed(self, report: Any) -> None:
         self.refresh_folders()
         self.features.refresh()
+        self._load_library_dates()
         if report.indexed and self.search_bar.has_query():
             self.search_now()
 
@@ -460,11 +473,8 @@ class MainWindow(QMainWindow):
         query = self.features.shape_query(base)
         if query is None:
             return None
-        changes = self.search_bar.query_changes()
-        folder = self.folders.chosen_folder()
-        if folder is not None:
-            changes["folders"] = (folder,)
-        return replace(query, **changes)
+        query = replace(query, **self.search_bar.query_changes())
+        return self.search_bar.filters.filters.apply(query)  # folders and dates: all in view
 
     def search_now(self) -> None:
         self.debounce.stop()
@@ -472,18 +482,41 @@ class MainWindow(QMainWindow):
         self._asked = call is not None
         self.controller.search(call)
 
-    def _show(self, hits: list[Hit]) -> None:
+    def _show(self, answer: SearchResult | list[Hit]) -> None:
+        """Hits on screen: the matches of a search (with its weaker ones behind a button), or
+        an album's photos."""
+        found = answer if isinstance(answer, SearchResult) else None
+        hits = found.hits if found is not None else list(answer)
+        self._weaker = found.weaker if found is not None else []
         self.results.set_hits(hits)
         self.features.results_shown(hits)
         if not self._asked:
             self.hint.setText("")
+        elif found is not None and hits:
+            more = f" (the best {len(hits):,} shown)" if found.truncated else ""
+            self.hint.setText(f"{found.matches:,} matching photos{more}")
         else:
             self.hint.setText(f"{len(hits):,} photos" if hits else "No photos match")
+        self.weaker_button.setText(f"Show {len(self._weaker):,} weaker matches")
+        self.weaker_button.setVisible(bool(self._weaker))
         if hits:
             self.view.setCurrentIndex(self.results.index(0))
         self.search_finished.emit()
 
+    def show_weaker(self) -> None:
+        """The photos below the cut, after the matches ("show weaker matches")."""
+        if not self._weaker:
+            return
+        hits = [*self.results.hits, *self._weaker]
+        self.hint.setText(f"{self.hint.text()}, then {len(self._weaker):,} weaker")
+        self._weaker = []
+        self.weaker_button.hide()
+        self.results.set_hits(hits)
+        self.features.results_shown(hits)
+
     def _search_failed(self, exc: BaseException) -> None:
+        self._weaker = []
+        self.weaker_button.hide()
         self.results.set_hits([])
         self.hint.setText(str(exc))
         self.search_finished.emit()
@@ -602,16 +635,8 @@ class MainWindow(QMainWindow):
 
 
 def library_dates(session: Session) -> tuple:
-    """(first and last photo date, the years with photos), read in a worker."""
-    from datetime import date
+    """(the library's first-to-last date range, its years), read in a worker."""
+    from photofind.search.dates import library_span, library_years
 
-    rows = session.library.catalog.select(
-        "SELECT DISTINCT CAST(strftime('%Y', COALESCE(taken_at, mtime_ns / 1e9), 'unixepoch', "
-        "'localtime') AS INTEGER) FROM files"
-    )
-    span = session.library.catalog.select(
-        "SELECT min(COALESCE(taken_at, mtime_ns / 1e9)), max(COALESCE(taken_at, mtime_ns / 1e9)) "
-        "FROM files"
-    )[0]
-    first = (date.fromtimestamp(span[0]), date.fromtimestamp(span[1])) if span[0] else None
-    return first, [int(r[0]) for r in rows if r[0] is not None]
+    catalog = session.library.catalog
+    return library_span(catalog), library_years(catalog)

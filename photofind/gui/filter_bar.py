@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from photofind.errors import PhotofindError
-from photofind.search.dates import DateRange, Filters, days, parse_day, presets
+from photofind.search.dates import DateRange, Filters, days, parse_day, presets, year
 
 
 def typed_day(text: str, last: bool = False) -> date | None:
@@ -220,10 +220,8 @@ class FilterBar(QWidget):
             self._add(menu, preset.label, preset)
         if self.years:
             menu.addSeparator()
-            for year in self.years:
-                self._add(
-                    menu, str(year), DateRange(date(year, 1, 1), date(year, 12, 31), str(year))
-                )
+            for number in self.years:
+                self._add(menu, str(number), year(number))
         menu.addSeparator()
         custom = menu.addAction("Custom range…")
         custom.triggered.connect(self.ask_custom_range)

@@ -486,7 +486,7 @@ class MainWindow(QMainWindow):
         """Hits on screen: the matches of a search (with its weaker ones behind a button), or
         an album's photos."""
         found = answer if isinstance(answer, SearchResult) else None
-        hits = found.hits if found is not None else list(answer)
+        hits = found.hits if found is not None else list(answer)  # type: ignore[arg-type]
         self._weaker = found.weaker if found is not None else []
         self.results.set_hits(hits)
         self.features.results_shown(hits)

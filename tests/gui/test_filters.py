@@ -66,6 +66,13 @@ def test_dates_presets_library_years_and_one_control_clears_every_filter(qtbot, 
         bar.set_dates(last_year)  # the photos were made today
     assert names(window) == set() and window.hint.text() == "No photos match"
     assert "Last year" in bar.date_button.text()
+    bar._fill_menu()  # the menu as it opens: Any date, presets, the library's years, custom
+    labels = [a.text() for a in bar.date_menu.actions() if a.text()]
+    assert labels[:4] == ["Any date", "This month", "This year", "Last year"]
+    assert labels[-2:] == [str(today.year), "Custom range…"]
+    with qtbot.waitSignal(window.search_finished, timeout=TIMEOUT):
+        next(a for a in bar.date_menu.actions() if a.text() == str(today.year)).trigger()
+    assert len(names(window)) == 4 and bar.date_button.text() == f"Dates: {today.year}"
     with qtbot.waitSignal(window.search_finished, timeout=TIMEOUT):
         bar.set_dates(this_year)
     assert len(names(window)) == 4

@@ -5,8 +5,10 @@
 
 Uses the cached synthetic libraries of bench/query.py (bench/_work/lib-clip-N/: a catalog of N
 photos with 512-d vectors, and the vector index built from it). Memory is measured in a fresh
-process that opens the library as the app does (catalog + `VectorIndex.open`) and runs a few
-queries: RSS after opening minus RSS before, and the peak. Prints figures; asserts nothing.
+process that opens the library as the app does (catalog + `vectorsync.open_index`) and runs
+200 queries (100 text-like, 100 image-like, bench/clipdata.py): RSS after opening and after the
+queries minus RSS before (anonymous and mapped-file parts apart), and the peak. Prints
+figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from query import DIM, MODEL, library_dir, open_index, parse_size
 
+BENCH = Path(__file__).resolve().parent
+
 PROBE = textwrap.dedent(
     """
     import json, sys, time
@@ -34,20 +38,24 @@ PROBE = textwrap.dedent(
         return 0
 
     import numpy as np
+    sys.path.insert(0, sys.argv[4])
+    from clipdata import synthetic, text_queries
     from photofind.library.catalog import Catalog
-    from photofind.library.vectors import VectorIndex
+    from photofind.library import vectorsync
     folder, model, dim = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    queries = np.vstack([text_queries(100, seed=2), synthetic(100, seed=1)])
     before = status("VmRSS")
     start = time.perf_counter()
     catalog = Catalog(folder / "catalog.sqlite")
-    index = VectorIndex.open(folder / "vectors" / f"{model}.index", dim, catalog, model)
+    index = vectorsync.open_index(folder / "vectors" / f"{model}.index", dim, catalog, model)
     opened = time.perf_counter() - start
-    rng = np.random.default_rng(0)
-    for _ in range(20):
-        hits = index.query(rng.standard_normal(dim).astype(np.float32), 50)
+    opened_rss = status("VmRSS")
+    for q in queries:
+        hits = index.query(q, 50)
         catalog.get_files([i for i, _ in hits])
     print(json.dumps({
-        "before": before, "after": status("VmRSS"), "peak": status("VmHWM"),
+        "before": before, "opened": opened_rss, "after": status("VmRSS"), "peak": status("VmHWM"),
+        "anon": status("RssAnon"), "file": status("RssFile"),
         "open_seconds": opened, "action": index.open_report.action, "count": len(index),
     }))
     """
@@ -79,7 +87,7 @@ def measure(n: int) -> None:
     total = sum(sizes.values())
     print(f"    {'total':<28} {_mb(total)}  {total / count:8.0f} B/photo")
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, str(folder), MODEL, str(DIM)],
+        [sys.executable, "-c", PROBE, str(folder), MODEL, str(DIM), str(BENCH)],
         capture_output=True,
         text=True,
         check=True,
@@ -88,7 +96,12 @@ def measure(n: int) -> None:
     grown = probe["after"] - probe["before"]
     print(f"  memory, fresh process opening the library ({probe['action']}):")
     print(f"    RSS before opening           {_mb(probe['before'])}")
-    print(f"    RSS after open + 20 queries  {_mb(probe['after'])}  (+{grown / count:.0f} B/photo)")
+    opened = probe["opened"] - probe["before"]
+    per = opened / count
+    print(f"    RSS after open               {_mb(probe['opened'])}  (+{per:.0f} B/photo)")
+    print(f"    RSS after 200 queries        {_mb(probe['after'])}  (+{grown / count:.0f} B/photo)")
+    print(f"      of which anonymous         {_mb(probe['anon'])}")
+    print(f"      of which mapped file pages {_mb(probe['file'])}  (page cache, reclaimable)")
     print(f"    peak RSS                     {_mb(probe['peak'])}")
     print(f"    open time                    {probe['open_seconds']:8.1f} s")
 

@@ -249,9 +249,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="100k")
     parser.add_argument("--only", default=",".join(CANDIDATES))
     parser.add_argument("--rounds", type=int, default=2, help="round 1 builds, later ones load")
+    parser.add_argument(
+        "--kernels", action="store_true", help="numpy kernels for a compact copy, then stop"
+    )
     parser.add_argument("--one", nargs=2, metavar=("NAME", "N"), help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.kernels:
+        kernels(parse_size(args.sizes.split(",")[0]))
+        return
     if args.one:
         print(json.dumps(measure(args.one[0], int(args.one[1]), args.work)))
         return
@@ -298,6 +304,46 @@ def main(argv: list[str] | None = None) -> None:
                     f"{med('p95_ms'):7.2f} {med('image_r10'):8.3f} {med('image_r50'):8.3f} "
                     f"{med('text_r10'):8.3f} {med('text_r50'):8.3f}  {threads[name]}"
                 )
+
+
+def kernels(n: int) -> None:
+    """Time per stored row of the numpy kernels a compact copy could use, interleaved round by
+    round: float32 BLAS on the full vectors, int8 and float16 products (numpy has no SIMD
+    kernel for either), int8 converted to float32 in cache-sized chunks, and a 128-d float32
+    projection (what vectorsketch uses)."""
+    full = synthetic(n)
+    q = text_queries(1, seed=2)[0]
+    codes = np.clip(np.round(full * 127 / np.abs(full).max()), -127, 127).astype(np.int8)
+    half = full.astype(np.float16)
+    sketch = np.ascontiguousarray(full[:, :128])
+    qi, qh, qs = (q * 127).astype(np.int8), q.astype(np.float16), q[:128].copy()
+    buf = np.empty((256, DIM), np.float32)
+
+    def chunked() -> None:
+        for s in range(0, n, 256):
+            m = min(256, n - s)
+            np.copyto(buf[:m], codes[s : s + m])
+            buf[:m] @ q
+
+    cases = {
+        "float32 BLAS, 512-d": lambda: full @ q,
+        "int8 @ int8 (numpy)": lambda: codes @ qi,
+        "int8 -> int32 matmul": lambda: np.matmul(codes, qi.astype(np.int32)),
+        "float16 @ float16": lambda: half @ qh,
+        "int8 -> float32 chunks": chunked,
+        "float32 BLAS, 128-d": lambda: sketch @ qs,
+    }
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(5):
+        for name, fn in cases.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    base = statistics.median(times["float32 BLAS, 512-d"])
+    print(f"numpy kernels over {n:,} rows, medians of 5 interleaved rounds, load {os.getloadavg()}")
+    for name, got in times.items():
+        med = statistics.median(got)
+        print(f"  {name:<24} {med * 1e3:8.1f} ms  {med / base:5.2f}x float32 BLAS")
 
 
 if __name__ == "__main__":

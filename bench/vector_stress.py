@@ -260,9 +260,9 @@ def run_round(folder: Path, seconds: float, seed: int, qt_threads: int, py_threa
             # The vector library's first import happens here, in a pool thread, as in the
             # window (photofind.library imports it lazily): a binding that keeps per-thread
             # interpreter state from its import time trips on a reused pool thread later.
-            from photofind.library.vectors import VectorIndex
+            from photofind.library import vectorsync
 
-            opened.append(VectorIndex.open(_index_path(folder), DIM, catalog, MODEL))
+            opened.append(vectorsync.open_index(_index_path(folder), DIM, catalog, MODEL))
 
     pool.start(Open())
     while not opened:  # not waitForDone(): that ends the pool's threads, the window's live on
@@ -303,7 +303,7 @@ def _hang_limit(seconds: float) -> float:
 def build_library(folder: Path, n: int) -> None:
     """A catalog with n photos and vectors, and its index built and saved (in this process,
     which never stresses: each round's process starts with a clean slate)."""
-    from photofind.library.vectors import VectorIndex
+    from photofind.library import vectorsync
 
     catalog = Catalog(folder / "catalog.sqlite")
     root = folder / "photos"
@@ -313,16 +313,16 @@ def build_library(folder: Path, n: int) -> None:
         rows = [NewFile(fid, root / f"{i}.jpg", 1000 + i, i) for i in range(lo, min(n, lo + 5000))]
         ids = catalog.add_files(rows)
         catalog.store_results(MODEL, [(i, data[i - 1], None) for i in ids], [])
-    VectorIndex.open(_index_path(folder), DIM, catalog, MODEL)
+    vectorsync.open_index(_index_path(folder), DIM, catalog, MODEL)
     catalog.close()
 
 
 def resync(folder: Path) -> None:
     """Bring the saved index in line with the catalog after a round died (this process)."""
-    from photofind.library.vectors import VectorIndex
+    from photofind.library import vectorsync
 
     catalog = Catalog(folder / "catalog.sqlite")
-    VectorIndex.open(_index_path(folder), DIM, catalog, MODEL)
+    vectorsync.open_index(_index_path(folder), DIM, catalog, MODEL)
     catalog.close()
 
 

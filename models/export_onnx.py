@@ -13,7 +13,6 @@ must give open_clip's ids on every tokenizer case. A failed check leaves no fold
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import shutil
 import sys
@@ -34,14 +33,10 @@ sys.path.insert(0, str(ROOT))
 
 from photofind.clip.manifest import MANIFEST, sha256_file  # noqa: E402
 from photofind.clip.model import ClipModel  # noqa: E402
+from photofind.modelstore import clip_bpe  # noqa: E402
 
 EXPORTER_VERSION = "1"
 MIN_COSINE = 0.9999
-SOT, EOT = "<start_of_text>", "<end_of_text>"
-# open_clip's pattern (SimpleTokenizer.pat), in the regex dialect the tokenizers library uses.
-CLIP_PATTERN = (
-    r"<start_of_text>|<end_of_text>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+"
-)
 DEFAULT_TEXTS = [
     "a photo of a dog",
     "kids on a beach at sunset",
@@ -54,55 +49,6 @@ DEFAULT_TEXTS = [
 
 class ExportError(Exception):
     """The export or its self-check failed; the message says which and by how much."""
-
-
-# -- tokenizer.json ---------------------------------------------------------------------------
-
-
-def _bytes_to_unicode() -> dict[int, str]:
-    """GPT-2/CLIP's reversible byte -> printable character table."""
-    keep = list(range(ord("!"), ord("~") + 1))
-    keep += list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    chars = keep[:]
-    extra = 0
-    for b in range(256):
-        if b not in keep:
-            keep.append(b)
-            chars.append(256 + extra)
-            extra += 1
-    return dict(zip(keep, (chr(c) for c in chars), strict=True))
-
-
-def clip_bpe(sot: str, eot: str) -> tuple[dict[str, int], list[tuple[str, str]]]:
-    """CLIP's token table and merges, from the vocabulary open_clip ships (no download).
-    Ids 49406/49407 go to `sot`/`eot` (open_clip and Hugging Face spell them differently)."""
-    with gzip.open(Path(open_clip.tokenizer.default_bpe())) as stream:
-        lines = stream.read().decode("utf-8").split("\n")
-    merges = [tuple(line.split()) for line in lines[1 : 49152 - 256 - 2 + 1]]
-    alphabet = list(_bytes_to_unicode().values())
-    tokens = alphabet + [c + "</w>" for c in alphabet] + ["".join(m) for m in merges]
-    tokens += [sot, eot]
-    return {token: i for i, token in enumerate(tokens)}, merges
-
-
-def build_tokenizer_json(path: Path) -> None:
-    """CLIP's BPE as a `tokenizers` file."""
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers
-
-    vocab, merges = clip_bpe(SOT, EOT)
-    tokenizer = Tokenizer(
-        models.BPE(vocab=vocab, merges=merges, end_of_word_suffix="</w>", unk_token=None)
-    )
-    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
-        [
-            pre_tokenizers.Split(Regex(CLIP_PATTERN), behavior="isolated", invert=False),
-            pre_tokenizers.Split(Regex(r"\s+"), behavior="removed"),
-            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
-        ]
-    )
-    tokenizer.decoder = decoders.BPEDecoder(suffix="</w>")
-    tokenizer.add_special_tokens([AddedToken(SOT, special=True), AddedToken(EOT, special=True)])
-    tokenizer.save(str(path))
 
 
 # -- the graphs -------------------------------------------------------------------------------
@@ -385,7 +331,9 @@ def _write(model, folder, tokenizer, context_length, pre, transform, opset, imag
     example = tokenizer(["a photo", "two dogs"])[:, :8]
     _export(text, example, folder / "textual.onnx", ("input_ids", "text_embeds"),
             {0: "batch", 1: "sequence"}, opset)  # fmt: skip
-    build_tokenizer_json(folder / "tokenizer.json")
+    clip_bpe.build_tokenizer_json(
+        Path(open_clip.tokenizer.default_bpe()), folder / "tokenizer.json"
+    )
     if int8:
         quantize(folder / "visual.onnx", folder / "visual.int8.onnx")
         quantize(folder / "textual.onnx", folder / "textual.int8.onnx")
@@ -496,9 +444,33 @@ def _report_int8(folder: Path, pixels: np.ndarray, ref: dict) -> None:
           f"texts {text_cos.min():.4f}")  # fmt: skip
 
 
+CHECKPOINT_SUFFIXES = (".bin", ".safetensors", ".pt", ".pth", ".ckpt")
+
+
+def is_checkpoint(pretrained: str | None) -> bool:
+    """A local weights file (a fine-tuned model), not one of open_clip's pretrained tags."""
+    return bool(pretrained) and (
+        Path(pretrained).suffix.lower() in CHECKPOINT_SUFFIXES or Path(pretrained).is_file()
+    )
+
+
 def create(arch: str, pretrained: str | None, random_init: bool) -> torch.nn.Module:
-    """The open_clip model, with the pretrained tag's preprocessing even without its weights."""
+    """The open_clip model, with the pretrained tag's preprocessing even without its weights.
+
+    `pretrained` may be a local checkpoint (.bin, .safetensors, .pt: a state dict, as
+    open_clip's training writes or `torch.save(model.state_dict())`): open_clip loads it itself
+    (`create_model(arch, pretrained=path)`) and the architecture's default preprocessing applies.
+    """
     force = {}
+    if is_checkpoint(pretrained):
+        path = Path(str(pretrained)).expanduser()
+        if not path.is_file():
+            raise ExportError(f"no checkpoint file {path}")
+        try:
+            return open_clip.create_model(arch, pretrained=str(path), require_pretrained=True)
+        except Exception as exc:  # torch, safetensors and open_clip raise their own kinds
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ExportError(f"cannot load {path.name} as {arch} weights: {first}") from None
     if pretrained:
         cfg = open_clip.get_pretrained_cfg(arch, pretrained)
         if not cfg:
@@ -522,7 +494,17 @@ def create(arch: str, pretrained: str | None, random_init: bool) -> torch.nn.Mod
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--arch", required=True, help="open_clip architecture, e.g. ViT-B-32")
-    parser.add_argument("--pretrained", help="open_clip pretrained tag, e.g. openai")
+    parser.add_argument(
+        "--pretrained",
+        help="open_clip pretrained tag (e.g. openai), or a local checkpoint file "
+        "(.bin, .safetensors, .pt) for a fine-tuned model",
+    )
+    parser.add_argument(
+        "--model-config",
+        type=Path,
+        help="an open_clip model config JSON for an architecture open_clip does not know "
+        "(its file name, without .json, is the --arch)",
+    )
     parser.add_argument("--out", type=Path, required=True, help="model folder to write")
     parser.add_argument("--name", help="model name (default: ARCH__TAG)")
     parser.add_argument("--license", default="", help="licence of the weights")
@@ -535,14 +517,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--opset", type=int, default=18)
     args = parser.parse_args(argv)
     torch.manual_seed(0)
-    name = args.name or f"{args.arch}__{args.pretrained or 'none'}"
+    if args.model_config is not None:
+        open_clip.add_model_config(args.model_config)
+    tag = args.pretrained
+    if is_checkpoint(tag):
+        tag = Path(tag).stem  # the manifest and the default name say which file it was
+    name = args.name or f"{args.arch}__{tag or 'none'}"
     if args.random_init:
         name += "__random-init"
     try:
         model = create(args.arch, args.pretrained, args.random_init)
         started = time.perf_counter()
         out = export_model(model, args.out, name=name, arch=args.arch,
-                           pretrained=args.pretrained, license=args.license, int8=args.int8,
+                           pretrained=tag, license=args.license, int8=args.int8,
                            random_init=args.random_init, opset=args.opset)  # fmt: skip
     except ExportError as exc:
         print(f"export_onnx: {exc}", file=sys.stderr)

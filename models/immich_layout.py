@@ -35,7 +35,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from export_onnx import clip_bpe, create
+from export_onnx import create
+
+from photofind.modelstore.clip_bpe import clip_bpe
 
 OPSET = 19  # Immich's exporter default
 SOT, EOT = "<|startoftext|>", "<|endoftext|>"
@@ -51,7 +53,7 @@ def save_hf_tokenizer(folder: Path) -> None:
     which is the one openai/clip-vit-base-patch32 ships)."""
     from transformers import CLIPTokenizer
 
-    vocab, merges = clip_bpe(SOT, EOT)
+    vocab, merges = clip_bpe(Path(open_clip.tokenizer.default_bpe()), SOT, EOT)
     tokenizer = CLIPTokenizer(vocab=vocab, merges=merges)
     tokenizer.save_pretrained(folder)
 

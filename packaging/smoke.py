@@ -28,9 +28,18 @@ FORBIDDEN = ("torch", "torchvision", "open_clip", "onnx/", "yaml")  # must never
 APP_ID = "io.github.photofind.Photofind"
 QUERY = "a photo of a blue square"
 # A suffix for each MIME type the desktop entry may offer (Pillow picks the writer by it).
-SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif",
-          "image/bmp": ".bmp", "image/tiff": ".tiff", "image/heif": ".heif",
-          "image/heic": ".heic", "image/avif": ".avif"}  # fmt: skip
+SUFFIX = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "image/gif": ".gif",
+    "image/bmp": ".bmp",
+    "image/tiff": ".tiff",
+    "image/heif": ".heif",
+    "image/heic": ".heic",
+    "image/avif": ".avif",
+    "image/x-adobe-dng": ".dng",
+}  # fmt: skip  (one RAW: a DNG, testing/dng.py)
 MUST_READ = {"image/heic", "image/avif", "image/jpeg", "image/png", "image/webp"}
 # stderr lines from the window that mean something went wrong.
 TROUBLE = ("Traceback", "rror", "Could not load the Qt platform plugin", "Detected locale",
@@ -98,8 +107,13 @@ def make_photos(python: Path, photos: Path, mime_types: list[str]) -> list[str]:
         "import sys; sys.path.insert(0, sys.argv[1])\n"
         "from photofind.testing.synthetic import make_photo\n"
         "import pillow_heif; pillow_heif.register_heif_opener(); from PIL import Image\n"
+        "from photofind.testing.dng import make_dng\n"
         "for name in sys.argv[4:]:\n"
         "    colour, shape, _ = name.split('-', 2)\n"
+        "    if name.endswith('.dng'):\n"
+        "        png = make_photo(f'{sys.argv[3]}/{name}.png', colour, shape)\n"
+        "        make_dng(f'{sys.argv[2]}/{name}', Image.open(png))\n"
+        "        continue\n"
         "    kind = Image.registered_extensions()['.' + name.rsplit('.', 1)[1]]\n"
         "    make_photo(f'{sys.argv[2]}/{name}', colour, shape, fmt=kind)\n"
         "make_photo(f'{sys.argv[3]}/query.jpg', 'red', 'circle')"

@@ -16,6 +16,7 @@ import sys
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import cast
 
 from packaging.markers import default_environment
 from packaging.requirements import InvalidRequirement, Requirement
@@ -54,7 +55,8 @@ def _key(name: str) -> str:
 
 def _licence_name(dist: metadata.Distribution) -> str:
     meta = dist.metadata
-    for value in (meta.get("License-Expression"), meta.get("License")):
+    # Python's PackageMetadata protocol leaves out get(); the object is an email Message.
+    for value in (meta.get("License-Expression"), meta.get("License")):  # type: ignore[attr-defined]
         if value and len(value) < 100 and "\n" not in value.strip():
             return value.strip()
     classifiers = [c.split(" :: ")[-1] for c in meta.get_all("Classifier") or [] if
@@ -75,7 +77,9 @@ def _texts(dist: metadata.Distribution, licence: str) -> tuple[tuple[str, str], 
     found = []
     for file in filter(_is_licence_file, dist.files or []):
         try:
-            found.append((str(file), Path(dist.locate_file(file)).read_text("utf-8", "replace")))
+            found.append(
+                (str(file), Path(str(dist.locate_file(file))).read_text("utf-8", "replace"))
+            )
         except OSError:
             continue
     if not found:
@@ -113,7 +117,9 @@ def installed_notices(root: str = "photofind") -> list[Notice]:
                 req = Requirement(line)
             except InvalidRequirement:
                 continue
-            if req.marker is None or req.marker.evaluate({**env, "extra": ""}):
+            if req.marker is None or req.marker.evaluate(
+                {**cast("dict[str, str]", env), "extra": ""}
+            ):
                 todo.append(req.name)
     first = seen.pop(_key(root), None)
     rest = sorted(seen.values(), key=lambda n: n.name.lower())

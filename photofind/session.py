@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MODEL_ENV = "PHOTOFIND_MODEL"
+# The library setting for the fast mode: "1" runs the model's int8 graphs (docs/design.md,
+# "The model folder"); `open_session(fast=...)` (the CLI's --fast) overrides it for one run.
+FAST_SETTING = "model.fast"
 
 
 @dataclass(frozen=True)
@@ -143,12 +146,15 @@ def open_session(
     *,
     load_model: bool = True,
     threads: int | None = None,
+    fast: bool | None = None,
 ) -> Session:
     """Open the library (creating its folder) and load the chosen model.
 
     `load_model=False` opens the library without a model (folder management, status); the
-    choice is still made and reported. Raises PhotofindError subclasses with one-line
-    messages: LibraryError/CatalogError for the library, ModelError for the model.
+    choice is still made and reported. The model's sessions open when first used (a text
+    query never opens the image graph). `fast` picks the int8 graphs; None follows the
+    library's FAST_SETTING. Raises PhotofindError subclasses with one-line messages:
+    LibraryError/CatalogError for the library, ModelError for the model.
     """
     from photofind.library.library import Library
     from photofind.search import Searcher
@@ -159,6 +165,8 @@ def open_session(
     model = _load_model(choice, threads) if load_model and choice.folder is not None else None
     library = Library(paths, model)
     try:
+        if model is not None:  # no session has opened yet, so the graphs can still change
+            model.int8 = fast if fast is not None else is_fast(library)
         tags = Tags(library)
         searcher = Searcher(library, tags)
         library.add_index_listener(tags)
@@ -166,6 +174,16 @@ def open_session(
         library.close()
         raise
     return Session(paths, library, searcher, choice, tags)
+
+
+def is_fast(library: Library) -> bool:
+    """Whether the library is set to the fast mode (the int8 graphs)."""
+    return library.catalog.get_setting(FAST_SETTING) == "1"
+
+
+def set_fast(library: Library, on: bool) -> None:
+    """Store the fast-mode setting; it applies to models loaded from then on."""
+    library.catalog.set_setting(FAST_SETTING, "1" if on else None)
 
 
 def _load_model(choice: ModelChoice, threads: int | None) -> ClipModel:

@@ -34,8 +34,12 @@ def tiny_immich_dir() -> Path:
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """No test may touch the real user data folder."""
+    """No test may touch the real user data folder (nor the user's Hugging Face cache)."""
     monkeypatch.setenv("PHOTOFIND_HOME", str(tmp_path_factory.mktemp("home")))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path_factory.mktemp("hf-hub-cache")))
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    # Until every catalog entry pins a commit, tests may install a branch (hubclient.py).
+    monkeypatch.setenv("PHOTOFIND_UNPINNED_REVISIONS_FOR_TESTS", "1")
     monkeypatch.delenv("PHOTOFIND_MODEL", raising=False)
 
 

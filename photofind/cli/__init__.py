@@ -14,6 +14,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 
 from photofind.appinfo import APP_NAME, DESCRIPTION, VERSION
 from photofind.cli.failure import UsageError, first_line, print_chain
@@ -55,7 +56,7 @@ def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from photofind.cli import album_commands, commands, model_commands, tag_commands
+    from photofind.cli import album_commands, commands, completion, model_commands, tag_commands
 
     parser = argparse.ArgumentParser(
         prog=APP_NAME,
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     model_commands.add_commands(sub, [common])
     tag_commands.add_commands(sub, [common])
     album_commands.add_commands(sub, [common])
+    completion.add_command(sub, [common])
     return parser
 
 
@@ -78,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _tolerant_output()
     parser = build_parser()
     args = parse_arguments(parser, sys.argv[1:] if argv is None else argv)
-    _setup_logging(debug=args.debug, verbose=args.verbose)
+    _setup_logging(args)
     if args.command is None:
         return _start_gui(args)
     try:
@@ -151,11 +153,14 @@ def _fail(message: str) -> None:
     print(f"{APP_NAME}: {first}", file=sys.stderr)
 
 
-def _setup_logging(*, debug: bool, verbose: bool) -> None:
-    """Quiet by default (errors reach the user as one line, not as log records)."""
-    level = logging.DEBUG if debug else logging.INFO if verbose else logging.CRITICAL + 1
-    logging.basicConfig(level=level, format=f"{APP_NAME}: %(levelname)s: %(name)s: %(message)s")
-    logging.getLogger().setLevel(level)
+def _setup_logging(args: argparse.Namespace) -> None:
+    """Warnings to the library's log file; the terminal stays quiet (errors reach the user as
+    one line, not as log records) unless --debug or --verbose asks for records there too."""
+    from photofind import logs
+
+    console = logging.DEBUG if args.debug else logging.INFO if args.verbose else None
+    library = Path(args.library).expanduser() if args.library else None
+    logs.setup(library, debug=args.debug, console=console)
 
 
 def _start_gui(args: argparse.Namespace) -> int:

@@ -113,9 +113,9 @@ def cmd_album_list(args: argparse.Namespace) -> int:
     else:
         for row in rows:
             taught = "  (taught by examples)" if row["taught"] else ""
-            count = "     ?" if row["count"] is None else f"{row['count']:6,d}"
+            shown = "     ?" if row["count"] is None else f"{row['count']:6,d}"
             problem = f"  (cannot run: {row['problem']})" if row["problem"] else ""
-            say(sys.stdout, f"{count}  {row['name']}{taught}{problem}")
+            say(sys.stdout, f"{shown}  {row['name']}{taught}{problem}")
     return 0
 
 

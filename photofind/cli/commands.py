@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -40,6 +41,16 @@ def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
     _add_folders(sub, parents)
     p = sub.add_parser("index", parents=parents, help="scan the folders and index new photos")
     p.add_argument("--watch", action="store_true", help="keep running and index changes")
+    p.add_argument(
+        "--fast", action="store_true",
+        help="use the model's int8 graphs if it has them: faster, vectors slightly less exact",
+    )  # fmt: skip
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the outcome as JSON on stdout (with --watch: one JSON line per pass) and "
+        "progress as JSON lines on stderr",
+    )
     p.set_defaults(run=cmd_index)
     _add_search(sub, parents)
     p = sub.add_parser("similar", parents=parents, help="photos that look like a given one")
@@ -70,9 +81,11 @@ def _add_folders(sub: argparse._SubParsersAction, parents: Parents) -> None:
     p.add_argument(
         "--exclude", action="append", default=[], metavar="GLOB", help="skip matching paths"
     )
+    p.add_argument("--json", action="store_true", help="print the folders added as JSON")
     p.set_defaults(run=cmd_folders_add)
     p = actions.add_parser("remove", parents=parents, help="forget a folder (files stay on disk)")
     p.add_argument("folder", metavar="PATH|ID")
+    p.add_argument("--json", action="store_true", help="print the folder removed as JSON")
     p.set_defaults(run=cmd_folders_remove)
     p = actions.add_parser("list", parents=parents, help="list the folders and their state")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -104,7 +117,8 @@ def _session(args: argparse.Namespace, *, load_model: bool = True) -> Session:
     from photofind.session import open_session
 
     library = Path(args.library).expanduser() if args.library else None
-    return open_session(library, args.model, load_model=load_model)
+    fast = True if getattr(args, "fast", False) else None  # else the library's setting
+    return open_session(library, args.model, load_model=load_model, fast=fast)
 
 
 def _require_model(session: Session) -> None:
@@ -139,10 +153,16 @@ folder_id = _folder_id  # for the album commands
 
 
 def cmd_folders_add(args: argparse.Namespace) -> int:
+    added = []
     with _session(args, load_model=False) as session:
         for text in args.paths:
             folder = session.library.add_folder(Path(text).expanduser(), args.exclude)
-            say(sys.stdout, f"added {folder.path}")
+            added.append({"id": folder.id, "path": str(folder.path)})
+            if not args.json:
+                say(sys.stdout, f"added {folder.path}")
+    if args.json:
+        print_json({"added": added})
+    else:
         say(sys.stderr, "run `photofind index` to index the photos in it")
     return 0
 
@@ -152,7 +172,11 @@ def cmd_folders_remove(args: argparse.Namespace) -> int:
         folder_id = _folder_id(session, args.folder)
         folder = session.library.catalog.get_folder(folder_id)
         session.library.remove_folder(folder_id)
-        say(sys.stdout, f"removed {folder.path if folder else folder_id} (files stay on disk)")
+    path = str(folder.path) if folder else None
+    if args.json:
+        print_json({"removed": {"id": folder_id, "path": path}})
+    else:
+        say(sys.stdout, f"removed {path or folder_id} (files stay on disk)")
     return 0
 
 
@@ -200,30 +224,54 @@ def cmd_index(args: argparse.Namespace) -> int:
         start = time.monotonic()
         report = run_with_progress(
             lambda control, progress: session.library.index(
-                control=control, progress=_saying_waits(progress)
+                control=control, progress=_saying_waits(progress, args.json)
             ),
             sys.stderr,
             "cancelled; the photos indexed so far are saved",
+            json_lines=args.json,
         )
         elapsed = getattr(report, "elapsed", None) or time.monotonic() - start
-        _say_offline(session)
-        failed = getattr(report, "failed", 0)
-        say(
-            sys.stdout,
-            f"indexed {getattr(report, 'indexed', 0):,} photos"
-            + (f", {failed:,} could not be read (see `photofind status`)" if failed else "")
-            + f" in {elapsed:.1f} s",
-        )
+        indexed, failed = getattr(report, "indexed", 0), getattr(report, "failed", 0)
+        if args.json:
+            outcome = {"indexed": indexed, "failed": failed, "elapsed": round(elapsed, 3),
+                       "offline": _offline_folders(session)}  # fmt: skip
+            _print_document(outcome, lines=args.watch)
+        else:
+            _say_offline(session)
+            say(
+                sys.stdout,
+                f"indexed {indexed:,} photos"
+                + (f", {failed:,} could not be read (see `photofind status`)" if failed else "")
+                + f" in {elapsed:.1f} s",
+            )
         if args.watch:
-            _watch(session)
+            _watch(session, json_lines=args.json)
     return 0
 
 
-def _saying_waits(progress: Any) -> Any:
-    """A progress callback that prints "waiting for another photofind" as a line of its own."""
+def _print_document(data: dict[str, Any], *, lines: bool) -> None:
+    """One JSON document, or (for a stream of them, as `--watch` prints) one compact line."""
+    if lines:
+        say(sys.stdout, json.dumps(data, ensure_ascii=True))
+        sys.stdout.flush()
+    else:
+        print_json(data)
+
+
+def _offline_folders(session: Session) -> list[dict[str, Any]]:
+    return [
+        {"path": str(row.folder.path), "reason": row.folder.offline_reason, "photos": row.total}
+        for row in session.library.folders()
+        if row.state == "offline"
+    ]
+
+
+def _saying_waits(progress: Any, json_lines: bool = False) -> Any:
+    """A progress callback that prints "waiting for another photofind" as a line of its own
+    (with JSON lines, the wait is a progress line like any other)."""
 
     def report(p: Any) -> None:
-        if p.phase == "wait":
+        if p.phase == "wait" and not json_lines:
             say(sys.stderr, f"{p.current} (Ctrl+C to stop waiting)")
         else:
             progress(p)
@@ -241,10 +289,21 @@ def _say_offline(session: Session) -> None:
             )
 
 
-def _watch(session: Session) -> None:
+def _watch(session: Session, *, json_lines: bool = False) -> None:
     def indexed(report: Any) -> None:
         stamp = time.strftime("%H:%M:%S")
         scan = getattr(report, "scan", None)
+        if json_lines:
+            _print_document(
+                {
+                    "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                    "indexed": getattr(report, "indexed", 0),
+                    "offline": [str(p) for p in getattr(scan, "offline", [])],
+                    "back_online": [str(p) for p in getattr(scan, "back_online", [])],
+                },
+                lines=True,
+            )
+            return
         for path in getattr(scan, "offline", []):
             say(sys.stderr, f"{stamp} offline: {path} (its photos are kept until it is back)")
         for path in getattr(scan, "back_online", []):
@@ -360,6 +419,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             "library": str(session.paths.home),
             "model": model,
             "counts": catalog.counts(),
+            "skipped": catalog.skipped_counts(),  # {suffix: files} the scans left out
             "folders": _folder_rows(session),
             "errors": [
                 {"id": f.id, "path": str(f.path), "error": f.error} for f in catalog.errors()

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from photofind.cli.build_command import add_build_command
 from photofind.cli.output import print_json, say
 
 if TYPE_CHECKING:
@@ -23,19 +24,42 @@ def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
     p.set_defaults(run=cmd_list)
     p = actions.add_parser("install", parents=parents, help="download and install a model")
     p.add_argument("name", metavar="NAME")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the outcome as JSON on stdout and progress as JSON lines on stderr",
+    )
     p.set_defaults(run=cmd_install)
     p = actions.add_parser("import", parents=parents, help="install a model folder from disk")
     p.add_argument("folder", metavar="DIR")
+    _json_option(p)
     p.set_defaults(run=cmd_import)
     p = actions.add_parser("remove", parents=parents, help="delete an installed model")
     p.add_argument("name", metavar="NAME")
+    _json_option(p)
     p.set_defaults(run=cmd_remove)
     p = actions.add_parser("use", parents=parents, help="make an installed model the active one")
     p.add_argument("name", metavar="NAME")
+    _json_option(p)
     p.set_defaults(run=cmd_use)
     p = actions.add_parser("verify", parents=parents, help="check a model's files (sha256)")
     p.add_argument("name", nargs="?", metavar="NAME", help="default: the active model")
+    _json_option(p)
     p.set_defaults(run=cmd_verify)
+    add_build_command(actions, parents)  # `model build`: photofind/cli/build_command.py
+
+
+def _json_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print the outcome as JSON")
+
+
+def _done(args: argparse.Namespace, data: dict[str, Any], text: str) -> int:
+    """The outcome of a model command: one JSON document with --json, else one line."""
+    if args.json:
+        print_json(data)
+    else:
+        say(sys.stdout, text)
+    return 0
 
 
 def _store(args: argparse.Namespace) -> ModelStore:
@@ -76,34 +100,32 @@ def cmd_install(args: argparse.Namespace) -> int:
 
     store = _store(args)
     if args.name in {m.name for m in store.installed()}:
-        say(sys.stdout, f"{args.name} is already installed (`photofind model verify {args.name}` "
-            "checks its files; `model remove` it first to download it again)")  # fmt: skip
-        return 0
+        return _done(args, {"installed": args.name, "already": True},
+                     f"{args.name} is already installed (`photofind model verify {args.name}` "
+                     "checks its files; `model remove` it first to download it again)")  # fmt: skip
     run_with_progress(
         lambda control, progress: store.install(args.name, progress=progress, control=control),
         sys.stderr,
+        json_lines=args.json,
     )
-    say(sys.stdout, f"installed {args.name}")
-    return 0
+    return _done(args, {"installed": args.name, "already": False}, f"installed {args.name}")
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     store = _store(args)
     result = store.import_folder(Path(args.folder).expanduser())
-    say(sys.stdout, f"imported {_name(result) if result is not None else args.folder}")
-    return 0
+    name = _name(result) if result is not None else args.folder
+    return _done(args, {"imported": name}, f"imported {name}")
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
     _store(args).remove(args.name)
-    say(sys.stdout, f"removed {args.name}")
-    return 0
+    return _done(args, {"removed": args.name}, f"removed {args.name}")
 
 
 def cmd_use(args: argparse.Namespace) -> int:
     _store(args).use(args.name)
-    say(sys.stdout, f"now using {args.name}")
-    return 0
+    return _done(args, {"active": args.name}, f"now using {args.name}")
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -114,5 +136,4 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if not name:
         raise ModelError("no active model to verify: name one")
     store.verify(name)
-    say(sys.stdout, f"{name}: all files intact")
-    return 0
+    return _done(args, {"verified": name, "intact": True}, f"{name}: all files intact")

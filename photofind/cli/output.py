@@ -7,6 +7,8 @@ import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
+from photofind.library.metadata import photo_date
+
 if TYPE_CHECKING:
     from photofind.library.catalog import FileRecord
     from photofind.search import Hit
@@ -32,7 +34,7 @@ def iso_date(when: float | None) -> str | None:
 
 
 def file_json(f: FileRecord) -> dict[str, Any]:
-    date = f.taken_at if f.taken_at is not None else f.mtime_ns / 1e9
+    date = photo_date(f.taken_at, f.mtime_ns)
     return {
         "id": f.id,
         "path": str(f.path),
@@ -80,6 +82,10 @@ def status_lines(status: dict[str, Any]) -> list[str]:
         f"photos:  {c['files']:,} ({c['ok']:,} indexed, {c['pending']:,} waiting, "
         f"{c['error']:,} failed)",
     ]
+    if skipped := status.get("skipped"):
+        kinds = ", ".join(f"{'RAW with its JPEG' if k == 'raw+jpeg' else k} {n:,}"
+                          for k, n in skipped.items())  # fmt: skip
+        lines.append(f"skipped: {sum(skipped.values()):,} files not read for their type ({kinds})")
     if status["folders"]:
         lines.append("folders:")
         for row in status["folders"]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 import time
@@ -125,18 +126,50 @@ class ProgressPrinter:
         return line
 
 
+def progress_json(progress: Progress) -> dict[str, Any]:
+    """One report as `--json` prints it on stderr, a JSON object per line: phase, done, total
+    (0 while unknown), unit ("items" or "bytes"), rate per second, eta in seconds (null when
+    unknown), errors and current (the file being worked on, or null)."""
+    return {
+        "phase": progress.phase,
+        "done": progress.done,
+        "total": progress.total,
+        "unit": progress.unit,
+        "rate": round(progress.rate, 3),
+        "eta": None if progress.eta is None else round(progress.eta, 1),
+        "errors": progress.errors,
+        "current": progress.current,
+    }
+
+
+class JsonProgressPrinter(ProgressPrinter):
+    """Progress as JSON lines (`progress_json`) for programs: one when a phase starts, one at
+    most every `interval` seconds, one when it ends. Thread-safe, like its parent."""
+
+    def __init__(self, stream: TextIO, *, interval: float = 1.0, **options: Any) -> None:
+        super().__init__(stream, tty=False, interval=interval, **options)
+
+    def _show(self, progress: Progress) -> None:
+        self._displayed = progress
+        self.stream.write(json.dumps(progress_json(progress), ensure_ascii=True) + "\n")
+        self.stream.flush()
+
+
 def run_with_progress(
     work: Callable[[TaskControl, ProgressPrinter], Any],
     err: TextIO,
     cancelled: str = "cancelled",
+    *,
+    json_lines: bool = False,
 ) -> Any:
     """Run work(control, progress) in a thread so Ctrl+C reaches us; cancel it cleanly then.
 
-    Progress is drawn on `err`. On Ctrl+C the work is cancelled through `control`, saves what
-    it finished and stops; we wait for that and raise Cancelled(`cancelled`).
+    Progress is drawn on `err` (as JSON lines with `json_lines`). On Ctrl+C the work is
+    cancelled through `control`, saves what it finished and stops; we wait for that and raise
+    Cancelled(`cancelled`).
     """
     control = TaskControl()
-    printer = ProgressPrinter(err)
+    printer = JsonProgressPrinter(err) if json_lines else ProgressPrinter(err)
     outcome: dict[str, Any] = {}
     finished = threading.Event()  # not Thread.join: an interrupted join breaks is_alive()
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from photofind.clip.images import Preprocessor, open_image
+from photofind.clip.images import HeaderHook, Preprocessor, open_image
 from photofind.clip.manifest import Manifest
-from photofind.clip.pipeline import iter_decoded
+from photofind.clip.pipeline import iter_decoded, iter_mapped
 from photofind.clip.providers import ort  # the one importer: telemetry off
 from photofind.clip.tokenizer import ClipTokenizer
 from photofind.errors import ModelError, ModelFolderError
@@ -44,10 +44,19 @@ class _Graph:
     """
 
     def __init__(
-        self, session: ort.InferenceSession, embed_dim: int, expected: Sequence[int | None]
+        self,
+        session: ort.InferenceSession,
+        embed_dim: int,
+        expected: Sequence[int | None],
+        input_name: str | None = None,
     ) -> None:
         self.session = session
-        self.input = session.get_inputs()[0]
+        inputs = {i.name: i for i in session.get_inputs()}
+        if input_name is not None and input_name not in inputs:
+            raise ModelFolderError(
+                f"the graph has no input {input_name!r} (it has {', '.join(inputs)})"
+            )
+        self.input = inputs[input_name] if input_name else session.get_inputs()[0]
         self.output = session.get_outputs()[0].name
         self.embed_dim = embed_dim
         shape = list(self.input.shape or [])
@@ -90,7 +99,18 @@ class ImageEncoder:
     """Photos -> unit vectors."""
 
     def __init__(self, session: ort.InferenceSession, manifest: Manifest) -> None:
-        self._graph = _Graph(session, manifest.embed_dim, [None, 3, *manifest.image_size])
+        self.session = session
+        self._graph = _Graph(
+            session,
+            manifest.embed_dim,
+            [None, 3, *manifest.image_size],
+            manifest.inputs.image_input,
+        )
+        # Half-precision exports (the manifest says so, or the graph's input type does).
+        half = (
+            manifest.inputs.image_dtype == "float16" or self._graph.input.type == "tensor(float16)"
+        )
+        self._pixel_type = np.float16 if half else np.float32
         self.preprocess = Preprocessor(
             manifest.image_size, manifest.resize, manifest.interpolation, manifest.mean,
             manifest.std,
@@ -103,15 +123,19 @@ class ImageEncoder:
     def preprocess_image(self, img: Image.Image) -> np.ndarray:
         return self.preprocess(img)
 
-    def preprocess_path(self, path: Path | str, *, draft: bool = True) -> np.ndarray:
-        """Decode and preprocess one file; ImageLoadError if it cannot be read."""
-        img = open_image(path, min_size=self.preprocess.draft_size if draft else None)
-        return self.preprocess(img)
+    def preprocess_path(
+        self, path: Path | str, *, draft: bool = True, header: HeaderHook | None = None
+    ) -> np.ndarray:
+        """Decode and preprocess one file; ImageLoadError if it cannot be read. `header`
+        sees the opened file before decoding (its EXIF and full size), so a caller that
+        also wants the file's facts does not open it twice."""
+        size = self.preprocess.draft_size if draft else None
+        return self.preprocess(open_image(path, min_size=size, header=header))
 
     def encode_pixels(self, pixels: np.ndarray) -> np.ndarray:
         if len(pixels) == 0:
             return np.zeros((0, self._graph.embed_dim), dtype=np.float32)
-        return self._graph(np.ascontiguousarray(pixels, dtype=np.float32))
+        return self._graph(np.ascontiguousarray(pixels, dtype=self._pixel_type))
 
     def encode_images(
         self, images: Sequence[Path | str | Image.Image], *, batch_size: int = 16
@@ -136,27 +160,37 @@ class ImageEncoder:
         batch_size: int = 16,
         workers: int | None = None,
         cancel: Callable[[], bool] | None = None,
+        inference_workers: int = 1,
     ) -> Iterator[EncodeResult]:
-        """Encode files batch by batch, decoding ahead in threads; bad files are reported."""
-        pixels: list[np.ndarray] = []
-        result = EncodeResult(np.zeros((0, self._graph.embed_dim), dtype=np.float32))
-        for index, array, error in iter_decoded(
-            paths, self.preprocess_path, workers=workers, window=2 * batch_size, cancel=cancel
-        ):
-            if error is not None:
-                result.errors[index] = error
-            else:
-                pixels.append(array)
-                result.ok.append(index)
-            if len(pixels) >= batch_size:
+        """Encode files batch by batch, decoding ahead in threads; bad files are reported.
+        `inference_workers` batches run at once (see `pipeline.inference_workers`)."""
+
+        def batches() -> Iterator[tuple[list[np.ndarray], EncodeResult]]:
+            pixels: list[np.ndarray] = []
+            result = EncodeResult(np.zeros((0, self._graph.embed_dim), dtype=np.float32))
+            for index, array, error in iter_decoded(
+                paths, self.preprocess_path, workers=workers, window=2 * batch_size,
+                cancel=cancel,
+            ):  # fmt: skip
+                if error is not None or array is None:
+                    result.errors[index] = error or "cannot decode"
+                else:
+                    pixels.append(array)
+                    result.ok.append(index)
+                if len(pixels) >= batch_size:
+                    yield pixels, result
+                    pixels = []
+                    result = EncodeResult(result.vectors[:0])
+            if result.ok or result.errors:
+                yield pixels, result
+
+        def encode(job: tuple[list[np.ndarray], EncodeResult]) -> EncodeResult:
+            pixels, result = job
+            if pixels:
                 result.vectors = self.encode_pixels(np.stack(pixels))
-                yield result
-                pixels = []
-                result = EncodeResult(result.vectors[:0])
-        if pixels:
-            result.vectors = self.encode_pixels(np.stack(pixels))
-        if result.ok or result.errors:
-            yield result
+            return result
+
+        yield from iter_mapped(batches(), encode, workers=inference_workers)
 
     def encode_files(
         self,
@@ -165,13 +199,15 @@ class ImageEncoder:
         batch_size: int = 16,
         workers: int | None = None,
         cancel: Callable[[], bool] | None = None,
+        inference_workers: int = 1,
     ) -> EncodeResult:
         """All of `paths` at once: vectors for `ok` (in order) and errors by index."""
         total = EncodeResult(np.zeros((0, self._graph.embed_dim), dtype=np.float32))
         parts = [total.vectors]
         for part in self.iter_encode_files(
-            paths, batch_size=batch_size, workers=workers, cancel=cancel
-        ):
+            paths, batch_size=batch_size, workers=workers, cancel=cancel,
+            inference_workers=inference_workers,
+        ):  # fmt: skip
             parts.append(part.vectors)
             total.ok.extend(part.ok)
             total.errors.update(part.errors)
@@ -186,7 +222,10 @@ class TextEncoder:
         self, session: ort.InferenceSession, manifest: Manifest, tokenizer: ClipTokenizer
     ) -> None:
         expected_length = None if manifest.text_variable_length else manifest.context_length
-        self._graph = _Graph(session, manifest.embed_dim, [None, expected_length])
+        self.session = session
+        self._graph = _Graph(
+            session, manifest.embed_dim, [None, expected_length], manifest.inputs.text_input
+        )
         self.tokenizer = tokenizer
         self.variable_length = manifest.text_variable_length
         self._dtype = _INT_TYPES.get(self._graph.input.type, np.int64)

@@ -10,15 +10,17 @@ from __future__ import annotations
 import sys
 import threading
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError, features
 
-from photofind.clip.formats import FORMATS, HEIF_SUFFIXES
+from photofind.clip.formats import FORMATS, HEIF_SUFFIXES, RAW_SUFFIXES
 from photofind.errors import ImageLoadError
 
-_NEEDS = {"HEIF": ("HEIC/HEIF", "pillow-heif"), "AVIF": ("AVIF", "Pillow>=11.2")}
+_NEEDS = {"HEIF": ("HEIC/HEIF", "pillow-heif"), "AVIF": ("AVIF", "Pillow>=11.2"),
+          "RAW": ("RAW", "rawpy")}  # fmt: skip
 # Pixels we agree to decode after JPEG draft reduction: 16k x 10k. Beyond this a file is more
 # likely a decompression bomb than a photo, and would cost gigabytes of memory.
 MAX_PIXELS = 160_000_000
@@ -32,6 +34,8 @@ _RESAMPLE = {
     "nearest": Image.Resampling.NEAREST,
     "lanczos": Image.Resampling.LANCZOS,
 }
+# Called with the opened file before any decoding: its header, EXIF and full size are there.
+HeaderHook = Callable[[Image.Image], None]
 _heif_lock = threading.Lock()
 _heif_state: bool | None = None
 
@@ -59,6 +63,10 @@ def can_decode(kind: str) -> bool:
     """Whether this build reads `kind` (a FORMATS name): the plugin and its library are here."""
     if kind == "HEIF":
         return _register_heif()
+    if kind == "RAW":
+        from photofind.clip.raw import available
+
+        return available()
     Image.init()
     if kind not in Image.OPEN:
         return False
@@ -126,15 +134,25 @@ def to_rgb(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
-def open_image(path: Path | str, *, min_size: int | None = None) -> Image.Image:
+def open_image(
+    path: Path | str, *, min_size: int | None = None, header: HeaderHook | None = None
+) -> Image.Image:
     """Decode a photo as upright RGB.
 
     With `min_size`, a JPEG is decoded at the smallest DCT scale whose shortest side stays at
     least `min_size`: a 12-megapixel photo bound for a 256-pixel model decodes 8-16x faster.
+    `header(img)` runs on the opened file before draft mode or decoding change it, so the
+    indexer reads EXIF from the same open (it must not raise).
     """
     path = Path(path)
+    if path.suffix.lower() in RAW_SUFFIXES:  # camera RAW: LibRaw, not Pillow (clip/raw.py)
+        from photofind.clip.raw import open_raw
+
+        return to_rgb(open_raw(path, min_size))
     img = _open(path)
     try:
+        if header is not None:
+            header(img)
         if min_size and img.format == "JPEG":
             width, height = img.size
             short = min(width, height)

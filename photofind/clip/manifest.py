@@ -7,28 +7,77 @@ graphs except their input and output names. See docs/design.md, "The model folde
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from photofind.errors import ModelFolderError
+from photofind.jsonfile import read_object
 
 MANIFEST = "manifest.json"
 FORMAT = 1
 RESIZE_MODES = ("shortest", "squash")
 INTERPOLATIONS = ("bicubic", "bilinear", "nearest", "lanczos")
 REQUIRED_FILES = ("visual.onnx", "textual.onnx", "tokenizer.json")
+# Where each graph lies in the folder. Exports over 2 GB keep their weights in external data
+# files beside the graph, named by the exporter, so each encoder keeps its own subfolder.
+DEFAULT_GRAPHS = {"visual": "visual.onnx", "textual": "textual.onnx"}
 _CHUNK = 1 << 20
+
+
+CLEANINGS = ("lower", "whitespace", "canonicalize")  # open_clip's get_clean_fn names
 
 
 @dataclass(frozen=True)
 class TokenizerFacts:
-    """Special ids and the truncation rule shared with open_clip's tokenizer."""
+    """How text becomes ids, for both CLIP's BPE and Hugging Face (SentencePiece) tokenizers.
 
-    sot_token_id: int = 49406
-    eot_token_id: int = 49407
+    Every tokenizer open_clip uses does the same four things, with different facts: clean the
+    text (`clean`, open_clip's name for it), split it with tokenizer.json's model (no special
+    tokens), put `prefix_ids` before and `suffix_ids` after (CLIP: start and end of text;
+    SigLIP 2: only an end), cut the middle so the whole fits the context length, and pad with
+    `pad_token_id`. CLIP's manifests spell the ends `sot_token_id`/`eot_token_id`.
+    """
+
+    prefix_ids: tuple[int, ...] = (49406,)
+    suffix_ids: tuple[int, ...] = (49407,)
     pad_token_id: int = 0
+    clean: str = "lower"
+    kind: str = "clip-bpe"  # or "hf": a Hugging Face tokenizer.json (SentencePiece, XLM-R)
+
+    @property
+    def sot_token_id(self) -> int | None:
+        return self.prefix_ids[0] if self.prefix_ids else None
+
+    @property
+    def eot_token_id(self) -> int | None:
+        return self.suffix_ids[-1] if self.suffix_ids else None
+
+
+def tokenizer_facts(data: dict[str, Any]) -> TokenizerFacts:
+    """A manifest's "tokenizer" object; old manifests give only CLIP's sot/eot/pad ids."""
+
+    def ids(key: str, single: str, default: int) -> tuple[int, ...]:
+        if key in data:
+            return tuple(int(v) for v in data[key] or ())
+        return (int(data.get(single, default)),)
+
+    return TokenizerFacts(
+        prefix_ids=ids("prefix_ids", "sot_token_id", 49406),
+        suffix_ids=ids("suffix_ids", "eot_token_id", 49407),
+        pad_token_id=int(data.get("pad_token_id", 0)),
+        clean=str(data.get("clean", "lower")),
+        kind=str(data.get("kind", "clip-bpe")),
+    )
+
+
+@dataclass(frozen=True)
+class InputFacts:
+    """What a graph's input is called and holds, when the export says so (rclip: "input")."""
+
+    image_input: str | None = None
+    text_input: str | None = None
+    image_dtype: str | None = None  # "float16" for half-precision exports
 
 
 @dataclass(frozen=True)
@@ -50,6 +99,9 @@ class Manifest:
     license: str = ""
     text_variable_length: bool = False
     tokenizer: TokenizerFacts = field(default_factory=TokenizerFacts)
+    inputs: InputFacts = field(default_factory=InputFacts)
+    graphs: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_GRAPHS))
+    multilingual: bool = False
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def path(self, name: str) -> Path:
@@ -72,15 +124,7 @@ def read_manifest(folder: Path | str) -> Manifest:
     folder = Path(folder)
     if not folder.is_dir():
         raise ModelFolderError(f"model folder {folder} does not exist")
-    path = folder / MANIFEST
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise _fail(folder, f"{MANIFEST} is missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _fail(folder, f"{MANIFEST} is unreadable ({exc})") from None
-    if not isinstance(data, dict):
-        raise _fail(folder, f"{MANIFEST} is not a JSON object")
+    data = read_object(folder / MANIFEST, lambda why: _fail(folder, why))
     if data.get("format") != FORMAT:
         raise _fail(folder, f"unsupported manifest format {data.get('format')!r} (need {FORMAT})")
     try:
@@ -100,11 +144,13 @@ def read_manifest(folder: Path | str) -> Manifest:
             pretrained=data.get("pretrained"),
             license=str(data.get("license") or ""),
             text_variable_length=bool(data.get("text_variable_length", False)),
-            tokenizer=TokenizerFacts(
-                sot_token_id=int(tok.get("sot_token_id", 49406)),
-                eot_token_id=int(tok.get("eot_token_id", 49407)),
-                pad_token_id=int(tok.get("pad_token_id", 0)),
-            ),
+            tokenizer=tokenizer_facts(tok),
+            inputs=InputFacts(**{k: str(v) for k, v in (data.get("inputs") or {}).items()}),
+            multilingual=bool(data.get("multilingual", False)),
+            graphs={
+                **DEFAULT_GRAPHS,
+                **{str(k): str(v) for k, v in (data.get("graphs") or {}).items()},
+            },
             raw=data,
         )
     except KeyError as exc:
@@ -124,9 +170,15 @@ def _check(m: Manifest) -> None:
         raise _fail(m.folder, f"unknown interpolation {m.interpolation!r}")
     if len(m.mean) != 3 or len(m.std) != 3 or min(m.std) <= 0:
         raise _fail(m.folder, "mean and std must be three numbers, std positive")
+    if m.tokenizer.clean not in CLEANINGS:
+        raise _fail(m.folder, f"unknown text cleaning {m.tokenizer.clean!r}")
+    if m.inputs.image_dtype not in (None, "float32", "float16"):
+        raise _fail(m.folder, f"unknown image input type {m.inputs.image_dtype!r}")
     if m.embed_dim <= 0 or m.context_length <= 2 or min(m.image_size) <= 0:
         raise _fail(m.folder, "embed_dim, context_length and image_size must be positive")
-    for name in REQUIRED_FILES:
+    if set(m.graphs) != set(DEFAULT_GRAPHS):
+        raise _fail(m.folder, f"graphs must name exactly {', '.join(DEFAULT_GRAPHS)}")
+    for name in ("tokenizer.json", *m.graphs.values()):
         if name not in m.files:
             raise _fail(m.folder, f"{MANIFEST} does not list {name}")
     for name in m.files:
@@ -146,7 +198,8 @@ def verify_model_folder(folder: Path | str, *, hashes: bool = True) -> Manifest:
     """Check that every listed file is present and (with `hashes`) has its recorded sha256.
 
     A half-downloaded or damaged file is named in the error rather than surfacing later as an
-    ONNX Runtime parse failure.
+    ONNX Runtime parse failure. A full check that passes stamps the folder
+    (`photofind.clip.stamp`), so later starts trust it by size and mtime.
     """
     manifest = read_manifest(folder)
     for name, expected in manifest.files.items():
@@ -165,4 +218,8 @@ def verify_model_folder(folder: Path | str, *, hashes: bool = True) -> Manifest:
                 f"{name} is damaged or incomplete"
                 f" (sha256 {actual[:12]}…, expected {expected[:12]}…)",
             )
+    if hashes:
+        from photofind.clip.stamp import write_stamp  # stamp imports this module
+
+        write_stamp(manifest)
     return manifest

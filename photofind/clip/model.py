@@ -1,38 +1,54 @@
-"""A loaded CLIP model folder: manifest, tokenizer, and the two ONNX encoders."""
+"""A loaded CLIP model folder: manifest and tokenizer, with each ONNX session opened when needed.
+
+Opening a ViT-B session costs about a second, so a model opens neither session up front: a
+text query opens only the text graph, indexing only the image graph, and `preload` lets a
+caller start one in a background thread while it does other work (the folder scan).
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
+from concurrent.futures import Future
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
-from photofind.clip.encoders import ImageEncoder, TextEncoder
-from photofind.clip.manifest import Manifest, read_manifest, verify_model_folder
-from photofind.clip.providers import choose_providers, inference_session
-from photofind.clip.tokenizer import ClipTokenizer
+from photofind.clip.manifest import Manifest, read_manifest
+from photofind.clip.stamp import check_model_folder
 from photofind.errors import ModelFolderError
 
+if TYPE_CHECKING:
+    from photofind.clip.encoders import ImageEncoder, TextEncoder
+
 log = logging.getLogger(__name__)
+
+Kind = Literal["image", "text"]
+_GRAPH = {"image": "visual", "text": "textual"}
 
 
 class ClipModel:
     """The image and text encoders of one model folder; safe to share between threads
-    (ONNX Runtime sessions allow concurrent `run` calls)."""
+    (ONNX Runtime sessions allow concurrent `run` calls, and each session opens once even
+    when several threads ask for it together)."""
 
     def __init__(
         self,
         manifest: Manifest,
-        image: ImageEncoder,
-        text: TextEncoder,
-        providers: list[str],
+        *,
+        providers: Sequence[str] | None = None,
+        threads: int | None = None,
+        int8: bool = False,
     ) -> None:
         self.manifest = manifest
         self.folder = manifest.folder
         self.name = manifest.name
         self.embed_dim = manifest.embed_dim
-        self.image = image
-        self.text = text
-        self.providers = providers
+        self.int8 = int8
+        self._requested = list(providers) if providers is not None else None
+        self._threads = threads
+        self._lock = threading.Lock()
+        self._encoders: dict[Kind, Future[ImageEncoder | TextEncoder]] = {}
 
     @classmethod
     def load(
@@ -44,38 +60,115 @@ class ClipModel:
         verify: bool = True,
         int8: bool = False,
     ) -> ClipModel:
-        """Open a model folder. `verify` checks every file's sha256 first, so a damaged
-        download is named rather than failing deep inside ONNX Runtime. `int8` uses the
-        quantised graphs when the folder has them."""
+        """Open a model folder (cheap: no graph is loaded yet).
+
+        `verify` checks every listed file: by size, mtime and the stamp a previous full
+        check wrote, or by sha256 when the stamp does not match, so a damaged download is
+        named here rather than deep inside ONNX Runtime. `int8` (the fast setting) uses the
+        quantised graphs when the folder has them (docs/design.md, "The model folder").
+        """
         folder = Path(folder)
-        manifest = verify_model_folder(folder) if verify else read_manifest(folder)
-        chosen = choose_providers(providers)
+        manifest = check_model_folder(folder) if verify else read_manifest(folder)
+        return cls(manifest, providers=providers, threads=threads, int8=int8)
 
-        def graph(kind: str) -> Path:
-            name = f"{kind}.int8.onnx" if int8 and f"{kind}.int8.onnx" in manifest.files else ""
-            if int8 and not name:
-                log.warning("%s has no int8 %s graph; using fp32", manifest.name, kind)
-            path = manifest.path(name or f"{kind}.onnx")
-            if not path.is_file():
-                raise ModelFolderError(f"model folder {folder}: {path.name} is missing")
-            return path
+    @property
+    def image(self) -> ImageEncoder:
+        """The image encoder, opening its session on first use (ModelError if it cannot)."""
+        from photofind.clip.encoders import ImageEncoder
 
-        visual = inference_session(graph("visual"), chosen, threads)
-        textual = inference_session(graph("textual"), chosen, threads)
+        encoder = self._encoder("image")
+        assert isinstance(encoder, ImageEncoder)
+        return encoder
+
+    @property
+    def text(self) -> TextEncoder:
+        """The text encoder, opening its session on first use (ModelError if it cannot)."""
+        from photofind.clip.encoders import TextEncoder
+
+        encoder = self._encoder("text")
+        assert isinstance(encoder, TextEncoder)
+        return encoder
+
+    def preload(self, *kinds: Kind) -> None:
+        """Start opening these sessions in background threads and return at once; the first
+        use waits for them (and raises what opening raised)."""
+        for kind in kinds:
+            future = self._claim(kind)
+            if future is not None:
+                threading.Thread(
+                    target=self._fill, args=(kind, future), name=f"load-{kind}", daemon=True
+                ).start()
+
+    def loaded(self, kind: Kind) -> bool:
+        """Whether this session has opened (for tests and benchmarks)."""
+        future = self._encoders.get(kind)
+        return future is not None and future.done() and future.exception() is None
+
+    @property
+    def providers(self) -> list[str]:
+        """The providers of the sessions opened so far, else those that would be tried."""
+        for future in list(self._encoders.values()):
+            if future.done() and future.exception() is None:
+                return list(future.result().session.get_providers())
+        from photofind.clip.providers import choose_providers
+
+        return choose_providers(self._requested)
+
+    def graph_path(self, kind: Kind) -> Path:
+        """The graph file `kind` runs: the int8 one in the fast setting when listed."""
+        base = _GRAPH[kind]
+        name = self.manifest.graphs[base]
+        if self.int8:
+            if f"{base}.int8.onnx" in self.manifest.files:
+                name = f"{base}.int8.onnx"
+            else:
+                log.warning("%s has no int8 %s graph; using fp32", self.name, base)
+        path = self.manifest.path(name)
+        if not path.is_file():
+            raise ModelFolderError(f"model folder {self.folder}: {path.name} is missing")
+        return path
+
+    def _encoder(self, kind: Kind) -> ImageEncoder | TextEncoder:
+        future = self._claim(kind)
+        if future is not None:
+            self._fill(kind, future)
+        return self._encoders[kind].result()
+
+    def _claim(self, kind: Kind) -> Future[ImageEncoder | TextEncoder] | None:
+        """A new future for `kind` if none exists yet (the caller then fills it), else None."""
+        with self._lock:
+            if kind in self._encoders:
+                return None
+            future: Future[ImageEncoder | TextEncoder] = Future()
+            self._encoders[kind] = future
+            return future
+
+    def _fill(self, kind: Kind, future: Future[ImageEncoder | TextEncoder]) -> None:
+        try:
+            future.set_result(self._open(kind))
+        except BaseException as exc:  # the waiting caller re-raises it
+            future.set_exception(exc)
+
+    def _open(self, kind: Kind) -> ImageEncoder | TextEncoder:
+        from photofind.clip.encoders import ImageEncoder, TextEncoder
+        from photofind.clip.providers import choose_providers, inference_session
+
+        path = self.graph_path(kind)
+        # Images: one thread per run, a run per core (pipeline.iter_mapped); a text query is
+        # one run, so it gets every core.
+        threads = self._threads or (1 if kind == "image" else None)
+        session = inference_session(path, choose_providers(self._requested), threads)
+        log.info("opened %s of %s on %s", path.name, self.name, session.get_providers()[0])
+        if kind == "image":
+            return ImageEncoder(session, self.manifest)
+        from photofind.clip.tokenizer import ClipTokenizer
+
         tokenizer = ClipTokenizer(
-            manifest.path("tokenizer.json"), manifest.context_length, manifest.tokenizer
+            self.manifest.path("tokenizer.json"),
+            self.manifest.context_length,
+            self.manifest.tokenizer,
         )
-        used = list(visual.get_providers())
-        log.info("loaded %s on %s", manifest.name, ", ".join(used))
-        return cls(
-            manifest,
-            ImageEncoder(visual, manifest),
-            TextEncoder(textual, manifest, tokenizer),
-            used,
-        )
-
-    def close(self) -> None:
-        """Sessions free their memory when dropped; nothing else to release."""
+        return TextEncoder(session, self.manifest, tokenizer)
 
     def __repr__(self) -> str:
-        return f"ClipModel({self.name!r}, dim={self.embed_dim}, providers={self.providers})"
+        return f"ClipModel({self.name!r}, dim={self.embed_dim}, int8={self.int8})"

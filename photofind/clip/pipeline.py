@@ -2,6 +2,9 @@
 
 Pillow releases the GIL while it decodes and resizes, so a few threads keep the encoder fed
 while ONNX Runtime runs the previous batch. At most `window` decoded images wait at any time.
+Inference itself can run several batches at once (`iter_mapped`): on a laptop CPU, one
+ONNX Runtime thread per batch and a batch per core beats one batch spread over every core,
+because each op's threads no longer wait for the slowest of them (bench/encode.py measures it).
 """
 
 from __future__ import annotations
@@ -23,6 +26,11 @@ def default_workers() -> int:
     return max(2, min(4, os.cpu_count() or 2))
 
 
+def inference_workers() -> int:
+    """Batches to run at once, each on one ONNX Runtime thread: one per core, at most 4."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def iter_decoded(
     items: Sequence[T],
     decode: Callable[[T], R],
@@ -41,20 +49,47 @@ def iter_decoded(
                     break
                 pending.append((index, pool.submit(decode, item)))
                 if len(pending) >= window:
-                    yield _result(*pending.popleft())
+                    done = _result(*pending.popleft())
+                    yield done
             while pending:
                 if cancel is not None and cancel():
                     break
-                yield _result(*pending.popleft())
+                rest = _result(*pending.popleft())
+                yield rest
         finally:
             for _, future in pending:
                 future.cancel()
 
 
-def _result(index: int, future: Future[R]) -> tuple[int, R | None, str | None]:
+def _result(index: int, future: Future[T]) -> tuple[int, T | None, str | None]:
     try:
         return index, future.result(), None
     except ImageLoadError as exc:
         return index, None, str(exc)
     except Exception as exc:  # a decoder bug must cost one file, not the batch
         return index, None, f"cannot decode: {type(exc).__name__}: {exc}"
+
+
+def iter_mapped(items: Iterable[T], fn: Callable[[T], R], *, workers: int = 1) -> Iterator[R]:
+    """`fn` over `items` with `workers` calls at once in threads, results in input order.
+
+    One call more than `workers` waits queued, so no worker idles while the caller handles a
+    result. An exception from `fn` is raised at its item's place; the calls still queued are
+    dropped and those running are waited for.
+    """
+    if workers <= 1:
+        for item in items:
+            yield fn(item)
+        return
+    pending: deque[Future[R]] = deque()
+    with ThreadPoolExecutor(workers, thread_name_prefix="infer") as pool:
+        try:
+            for item in items:
+                pending.append(pool.submit(fn, item))
+                if len(pending) > workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()

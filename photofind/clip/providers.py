@@ -50,7 +50,7 @@ def choose_providers(requested: Sequence[str] | None = None) -> list[str]:
         chosen = [p for p in requested if p in available]
     else:
         preferred = _PREFERRED.get(sys.platform)
-        chosen = [preferred] if preferred in available else []
+        chosen = [preferred] if preferred is not None and preferred in available else []
     if CPU not in chosen:
         chosen.append(CPU)
     return chosen

@@ -1,15 +1,20 @@
-"""CLIP text tokenisation that gives exactly open_clip's ids, without open_clip or ftfy.
+"""Text tokenisation that gives exactly open_clip's ids, without open_clip, ftfy or transformers.
 
-open_clip cleans text with ftfy, unescapes HTML twice, collapses whitespace and lower-cases,
-then applies byte-level BPE. tokenizer.json (written by models/export_onnx.py) holds the BPE;
-the cleaning open_clip does before it is mirrored here. The reference cases in each model
-folder (reference/reference.json, `tokenizer_cases`) pin this down in the tests.
+Two families, one procedure (TokenizerFacts says which facts): CLIP's byte-level BPE
+(open_clip's SimpleTokenizer) and Hugging Face tokenizer.json files (open_clip's HFTokenizer:
+SigLIP 2's Gemma SentencePiece, XLM-R). open_clip cleans the text (ftfy, HTML unescaped twice,
+whitespace collapsed, then per model: lower-cased, or "canonicalized": punctuation dropped and
+lower-cased), splits it with the tokenizer's model, adds the start/end ids, cuts the middle to
+the context length and pads. tokenizer.json holds the model; the rest is mirrored here. The
+reference cases in each model folder (reference/reference.json, `tokenizer_cases`) and
+tests/fixtures/sentencepiece-cases.json (open_clip's HFTokenizer's own output) pin it down.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import string
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,17 +51,41 @@ def _narrow(match: re.Match[str]) -> str:
     return unicodedata.normalize("NFKC", char)
 
 
-def clean_text(text: str) -> str:
-    """The text open_clip's tokenizer actually encodes."""
+def basic_clean(text: str) -> str:
+    """open_clip's basic_clean (ftfy's fixes that matter for typed text, HTML unescaped)."""
     text = unicodedata.normalize("NFC", text)
     text = text.translate(_QUOTES).translate(_LIGATURES)
     text = _WIDE.sub(_narrow, text)
-    text = html.unescape(html.unescape(text)).strip()
-    return _WHITESPACE.sub(" ", text).strip().lower()
+    return html.unescape(html.unescape(text)).strip()
+
+
+def _whitespace(text: str) -> str:
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+_PUNCTUATION = str.maketrans("", "", string.punctuation)
+
+
+def canonicalize(text: str) -> str:
+    """open_clip's canonicalize_text (big_vision's): underscores to spaces, ASCII punctuation
+    dropped, lower-cased, whitespace collapsed."""
+    return _whitespace(text.replace("_", " ").translate(_PUNCTUATION).lower())
+
+
+def clean_text(text: str, clean: str = "lower") -> str:
+    """The text open_clip's tokenizer actually encodes, for its cleaning `clean`."""
+    text = basic_clean(text)
+    if clean == "canonicalize":
+        return canonicalize(text)
+    text = _whitespace(text)
+    return text.lower() if clean == "lower" else text
 
 
 class ClipTokenizer:
-    """Text -> int64 ids [n, context_length], SOT ... EOT then padding."""
+    """Text -> int64 ids [n, context_length]: prefix, the text's ids, suffix, then padding.
+
+    Serves CLIP's BPE and Hugging Face SentencePiece files alike; see TokenizerFacts.
+    """
 
     def __init__(self, path: Path, context_length: int, facts: TokenizerFacts) -> None:
         try:
@@ -67,22 +96,27 @@ class ClipTokenizer:
         self._tokenizer.no_truncation()
         self.context_length = context_length
         self.facts = facts
+        if len(facts.prefix_ids) + len(facts.suffix_ids) >= context_length:
+            raise ModelFolderError(f"{path}: the special tokens fill the whole context")
 
     def _ids(self, text: str) -> list[int]:
-        return self._tokenizer.encode(clean_text(text), add_special_tokens=False).ids
+        return self._tokenizer.encode(
+            clean_text(text, self.facts.clean), add_special_tokens=False
+        ).ids
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         facts = self.facts
+        room = self.context_length - len(facts.prefix_ids) - len(facts.suffix_ids)
         out = np.full((len(texts), self.context_length), facts.pad_token_id, dtype=np.int64)
         for row, text in enumerate(texts):
-            ids = [facts.sot_token_id, *self._ids(text), facts.eot_token_id]
-            if len(ids) > self.context_length:
-                ids = ids[: self.context_length]
-                ids[-1] = facts.eot_token_id
+            ids = [*facts.prefix_ids, *self._ids(text)[:room], *facts.suffix_ids]
             out[row, : len(ids)] = ids
         return out
 
     def lengths(self, ids: np.ndarray) -> np.ndarray:
-        """Each row's length up to and including its EOT token."""
-        is_eot = ids == self.facts.eot_token_id
+        """Each row's length up to and including its end token (all of it without one)."""
+        eot = self.facts.eot_token_id
+        if eot is None:
+            return np.full(len(ids), ids.shape[1])
+        is_eot = ids == eot
         return np.where(is_eot.any(axis=1), is_eot.argmax(axis=1) + 1, ids.shape[1])

@@ -49,12 +49,13 @@ def create_app(argv: list[str] | None = None) -> QApplication:
 
 def main(argv: list[str] | None = None) -> int:
     """The library and model come from PHOTOFIND_HOME / PHOTOFIND_MODEL (set by the CLI)."""
+    from photofind import logs
     from photofind.gui.main_window import MainWindow
     from photofind.session import open_session
 
     # PHOTOFIND_LOG=INFO also logs each search's outcome (the bundle's smoke test reads it).
     level = logging.getLevelName(os.environ.get("PHOTOFIND_LOG", "WARNING").upper())
-    logging.basicConfig(level=level if isinstance(level, int) else logging.WARNING)
+    logs.setup(console=level if isinstance(level, int) else logging.WARNING)  # + the log file
     app = create_app(argv)
     from photofind.gui.preferences import Preferences
 

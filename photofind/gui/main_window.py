@@ -12,10 +12,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -39,12 +39,15 @@ from photofind.gui.clip_features import ClipFeatures
 from photofind.gui.controller import WindowController
 from photofind.gui.errors_panel import ErrorsPanel
 from photofind.gui.folder_panel import FolderPanel
+from photofind.gui.grid.view import PhotoGrid
 from photofind.gui.menus import MenuSlots, build_menus
 from photofind.gui.offer import download_problem
 from photofind.gui.preferences import PreferenceHooks, Preferences, PreferencesDialog
 from photofind.gui.preview import PreviewDialog
 from photofind.gui.repair_bar import RepairBar
-from photofind.gui.results import HitRole, ResultsModel, ResultsView
+from photofind.gui.results import HitRole, ResultsModel
+from photofind.gui.results_actions import ResultActions
+from photofind.gui.results_timeline import TimelineFeed, date_headers
 from photofind.gui.search_bar import SearchBar
 from photofind.gui.status_bar import StatusBar
 from photofind.gui.thumbnails import ThumbnailLoader
@@ -79,6 +82,7 @@ class MainWindow(QMainWindow):
         self.controller.index_at_launch = self.prefs.index_at_launch
         self._open_image: Path | None = None
         self._asked = False  # the newest search asked for something (else: no hint)
+        self._timeline_asked = False  # the timeline's first page answers the newest search
         self._build()
         self._connect()
         self._restore()
@@ -125,8 +129,10 @@ class MainWindow(QMainWindow):
         self.debounce = self.search_bar.debounce
         self.thumbnails = ThumbnailLoader()  # its cache folder comes with the session
         self.results = ResultsModel(self.thumbnails)
-        self.view = ResultsView()
+        self.view = PhotoGrid()
         self.view.setModel(self.results)
+        self.timeline = TimelineFeed(self.pool, self.results)  # the grid with no query
+        self.actions = ResultActions(self.view, self.pool, self._library, self)
         self.features.attach_view(self.view)
         self.hint = QLabel()
         self.weaker_button = QPushButton()
@@ -217,12 +223,16 @@ class MainWindow(QMainWindow):
         self.status.models_requested.connect(self.show_models)
         self.status.about_requested.connect(self.about)
         self.status.errors_requested.connect(self.show_errors)
-        self.view.activated.connect(self._open_index)
+        self.view.doubleClicked.connect(lambda _index: self.preview_current())
         self.view.customContextMenuRequested.connect(self._context_menu)
+        self.timeline.page_loaded.connect(self._timeline_shown)
+        self.actions.trashed.connect(lambda ids: self.results.remove_ids(set(ids)))
+        self.actions.message.connect(self.hint.setText)
+        self.search_field.textEdited.connect(self._text_edited)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and watched in (self.search_field, self.view):
-            key = event.key()  # type: ignore[attr-defined]
+            key = cast(QKeyEvent, event).key()
             if key == Qt.Key.Key_Escape:
                 self.clear_search()
                 return True
@@ -278,8 +288,8 @@ class MainWindow(QMainWindow):
         self._load_library_dates()
         if self._open_image is not None:
             self.search_on_open(self._open_image)
-        elif self.search_bar.text():
-            self.search_now()  # typed while the library was opening
+        else:
+            self.search_now()  # typed while the library was opening, else the timeline
 
     def _open_failed(self, exc: BaseException) -> None:
         self.status.show_model("No model")
@@ -318,6 +328,8 @@ class MainWindow(QMainWindow):
         self._load_library_dates()
         if self.search_bar.has_query():
             self.search_now()
+        else:
+            self.timeline.refresh()
 
     def _folder_chosen(self) -> None:
         self.search_bar.filters.set_folder(self.folders.chosen_folder(), self.folders.chosen_name())
@@ -442,6 +454,8 @@ class MainWindow(QMainWindow):
         self._load_library_dates()
         if self.search_bar.has_query():
             self.search_now()
+        else:
+            self.timeline.refresh()
 
     def _watcher_indexed(self, report: Any) -> None:
         self.refresh_folders()
@@ -449,6 +463,8 @@ class MainWindow(QMainWindow):
         self._load_library_dates()
         if report.indexed and self.search_bar.has_query():
             self.search_now()
+        elif report.indexed:
+            self.timeline.refresh()
 
     def _index_stopped(self, message: str) -> None:
         self.status.indexing_ended(f"Indexing stopped: {message}" if message else None)
@@ -476,11 +492,36 @@ class MainWindow(QMainWindow):
         query = replace(query, **self.search_bar.query_changes())
         return self.search_bar.filters.filters.apply(query)  # folders and dates: all in view
 
+    def _text_edited(self, text: str) -> None:
+        if text.strip():  # a query is coming: a timeline page still on its way is not it
+            self.timeline.stop()
+            self._timeline_asked = False
+
     def search_now(self) -> None:
         self.debounce.stop()
         call = self.features.search_call(self.current_query())
         self._asked = call is not None
+        session = self.session
+        if call is None and session is not None:
+            self.controller.drop_searches()  # an answer still on its way is not wanted
+            self._timeline_asked = True  # its first page is this search's answer
+            self._weaker = []
+            self.weaker_button.hide()
+            self.timeline.start(session.library.catalog)  # no query: the whole library
+            return
+        self.timeline.stop()
         self.controller.search(call)
+
+    def _timeline_shown(self) -> None:
+        count = self.results.rowCount()
+        more = "+" if self.results.more is not None else ""
+        self.hint.setText(f"{count:,}{more} photos, newest first" if count else "No photos yet")
+        if self._timeline_asked:
+            self._timeline_asked = False
+            self.search_finished.emit()
+
+    def _library(self):
+        return self.session.library if self.session is not None else None
 
     def _show(self, answer: SearchResult | list[Hit]) -> None:
         """Hits on screen: the matches of a search (with its weaker ones behind a button), or
@@ -488,7 +529,8 @@ class MainWindow(QMainWindow):
         found = answer if isinstance(answer, SearchResult) else None
         hits = found.hits if found is not None else list(answer)  # type: ignore[arg-type]
         self._weaker = found.weaker if found is not None else []
-        self.results.set_hits(hits)
+        by_date = self.search_bar.sort_box.currentIndex() == 1
+        self.results.set_hits(hits, date_headers(hits) if by_date else None)
         self.features.results_shown(hits)
         if not self._asked:
             self.hint.setText("")
@@ -545,23 +587,26 @@ class MainWindow(QMainWindow):
             self.preview(hit)
 
     def preview(self, hit: Hit) -> None:
-        PreviewDialog(hit, self, **self.features.preview_options(hit)).exec()
+        hits = self.results.hits
+        row = next((i for i, h in enumerate(hits) if h.file.id == hit.file.id), 0)
+        PreviewDialog(hit, self, hits=hits, index=row,
+                      options=self.features.preview_options).exec()  # fmt: skip
 
     def _context_menu(self, pos) -> None:
         index = self.view.indexAt(pos)
         hit = index.data(HitRole) if index.isValid() else None
         if hit is None:
             return
+        if not self.view.selectionModel().isSelected(index):
+            self.view.setCurrentIndex(index)  # a right-click outside the selection takes it
         path = hit.file.path
         menu = QMenu(self)
+        menu.addAction("Preview", self.preview_current)
         menu.addAction("Find similar", lambda: self.find_similar(hit))
         self.features.add_menu_actions(menu, hit)
-        menu.addAction("Open", lambda: desktop.open_file(path))
-        menu.addAction("Show in folder", lambda: desktop.show_in_folder(path))
-        menu.addAction("Copy path", lambda: desktop.copy_path(path))
-        menu.addAction("Copy image", lambda: desktop.copy_image(path))
         menu.addSeparator()
-        menu.addAction("Preview", lambda: self.preview(hit))
+        self.actions.add_to_menu(menu)  # open, show in folder, copy, trash: the selection
+        menu.addAction("Copy image", lambda: desktop.copy_image(path))
         menu.exec(self.view.viewport().mapToGlobal(pos))
 
     # -- drops ----------------------------------------------------------------------------

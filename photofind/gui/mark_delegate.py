@@ -1,6 +1,6 @@
 """Hover buttons on result cells: "+" (more like this) and "−" (not this), and the marks.
 
-A `QStyledItemDelegate` that paints the usual cell, then two small round buttons in its top
+A `PhotoDelegate` that paints the photo tile, then two small round buttons in its top
 corners while the mouse is over it, and a badge on cells already marked. A click on a
 button calls `on_mark(hit, like)`; every other click goes to the view as before. GUI thread.
 """
@@ -8,11 +8,13 @@ button calls `on_mark(hit, like)`; every other click goes to the view as before.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from PySide6.QtCore import QEvent, QRect, Qt
-from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtGui import QColor, QMouseEvent, QPainter
+from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
 
+from photofind.gui.grid.delegate import PhotoDelegate
 from photofind.gui.results import HitRole
 from photofind.search import Hit
 
@@ -22,7 +24,7 @@ LIKE_COLOUR = QColor(40, 150, 60)
 UNLIKE_COLOUR = QColor(190, 50, 50)
 
 
-class MarkDelegate(QStyledItemDelegate):
+class MarkDelegate(PhotoDelegate):
     def __init__(
         self,
         on_mark: Callable[[Hit, bool], None],
@@ -71,7 +73,7 @@ class MarkDelegate(QStyledItemDelegate):
         if event.type() == QEvent.Type.MouseButtonRelease:
             hit = index.data(HitRole)
             like, unlike = self.buttons(option.rect)
-            pos = event.position().toPoint()
+            pos = cast(QMouseEvent, event).position().toPoint()
             if hit is not None and (like.contains(pos) or unlike.contains(pos)):
                 self.on_mark(hit, like.contains(pos))
                 return True

@@ -1,11 +1,16 @@
-"""Models: what is installed, what the catalog offers, install with progress, import, use."""
+"""Models: what is installed, what the catalog offers, install with progress, import, use.
+
+Which models understand queries in languages other than English is the catalog's word
+(`multilingual`); when the system language (QLocale) is not English the dialog says so and
+preselects the recommended multilingual model instead of the default.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtCore import QLocale, Qt, QThreadPool
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -22,7 +27,13 @@ from PySide6.QtWidgets import (
 from photofind.errors import Cancelled
 from photofind.gui.workers import run_task
 from photofind.modelstore import ModelStore
-from photofind.modelstore.registry import entries, recommended, summary
+from photofind.modelstore.registry import (
+    entries,
+    multilingual,
+    recommended,
+    recommended_multilingual,
+    summary,
+)
 from photofind.tasks import (
     Progress,
     ProgressCallback,
@@ -36,13 +47,40 @@ NameRole = Qt.ItemDataRole.UserRole
 
 
 def describe(entry: dict) -> str:
-    return f"{entry['name']}\n{summary(entry)}\n{entry.get('good_for', '')}"
+    languages = "  · understands many languages" if multilingual(entry) else ""
+    return f"{entry['name']}{languages}\n{summary(entry)}\n{entry.get('good_for', '')}"
+
+
+def speaks_english(locale: QLocale) -> bool:
+    return locale.language() in (QLocale.Language.English, QLocale.Language.C)
+
+
+def language_advice(locale: QLocale) -> tuple[str | None, str]:
+    """The model to preselect for a person whose system speaks `locale`, and why (one line;
+    empty for English, where the default is the best choice)."""
+    if speaks_english(locale):
+        return None, ""
+    name = recommended_multilingual()
+    language = QLocale.languageToString(locale.language())
+    if name is None:
+        return None, f"Your system language is {language}; the catalog has no multilingual model."
+    return name, (
+        f"Your system language is {language}: {name} understands queries in {language} and many "
+        "other languages; the other models were trained mostly on English."
+    )
 
 
 class ModelDialog(QDialog):
     """Install, import and choose models. `on_use(name)` switches the library to a model."""
 
-    def __init__(self, store: ModelStore, on_use: Callable[[str], None], parent=None) -> None:
+    def __init__(
+        self,
+        store: ModelStore,
+        on_use: Callable[[str], None],
+        parent=None,
+        *,
+        locale: QLocale | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Models")
         self.resize(620, 460)
@@ -67,6 +105,11 @@ class ModelDialog(QDialog):
             row.addWidget(button)
         layout.addLayout(row)
         layout.addWidget(QLabel("<b>Available to download</b>"))
+        suggested, advice = language_advice(locale or QLocale.system())
+        self.language_note = QLabel(advice)
+        self.language_note.setWordWrap(True)
+        self.language_note.setVisible(bool(advice))
+        layout.addWidget(self.language_note)
         self.catalog = QListWidget()
         layout.addWidget(self.catalog)
         row = QHBoxLayout()
@@ -85,7 +128,7 @@ class ModelDialog(QDialog):
         self.import_button.clicked.connect(self._import)
         self.install_button.clicked.connect(self._install)
         self.cancel_button.clicked.connect(self._cancel)
-        best = recommended()
+        best = suggested or recommended()
         for entry in entries():
             item = QListWidgetItem(describe(entry))
             item.setData(NameRole, entry["name"])
@@ -100,7 +143,8 @@ class ModelDialog(QDialog):
         for model in self.store.installed():
             mark = "  (in use)" if model.name == active else ""
             m = model.manifest
-            facts = f"{m.arch} · {m.embed_dim}-d · {m.license}"
+            languages = " · many languages" if m.multilingual else ""
+            facts = f"{m.arch} · {m.embed_dim}-d{languages} · {m.license}"
             item = QListWidgetItem(f"{model.name}{mark}\n{facts}")
             item.setData(NameRole, model.name)
             self.installed.addItem(item)

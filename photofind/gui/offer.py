@@ -13,7 +13,7 @@ OFFLINE = (
     "from another computer."
 )
 
-OFFLINE_WORDS = ("cannot reach", "online", "connection", "timed out", "unreachable")
+OFFLINE_WORDS = ("cannot reach", "online", "offline", "connection", "timed out", "unreachable")
 
 
 @dataclass(frozen=True)

@@ -16,18 +16,23 @@ from photofind.errors import ImageLoadError
 
 log = logging.getLogger(__name__)
 
-SIZE = 256
+# Thumbnails are bounded by height (the grid's rows are), so a panorama stays sharp: up to
+# SIZE pixels high (a row at 2x scale) and WIDE times that wide.
+SIZE = 360
+WIDE = 4
 
 
 def cache_path(cache_dir: Path, path: Path, size: int, mtime_ns: int) -> Path:
-    key = hashlib.sha1(f"{os.fsencode(path)!r}|{size}|{mtime_ns}|{SIZE}".encode()).hexdigest()
-    return cache_dir / key[:2] / f"{key}.jpg"
+    key = f"{os.fsencode(path)!r}|{size}|{mtime_ns}|h{SIZE}x{WIDE}"
+    digest = hashlib.sha1(key.encode()).hexdigest()
+    return cache_dir / digest[:2] / f"{digest}.jpg"
 
 
 def make_thumbnail(path: Path, target: Path) -> Path:
-    """Decode (draft mode), shrink and save as JPEG; returns `target`."""
+    """Decode at reduced size (JPEG draft mode: a 12 MP photo decodes at 1/4 or 1/8 scale),
+    turn upright (EXIF orientation), shrink and save as JPEG; returns `target`."""
     img = open_image(path, min_size=SIZE)
-    img.thumbnail((SIZE, SIZE), Image.Resampling.BILINEAR)
+    img.thumbnail((SIZE * WIDE, SIZE), Image.Resampling.BILINEAR)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
     img.save(tmp, "JPEG", quality=85)
@@ -41,13 +46,18 @@ class _Signals(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, loader: ThumbnailLoader, file_id: int, path: Path, target: Path) -> None:
+    def __init__(
+        self, loader: ThumbnailLoader, file_id: int, path: Path, target: Path, cache_only: bool
+    ) -> None:
         super().__init__()
         self.loader, self.file_id, self.path, self.target = loader, file_id, path, target
+        self.cache_only = cache_only
 
     def run(self) -> None:
         try:
             if not self.target.exists():
+                if self.cache_only:
+                    return  # an offline folder's photo: its tile says so
                 make_thumbnail(self.path, self.target)
             image = QImage(str(self.target))
             if image.isNull():
@@ -69,12 +79,16 @@ class ThumbnailLoader:
         self.signals = _Signals()
         self._asked: set[int] = set()
 
-    def request(self, file_id: int, path: Path, size: int, mtime_ns: int) -> None:
+    def request(
+        self, file_id: int, path: Path, size: int, mtime_ns: int, cache_only: bool = False
+    ) -> None:
+        """Make (or read from the cache) the thumbnail of a file; `ready` or `failed` follows.
+        `cache_only`: the file is out of reach (offline folder), only a cached one is shown."""
         if file_id in self._asked or self.cache_dir is None:
             return
         self._asked.add(file_id)
         target = cache_path(self.cache_dir, path, size, mtime_ns)
-        self.pool.start(_Job(self, file_id, path, target))
+        self.pool.start(_Job(self, file_id, path, target, cache_only))
 
     def forget(self) -> None:
         """New results: let pending requests of old ones go."""

@@ -7,7 +7,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import NamedTuple
@@ -15,8 +15,8 @@ from typing import NamedTuple
 import numpy as np
 
 from photofind.errors import CatalogError
-from photofind.library import catalogfile, schema
-from photofind.library.metadata import ImageFacts
+from photofind.library import catalogfile, schema, sqlite
+from photofind.library.metadata import PHOTO_DATE_SQL, ImageFacts
 from photofind.library.mounts import MountIdentity
 from photofind.library.records import (
     FileRecord,
@@ -45,9 +45,10 @@ _FILE_COLUMNS = (
 
 # The covering model index holds seq (the rowid): this reads index entries, never vectors.
 _NEWEST_SEQ = "SELECT max(seq) FROM embeddings WHERE model = ?"
+_SKIPPED = "skipped:"  # settings key prefix: + folder id
 
 
-def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+def _chunks(ids: Sequence[int] | np.ndarray) -> Iterator[list[int]]:
     ids = [int(i) for i in ids]
     for start in range(0, len(ids), _CHUNK):
         yield ids[start : start + _CHUNK]
@@ -76,10 +77,6 @@ class Catalog:
 
     def __init__(self, path: Path, *, timeout: float = 10.0) -> None:
         self.path = Path(path)
-        self._timeout = timeout
-        self._local = threading.local()
-        self._conns: dict[threading.Thread, sqlite3.Connection] = {}
-        self._conns_lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._closed = False
         self.read_only = False
@@ -87,7 +84,11 @@ class Catalog:
             catalogfile.create(self.path, self._initialise)
         file_writable, folder_writable = catalogfile.writable(self.path)
         self.read_only = not (file_writable and folder_writable)
-        self._uri = catalogfile.read_only_uri(self.path, folder_writable)
+        if self.read_only:
+            uri = catalogfile.read_only_uri(self.path, folder_writable)
+            self._conns = sqlite.ThreadConnections(uri, timeout=timeout, uri=True)
+        else:
+            self._conns = sqlite.ThreadConnections(self.path, timeout=timeout)
         try:
             with self._guard():
                 conn = self._conn()
@@ -122,70 +123,24 @@ class Catalog:
 
     # -- connections, transactions, errors ------------------------------------------------
 
+    # The plumbing lives in library/sqlite.py (shared with the migrations in schema.py).
+
     def _conn(self) -> sqlite3.Connection:
         if self._closed:
             raise CatalogError(f"the catalog {self.path} is closed")
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            return conn
-        target, uri = (self._uri, True) if self.read_only else (self.path, False)
-        conn = sqlite3.connect(
-            target, timeout=self._timeout, isolation_level=None, check_same_thread=False, uri=uri
-        )
-        conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA synchronous = NORMAL")  # durable across crashes of the app in WAL
-        self._local.conn = conn
-        with self._conns_lock:
-            for thread in [t for t in self._conns if not t.is_alive()]:
-                self._conns.pop(thread).close()
-            self._conns[threading.current_thread()] = conn
-        return conn
+        return self._conns.get()
 
     def close(self) -> None:
         """Close every thread's connection; later calls raise CatalogError."""
         self._closed = True
-        with self._conns_lock:
-            conns, self._conns = list(self._conns.values()), {}
-        for conn in conns:
-            try:
-                conn.close()
-            except sqlite3.Error as exc:
-                log.warning("closing catalog %s: %s", self.path, exc)
+        if hasattr(self, "_conns"):
+            self._conns.close_all()
 
     def __enter__(self) -> Catalog:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    def _error(self, exc: sqlite3.Error) -> CatalogError:
-        name = getattr(exc, "sqlite_errorname", "") or ""
-        text = str(exc)
-        low = text.lower()
-        where = f"the catalog {self.path}"
-        corrupt = ("malformed", "not a database")
-        if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or any(c in low for c in corrupt):
-            msg = f"{where} is corrupt ({text}); restore a backup or move it away to start over"
-        elif name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in low:
-            msg = f"{where} is locked by another program (is another photofind running?)"
-        elif name.startswith("SQLITE_FULL") or "disk is full" in low:
-            msg = (
-                f"the disk holding {where} is full: free some space and run photofind again "
-                "(what was saved before is kept)"
-            )
-        elif name.startswith("SQLITE_CANTOPEN") or "unable to open" in low:
-            msg = f"cannot open {where}: check that its folder exists and is writable"
-        elif name.startswith("SQLITE_READONLY") or "readonly" in low:
-            msg = (
-                f"{where} is read-only (read-only media or no write permission): searching "
-                "works, but changing the library needs a writable library folder"
-            )
-        elif name.startswith("SQLITE_IOERR") or "i/o error" in low:
-            msg = f"disk I/O error on {where} ({text})"
-        else:
-            msg = f"{where}: {text}"
-        return CatalogError(msg)
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
@@ -198,21 +153,13 @@ class Catalog:
             raise
         except sqlite3.Error as exc:
             log.error("catalog %s: %s", self.path, exc)
-            raise self._error(exc) from exc
+            raise sqlite.catalog_error(exc, self.path) from exc
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE ... COMMIT), serialised across threads."""
-        with self._write_lock, self._guard():
-            conn = self._conn()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+        with self._write_lock, self._guard(), sqlite.immediate(self._conn()) as conn:
+            yield conn
 
     def _query(self, sql: str, params: Sequence = ()) -> list[tuple]:
         with self._guard():
@@ -258,6 +205,7 @@ class Catalog:
             ids = [r[0] for r in rows]
             conn.execute("DELETE FROM files WHERE folder_id = ?", (folder_id,))
             conn.execute("DELETE FROM folders WHERE id = ?", (folder_id,))
+            conn.execute("DELETE FROM settings WHERE key = ?", (f"{_SKIPPED}{int(folder_id)}",))
         return ids
 
     def folders(self) -> list[Folder]:
@@ -307,6 +255,26 @@ class Catalog:
         for folder_id, status, n in rows:
             counts.setdefault(folder_id, dict.fromkeys(STATUSES, 0))[status] = n
         return counts
+
+    # What the last walk of each folder left out for its type, as a settings row per folder
+    # ("skipped:<id>" -> {suffix: files}): a few bytes, where a table would cost the catalog
+    # two more 16 KiB pages and a migration.
+
+    def set_skipped(self, folder_id: int, counts: Mapping[str, int]) -> None:
+        """What the last walk of a folder left out: {suffix: files} (replaces the last)."""
+        kept = {suffix: int(n) for suffix, n in sorted(counts.items()) if n > 0}
+        self.set_setting(f"{_SKIPPED}{int(folder_id)}", json.dumps(kept) if kept else None)
+
+    def skipped_counts(self) -> dict[str, int]:
+        """{suffix: files} left out by the last scans of the catalogued folders, most first."""
+        rows = self._query(
+            "SELECT s.value FROM settings s JOIN folders f ON s.key = ? || f.id", (_SKIPPED,)
+        )
+        total: dict[str, int] = {}
+        for (value,) in rows:
+            for suffix, n in json.loads(value).items():
+                total[suffix] = total.get(suffix, 0) + int(n)
+        return dict(sorted(total.items(), key=lambda item: (-item[1], item[0])))
 
     # -- files ----------------------------------------------------------------------------
 
@@ -510,14 +478,14 @@ class Catalog:
         A photo's date is its EXIF date taken, else its modification time; `date_to` is
         inclusive. With `model`, only files that have a vector for it.
         """
-        where, params = ["f.status = 'ok'"], []
+        where, params = ["f.status = 'ok'"], list[object]()
         if folders:
             where.append(f"f.folder_id IN ({_marks(len(folders))})")
             params += [int(f) for f in folders]
         if kinds:
             where.append(f"f.kind IN ({_marks(len(kinds))})")
             params += [k.lower().lstrip(".") for k in kinds]
-        date = "COALESCE(f.taken_at, f.mtime_ns / 1e9)"  # the files_date index expression
+        date = PHOTO_DATE_SQL.format(t="f.")  # the files_date index expression
         if date_from is not None:
             where.append(f"{date} >= ?")
             params.append(date_from)
@@ -561,7 +529,9 @@ class Catalog:
         found_ids, vectors = self.get_embedding_matrix(model, ids)
         return {int(i): vectors[n] for n, i in enumerate(found_ids)}
 
-    def get_embedding_matrix(self, model: str, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    def get_embedding_matrix(
+        self, model: str, ids: Sequence[int] | np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(ids found, vectors [n, D]) for the ids that have a vector, in the order asked."""
         found: list[int] = []
         blobs: list[bytes] = []
@@ -589,6 +559,12 @@ class Catalog:
         """Change number of the newest stored vector of `model` (0 if none); it only grows."""
         return int(self._query(_NEWEST_SEQ, (model,))[0][0] or 0)
 
+    def embedding_removals(self, model: str) -> int:
+        """How many vectors of `model` were ever removed (a trigger counts them); with
+        `embedding_stamp`, it moves on every change to the model's vectors."""
+        rows = self._query("SELECT count FROM embedding_removals WHERE model = ?", (model,))
+        return int(rows[0][0]) if rows else 0
+
     def embedding_ids_since(self, model: str, stamp: int) -> np.ndarray:
         """Sorted ids whose vector for `model` was stored after `embedding_stamp` gave `stamp`."""
         # A rowid range (seq is the rowid): "+model" keeps SQLite off the model index.
@@ -606,6 +582,10 @@ class Catalog:
                 conn.execute(f"DELETE FROM {table} WHERE model = ?", (model,))
 
     # -- settings -------------------------------------------------------------------------
+    # Facts about this library that are not rows of their own: which label vocabulary was
+    # synced (search/tags.py), what each folder's last scan skipped. They travel with the
+    # library. A person's preferences are the window's (QSettings, gui/); the model in use
+    # is the model store's (`ModelStore.use`): each kind of setting has one store.
 
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         rows = self._query("SELECT value FROM settings WHERE key = ?", (key,))

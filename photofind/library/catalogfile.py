@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
+from photofind.atomicfile import fsync_dir, fsync_file
 from photofind.errors import CatalogError
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,8 @@ def create(path: Path, initialise: Callable[[sqlite3.Connection], None]) -> None
                 raise sqlite3.OperationalError("the new catalog did not read back correctly")
         finally:
             conn.close()
-        _fsync(temp)
+        with contextlib.suppress(OSError):  # best effort, as for the folder below
+            fsync_file(temp)
         try:
             os.link(temp, path)  # fails if the catalog appeared meanwhile: never replace it
         except FileExistsError:
@@ -105,7 +107,8 @@ def create(path: Path, initialise: Callable[[sqlite3.Connection], None]) -> None
             if path.exists():
                 return
             os.rename(temp, path)
-        _fsync(path.parent)
+        with contextlib.suppress(OSError):  # the file is in place; durability is best effort
+            fsync_dir(path.parent)
     except (sqlite3.Error, OSError) as exc:
         why = getattr(exc, "strerror", None) or exc
         if "full" in str(why).lower() or getattr(exc, "errno", None) == errno.ENOSPC:
@@ -120,15 +123,6 @@ def create(path: Path, initialise: Callable[[sqlite3.Connection], None]) -> None
         for leftover in (temp, Path(f"{temp}-wal"), Path(f"{temp}-shm")):
             with contextlib.suppress(OSError):
                 leftover.unlink()
-
-
-def _fsync(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _remove_stale(path: Path) -> None:

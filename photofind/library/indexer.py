@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from photofind.clip.pipeline import iter_decoded
+from photofind.clip.pipeline import inference_workers, iter_decoded, iter_mapped
 from photofind.errors import Cancelled, PhotofindError
 from photofind.library.catalog import Catalog
 from photofind.library.events import ProgressCallback, ProgressMeter, TaskControl
-from photofind.library.metadata import ImageFacts, read_facts
+from photofind.library.metadata import ImageFacts
 from photofind.library.vectors import VectorIndex
 
 if TYPE_CHECKING:
@@ -57,8 +57,10 @@ class Indexer:
         workers: int | None = None,
         save_every: float = SAVE_EVERY,
         on_stored: Callable[[np.ndarray, np.ndarray], None] | None = None,
+        inference: int | None = None,
     ) -> None:
-        """`on_stored(ids, vectors)` is called in this thread after each committed batch."""
+        """`on_stored(ids, vectors)` is called in this thread after each committed batch.
+        `inference` batches are encoded at once (default: `pipeline.inference_workers`)."""
         self.on_stored = on_stored
         self.catalog = catalog
         self.model = model
@@ -66,14 +68,15 @@ class Indexer:
         self.batch_size = batch_size
         self.workers = workers
         self.save_every = save_every
+        self.inference = inference or inference_workers()
 
     def _decode(self, path: Path) -> tuple[np.ndarray, ImageFacts]:
-        pixels = self.model.image.preprocess_path(path)
-        try:
-            facts = read_facts(path)
-        except OSError:
-            facts = ImageFacts()
-        return pixels, facts
+        """Pixels and facts from one open of the file (its header is read before decoding)."""
+        seen: list[ImageFacts] = []
+        pixels = self.model.image.preprocess_path(
+            path, header=lambda img: seen.append(ImageFacts.from_image(img))
+        )
+        return pixels, seen[0] if seen else ImageFacts()
 
     def run(
         self,
@@ -141,36 +144,43 @@ class Indexer:
             log.warning("%s", exc)
 
     def _batches(self, files, control: TaskControl | None):
-        """(ok [(id, vector, facts)], failed [(id, message)]) per encoded batch."""
+        """(ok [(id, vector, facts)], failed [(id, message)]) per encoded batch, in order;
+        `self.inference` batches are encoded at once while the next ones decode. The first
+        batch opens the image session (or waits for a preload) while decoding goes on."""
+        yield from iter_mapped(
+            self._decoded_batches(files, control), self._encode, workers=self.inference
+        )
+
+    def _encode(self, job: tuple[list[np.ndarray], list[tuple[int, ImageFacts]], list]):
+        pixels, ok_meta, failed = job
+        vectors = self.model.image.encode_pixels(np.stack(pixels)) if pixels else None
+        ok = [(fid, vectors[k], facts) for k, (fid, facts) in enumerate(ok_meta)]
+        return ok, failed
+
+    def _decoded_batches(self, files, control: TaskControl | None):
+        """(pixels, [(id, facts)], failed [(id, message)]) per batch of decoded files."""
         paths = [f.path for f in files]
         pixels: list[np.ndarray] = []
         ok_meta: list[tuple[int, ImageFacts]] = []
         failed: list[tuple[int, str]] = []
         cancel = (lambda: control.cancelled) if control is not None else None
-
-        def flush():
-            vectors = self.model.image.encode_pixels(np.stack(pixels)) if pixels else None
-            ok = [(fid, vectors[k], facts) for k, (fid, facts) in enumerate(ok_meta)]
-            return ok, list(failed)
-
         for index, result, error in iter_decoded(
             paths, self._decode, workers=self.workers, window=2 * self.batch_size, cancel=cancel
         ):
             if control is not None:
                 control.checkpoint()
             file_id = files[index].id
-            if error is not None:
-                failed.append((file_id, error))
+            if error is not None or result is None:
+                failed.append((file_id, error or "cannot decode"))
+                log.warning("cannot read the photo %s (%s)", files[index].path, failed[-1][1])
             else:
                 array, facts = result
                 pixels.append(array)
                 ok_meta.append((file_id, facts))
             if len(pixels) >= self.batch_size or len(failed) >= self.batch_size:
-                yield flush()
-                pixels.clear()
-                ok_meta.clear()
-                failed.clear()
+                yield pixels, ok_meta, failed
+                pixels, ok_meta, failed = [], [], []
         if control is not None:
             control.checkpoint()
         if pixels or failed:
-            yield flush()
+            yield pixels, ok_meta, failed

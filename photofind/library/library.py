@@ -27,7 +27,7 @@ from photofind.library.home import LibraryPaths
 from photofind.library.indexer import Indexer, IndexReport
 from photofind.library.indexlock import IndexLock
 from photofind.library.records import Folder
-from photofind.library.scanner import ScanReport
+from photofind.library.scanner import ScanReport, check_folder
 from photofind.library.vectors import VectorIndex
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ class Library:
         self._watcher: FolderWatcher | None = None
         self._listeners: list[IndexListener] = []
         if model is not None:
-            vectors = VectorIndex.open(
+            vectors = vectorsync.open_index(
                 paths.vector_file(model.name), model.embed_dim, self.catalog, model.name,
                 progress,
             )  # fmt: skip
@@ -143,7 +143,18 @@ class Library:
     def remove_folder(self, folder: int | Path | str) -> Folder:
         """Forget a folder, its photos and their vectors (the photos themselves stay)."""
         found = self._folder(folder)
-        ids = self.catalog.remove_folder(found.id)
+        self._drop_vectors(self.catalog.remove_folder(found.id))
+        if self._watcher is not None:
+            self._watcher.refresh()
+        return found
+
+    def forget_files(self, ids: list[int]) -> None:
+        """Forget photos the user deleted or moved to the trash: their records and vectors
+        go now, so searches and the timeline stop showing them at once."""
+        self.catalog.delete_files(ids)
+        self._drop_vectors(ids)
+
+    def _drop_vectors(self, ids: list[int]) -> None:
         vectors = self.vectors
         if vectors is not None and ids:
             vectors.remove(ids)  # searches stop finding them now
@@ -158,9 +169,6 @@ class Library:
             else:
                 with self._removed_lock:
                     self._removed.update(ids)
-        if self._watcher is not None:
-            self._watcher.refresh()
-        return found
 
     def folders(self) -> list[FolderStatus]:
         counts = self.catalog.folder_counts()
@@ -213,6 +221,8 @@ class Library:
         committed and saved.
         """
         with self._indexing(control, progress):
+            if self.model is not None:
+                self.model.preload("image")  # opens while the scan walks the folders
             scan = self.scan(control, progress, folders) if rescan else None
             report = LibraryReport(scan=scan)
             if self.model is None or self.vectors is None:
@@ -280,10 +290,19 @@ class Library:
         model, vectors = self._active
         if model is None or vectors is None:
             return
-        if self.catalog.embedding_stamp(model.name) != vectors.stamp:
-            action, added, removed = vectorsync.reconcile(vectors, self.catalog, True, None)
-            if action != "loaded":
-                log.info("caught up with another process: %s (+%d, -%d)", action, added, removed)
+        done = vectorsync.catch_up(vectors, self.catalog)
+        if done is not None and done[0] != "loaded":
+            log.info("caught up with another process: %s (+%d, -%d)", *done)
+
+    def refresh(self) -> None:
+        """Bring the vector index in line with what other processes stored or removed since
+        it was loaded (cheap when nothing changed); a search calls it first. An index pass of
+        this process keeps the index in line itself, so this skips while one runs."""
+        if self._index_lock.acquire(blocking=False):
+            try:
+                self._catch_up()
+            finally:
+                self._index_lock.release()
 
     def _drop_removed(self, *others: VectorIndex) -> None:
         """Under the index lock: drop the vectors of folders removed during the pass from the
@@ -309,9 +328,13 @@ class Library:
         from photofind.library.watcher import FolderWatcher
 
         if self._watcher is None:
+            catalog = self.catalog
             self._watcher = FolderWatcher(
-                self, on_indexed=on_indexed, on_state=on_state, debounce=debounce, poll=poll
-            )
+                catalog.folders,
+                lambda folder, mounts: check_folder(catalog, folder, mounts),
+                lambda control, folders: self.index(control, folders=folders),
+                on_indexed=on_indexed, on_state=on_state, debounce=debounce, poll=poll,
+            )  # fmt: skip
             self._watcher.start()
         return self._watcher
 
@@ -332,7 +355,7 @@ class Library:
         with self._indexing(control, progress):
             # Opened under the locks: no other process stores vectors between this sync and
             # the Indexer, so the index holds every vector the switch makes it answer with.
-            vectors = VectorIndex.open(
+            vectors = vectorsync.open_index(
                 self.paths.vector_file(model.name), model.embed_dim, self.catalog, model.name
             )
             try:

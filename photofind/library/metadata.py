@@ -82,9 +82,15 @@ class ImageFacts:
         )
 
 
-def facts_from_image(img: Image.Image) -> ImageFacts:
-    """Same as `ImageFacts.from_image`."""
-    return ImageFacts.from_image(img)
+# The photo date rule, in SQL for the catalog's filters (the files_date index, schema v2).
+PHOTO_DATE_SQL = "COALESCE({t}taken_at, {t}mtime_ns / 1e9)"
+
+
+def photo_date(taken_at: float | None, mtime_ns: int) -> float:
+    """A photo's date as filters, sorting and output use it (unix seconds): when it was taken
+    (EXIF DateTimeOriginal, else DateTimeDigitized), else when the file was last modified.
+    `PHOTO_DATE_SQL` is the same rule for SQLite."""
+    return taken_at if taken_at is not None else mtime_ns / 1e9
 
 
 def read_facts(path: Path) -> ImageFacts:

@@ -11,6 +11,11 @@ photos of it. The check runs again after the walk, so a drive unmounted mid-scan
 nothing either. Inside a folder, a subfolder whose photos are away the same way keeps them: one
 that cannot be listed, a symbolic link whose target is gone, a mount point that lists nothing.
 The mount table is read once before the walks and once for the checks after them.
+
+A RAW file with a JPEG of the same name beside it (`IMG_0001.CR2` + `IMG_0001.JPG`, what a
+camera set to RAW+JPEG writes) is skipped: the JPEG is the same shot, and one hit per shot is
+what a person wants (rclip does the same). Files of types photofind does not read are counted
+per folder and suffix, so `photofind status` can say what was left out.
 """
 
 from __future__ import annotations
@@ -20,11 +25,12 @@ import logging
 import os
 import stat
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from photofind.clip.formats import IMAGE_SUFFIXES
+from photofind.clip.formats import IMAGE_SUFFIXES, JPEG_SUFFIXES, RAW_SUFFIXES
 from photofind.errors import Cancelled
 from photofind.library.catalog import Catalog
 from photofind.library.events import ProgressCallback, ProgressMeter, TaskControl
@@ -45,6 +51,7 @@ MOUNT_EMPTY = "the drive mounted here lists nothing (not mounted?); its photos a
 MOUNT_GONE = ("the folder is empty, yet nothing was deleted from it since its photos were seen "
               "(drive not mounted?); its photos are kept")  # fmt: skip
 CLOCK_SLACK = 2.0  # seconds: file-system timestamps come from a coarser clock than time.time()
+RAW_TWIN = "raw+jpeg"  # the `skipped` key counting RAW files skipped for their JPEG twin
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,15 @@ def _away_reason(
     return None
 
 
+def _twin_stems(entries: list[os.DirEntry]) -> frozenset[str]:
+    """Names (lower case, no suffix) of the JPEGs in one folder listing that has RAW files."""
+    suffixes = [os.path.splitext(e.name)[1].lower() for e in entries]
+    if not any(s in RAW_SUFFIXES for s in suffixes):
+        return frozenset()
+    pairs = zip(entries, suffixes, strict=True)
+    return frozenset(os.path.splitext(e.name)[0].lower() for e, s in pairs if s in JPEG_SUFFIXES)
+
+
 def walk_photos(
     folder: Folder,
     errors: list[tuple[Path, str]],
@@ -104,6 +120,7 @@ def walk_photos(
     unreadable: list[Path] | None = None,
     away: list[tuple[Path, str]] | None = None,
     mounts: MountTable | None = None,
+    skipped: Counter[str] | None = None,
 ) -> Iterator[DiskFile]:
     """Photos under `folder`, skipping hidden and system folders, excluded patterns and
     symlink loops; unreadable folders are noted in `errors` (and `unreadable`) and skipped.
@@ -111,7 +128,8 @@ def walk_photos(
     `away` collects, with a reason, the subfolders whose photos may be on a drive that is not
     there: a symbolic link whose target is missing, an empty mount point, an empty folder
     unchanged since the last walk. Whether they hid any photo only the catalog knows, so
-    they are not errors here."""
+    they are not errors here. `skipped` counts the files left out for their type, by suffix
+    (RAW_TWIN for a RAW skipped for its JPEG twin)."""
     root = folder.path
     points = (mounts or MountTable()).points_under(root) if away is not None else frozenset()
     seen: set[tuple[int, int]] = set()
@@ -137,6 +155,7 @@ def walk_photos(
             if reason is not None:
                 away.append((current, reason))
             continue
+        twins = _twin_stems(entries)
         for entry in entries:
             name = entry.name
             try:
@@ -153,9 +172,13 @@ def walk_photos(
                 if away is not None and entry.is_symlink() and not os.path.exists(entry.path):
                     away.append((Path(entry.path), LINK_GONE))  # was it a folder? see scan()
                     continue
-                if name.startswith(".") or Path(name).suffix.lower() not in IMAGE_SUFFIXES:
+                stem, suffix = os.path.splitext(name)
+                if name.startswith(".") or _excluded(relative, name, folder.exclude):
                     continue
-                if _excluded(relative, name, folder.exclude):
+                kind = suffix.lower()
+                if kind not in IMAGE_SUFFIXES or (kind in RAW_SUFFIXES and stem.lower() in twins):
+                    if skipped is not None and entry.is_file():
+                        skipped[RAW_TWIN if kind in IMAGE_SUFFIXES else kind or "(none)"] += 1
                     continue
                 st = entry.stat(follow_symlinks=True)
                 if not stat.S_ISREG(st.st_mode):
@@ -200,7 +223,7 @@ def check_folder(catalog: Catalog, folder: Folder, mounts: MountTable | None = N
     mount = mount_of(path, mounts)
     recorded = folder.mount
     moved = recorded is not None and mount is not None and not recorded.same_mount(mount)
-    if moved and catalog.folder_has_files(folder.id):  # with no photos there is nothing to keep
+    if moved and recorded and mount and catalog.folder_has_files(folder.id):  # no photos: keep none
         if recorded.mount_point == mount.mount_point:
             what = f"another drive is mounted at {mount.mount_point}"
         else:
@@ -239,6 +262,7 @@ class _Walk:
     found: dict[Path, DiskFile] = field(default_factory=dict)
     unreadable: list[Path] = field(default_factory=list)
     away: list[tuple[Path, str]] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
 
 
 def scan(
@@ -270,7 +294,7 @@ def scan(
             continue
         walk = _Walk(folder, time.time())
         for found in walk_photos(folder, report.errors, cancelled, walk.unreadable, walk.away,
-                                 mounts):  # fmt: skip
+                                 mounts, walk.skipped):  # fmt: skip
             walk.found[found.path] = found
             found_count += 1
             if progress is not None and found_count % 1000 == 0:
@@ -299,6 +323,7 @@ def scan(
             known[record.path] = record
         report.errors.extend(hid.items())
         catalog.set_folder_scanned(folder.id, walk.started, after.mount)
+        catalog.set_skipped(folder.id, walk.skipped)
     _reconcile(catalog, disk, known, claimable, report, control)
     for folder, check in emptied:
         if catalog.folder_has_files(folder.id):  # not all moved away: the drive may be away
@@ -331,9 +356,9 @@ def _reconcile(
     moved to a new file with the same content but are never deleted."""
     gone = {path: rec for path, rec in known.items() if path not in disk}
     gone_by_hash: dict[tuple[str, int], list[FileRecord]] = {}
-    for record in [*claimable.values(), *gone.values()]:  # popped from the end: gone first
-        if record.quick_hash:
-            gone_by_hash.setdefault((record.quick_hash, record.size), []).append(record)
+    for old in [*claimable.values(), *gone.values()]:  # popped from the end: gone first
+        if old.quick_hash:
+            gone_by_hash.setdefault((old.quick_hash, old.size), []).append(old)
     new: list[NewFile] = []
     for path, found in disk.items():
         if control is not None:

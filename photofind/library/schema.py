@@ -11,20 +11,10 @@ import sqlite3
 from collections.abc import Callable
 
 from photofind.errors import CatalogError
+from photofind.library.sqlite import immediate
+from photofind.library.sqlite import run_script as _run
 
 log = logging.getLogger(__name__)
-
-
-def _run(conn: sqlite3.Connection, script: str) -> None:
-    """Run statements one by one: `executescript` would COMMIT the open migration transaction."""
-    statement = ""
-    for line in script.splitlines(keepends=True):
-        statement += line
-        if sqlite3.complete_statement(statement):
-            conn.execute(statement)
-            statement = ""
-    if statement.strip():
-        raise ValueError(f"incomplete SQL statement: {statement.strip()[:60]}")
 
 
 def _v1_tables(conn: sqlite3.Connection) -> None:
@@ -164,12 +154,32 @@ def _v4_labels_and_albums(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v5_embedding_removals(conn: sqlite3.Connection) -> None:
+    """Count removed vectors per model (a trigger, so every way a vector goes counts: a file
+    deleted, a folder removed, a photo changed, a model dropped), so a process that holds a
+    vector index sees that another one removed vectors: a removal moves no `seq`."""
+    _run(
+        conn,
+        """
+        CREATE TABLE embedding_removals (
+            model TEXT PRIMARY KEY,
+            count INTEGER NOT NULL
+        );
+        CREATE TRIGGER embeddings_removed AFTER DELETE ON embeddings BEGIN
+            INSERT INTO embedding_removals (model, count) VALUES (OLD.model, 1)
+                ON CONFLICT (model) DO UPDATE SET count = count + 1;
+        END;
+        """,
+    )
+
+
 # MIGRATIONS[n] takes a catalog from version n to n + 1 (version 0 = empty file).
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_tables,
     _v2_embedding_seq,
     _v3_folder_mounts,
     _v4_labels_and_albums,
+    _v5_embedding_removals,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -196,19 +206,12 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION, *, name: str
     if user_version(conn) >= target:
         return  # the usual case: no write lock needed, so a busy catalog still opens
     while True:
-        conn.execute("BEGIN IMMEDIATE")  # re-read the version under the write lock
-        try:
+        with immediate(conn):  # re-read the version under the write lock
             version = user_version(conn)
             _check_not_newer(version, name)
             if version >= target:
-                conn.execute("COMMIT")
                 return
             if version:
                 log.info("migrating catalog %s from schema %d to %d", name, version, version + 1)
             MIGRATIONS[version](conn)
             conn.execute(f"PRAGMA user_version = {version + 1}")
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise

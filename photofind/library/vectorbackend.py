@@ -1,54 +1,152 @@
-"""The vector store behind `VectorIndex`: a float32 matrix searched exactly with numpy; the only
-module that holds the vectors, so another library (an ANN index for huge libraries) is a
-change to this file alone.
+"""The vector store behind `VectorIndex`: float32 vectors searched with numpy, exact in result;
+the only module that holds the vectors, so another library is a change to this file alone.
+
+A search of a large store scans a compact copy first (vectorsketch: a 128-d projection, a
+quarter of the bytes) and rescores in float32 the vectors that can still be in the top k: the
+best FIRST_SHARE * k by sketch score, then every vector whose sketch score plus a margin for
+what the projection leaves out (MARGIN_Z standard deviations of the left-out part, from both
+left-out lengths) reaches the k-th best exact score so far. The results are the exact float32
+scores, and the top k equals exact search unless a left-out part is far larger than its
+spread predicts (bench/query.py measures recall against brute force: 1.000 at 100k and 1M).
+A query far from the data (a text query across CLIP's modality gap) leaves more out, so it
+gets a wider margin and more rescoring by itself.
+
+The full vectors of a loaded file stay memory-mapped (copy on write) and only the rescored rows
+are read, so resident memory is the sketch (~0.5 KB per vector) plus what was added since the
+last save. On Windows, where a mapped file cannot be replaced, a loaded file is read whole.
 
 Why no vector library (bench/vector_backends.py has the figures): chroma-hnswlib's pybind11
 kept the importing thread's freed PyThreadState and crashed or hung the window on Qt's pool
-threads, and has no wheels for Python 3.13+ (upstream hnswlib has none at all). Of the
-libraries that survive the pool threads, faiss-cpu's exact scan took twice numpy's time at 100k
-vectors and adds ~66 MB and ~130 ms of import, usearch's exact search missed a few true
-neighbours, and every graph index (hnswlib, faiss HNSW, usearch) lost 7-15% of the true top 50
-for text queries, which sit across CLIP's modality gap. One BLAS matrix-vector product over the
-stored vectors is exact, releases the GIL, keeps no per-thread state and needs nothing numpy
-does not already bring.
+threads; of the libraries that survive the pool threads, faiss-cpu's exact scan took twice
+numpy's time, usearch's exact search missed a few true neighbours, and every graph index lost
+7-15% of the true top 50 for text queries. BLAS keeps no per-thread state and releases the GIL.
 
 Not thread-safe by itself: `VectorIndex` lets searches run in parallel and changes run alone.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 
-NAME = f"numpy-exact {np.__version__}"  # written to the sidecar, for the curious
-_MAGIC = b"PFVECS1\n"
+from photofind.library import vectorsketch
+
+NAME = f"numpy-sketch {np.__version__}"  # written to the sidecar, for the curious
+_MAGIC = b"PFVECS2\n"  # ids, rows, basis, sketch, left-out lengths
+_MAGIC_V1 = b"PFVECS1\n"  # ids, rows (read; the sketch is made at load)
 GROWTH = 1.5  # room for adds grows geometrically
 _MIN_ROWS = 1024
 _GATHER_SHARE = 8  # a filter allowing under 1/8 of the rows multiplies only those rows
 _ROUNDING = 1e-6  # float32 dot products of equal unit vectors can fall just short of 1.0
+SKETCH_MIN = 20_000  # below this many vectors one scan of the full vectors is fast enough
+FIRST_SHARE = 4  # first rescoring: the FIRST_SHARE * k best by sketch score (at least 256)
+MARGIN_Z = 4.0  # then every vector within this many standard deviations of the k-th best
+MAP_FILES = os.name != "nt"
 
 
 class BackendError(Exception):
     """A saved file that is not a vector store of the expected shape."""
 
 
-class VectorStore:
-    """Vectors by int64 id in one float32 matrix: row r holds the vector of id `_ids[r]`."""
+def _grown(array: np.ndarray, size: int, keep: int) -> np.ndarray:
+    out = np.zeros((size, *array.shape[1:]), dtype=array.dtype)
+    out[:keep] = array[:keep]
+    return out
 
-    def __init__(self, dim: int, ids: np.ndarray | None = None, rows: np.ndarray | None = None):
+
+class VectorStore:
+    """Vectors by int64 id: row r holds the vector of id `_ids[r]`; rows below `_nb` live in
+    `_base` (a loaded file, mapped), the rest in `_tail`; `_sketch`/`_rest` follow the rows."""
+
+    def __init__(
+        self,
+        dim: int,
+        ids: np.ndarray | None = None,
+        rows: np.ndarray | None = None,
+        sketch: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    ):
         self.dim = int(dim)
-        if ids is None or rows is None:
-            ids, rows = np.zeros(0, np.int64), np.zeros((_MIN_ROWS, self.dim), np.float32)
+        ids = np.zeros(0, np.int64) if ids is None else np.asarray(ids, np.int64)
         self._n = len(ids)
-        self._rows = rows  # taken as it is (a loaded file is not copied); grows on add
-        self._ids = np.zeros(len(rows), dtype=np.int64)
+        self._base = np.zeros((0, self.dim), np.float32) if rows is None else rows
+        self._nb = len(self._base)
+        self._tail = np.zeros((_MIN_ROWS, self.dim), np.float32)
+        self._ids = np.zeros(max(_MIN_ROWS, self._n), dtype=np.int64)
         self._ids[: self._n] = ids
         self._row_of = np.full(max(_MIN_ROWS, int(ids.max()) + 1 if self._n else 0), -1, np.int64)
         self._row_of[ids] = np.arange(self._n)
+        self._basis: np.ndarray | None = None
+        self._sketch = np.zeros((0, 0), np.float32)
+        self._rest = np.zeros(0, np.float32)
+        if sketch is not None:
+            self._basis, y, rest = sketch
+            self._sketch, self._rest = (
+                _grown(y, len(self._ids), self._n),
+                _grown(rest, len(self._ids), self._n),
+            )
+        elif self._n >= SKETCH_MIN:
+            self._make_sketch()
 
     def __len__(self) -> int:
         return self._n
+
+    # -- rows -----------------------------------------------------------------------------
+
+    def _read(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) and int(rows.max()) < self._nb:
+            return np.asarray(self._base[rows], dtype=np.float32)
+        out = np.empty((len(rows), self.dim), dtype=np.float32)
+        low = rows < self._nb
+        out[low] = self._base[rows[low]]
+        out[~low] = self._tail[rows[~low] - self._nb]
+        return out
+
+    def _write_rows(self, rows: np.ndarray, vectors: np.ndarray) -> None:
+        low = rows < self._nb
+        if low.any():
+            self._base[rows[low]] = vectors[low]  # a mapped file: copy on write, file untouched
+        self._tail[rows[~low] - self._nb] = vectors[~low]
+        if self._basis is not None:
+            y, rest = vectorsketch.project(self._basis, vectors)
+            self._sketch[rows], self._rest[rows] = y, rest
+
+    def _move(self, source: int, target: int) -> None:
+        vector = self._base[source] if source < self._nb else self._tail[source - self._nb]
+        if target < self._nb:
+            self._base[target] = vector
+        else:
+            self._tail[target - self._nb] = vector
+        if self._basis is not None:
+            self._sketch[target], self._rest[target] = self._sketch[source], self._rest[source]
+
+    def blocks(self, size: int = 65_536):
+        """(first row, float32 block) over the stored rows, in row order, without a copy of
+        them all (duplicate detection and saving stream through these)."""
+        for start in range(0, self._n, size):
+            stop = min(self._n, start + size)
+            if stop <= self._nb:
+                yield start, np.asarray(self._base[start:stop])
+            elif start >= self._nb:
+                yield start, self._tail[start - self._nb : stop - self._nb]
+            else:
+                yield start, self._read(np.arange(start, stop))
+
+    def _make_sketch(self) -> None:
+        step = max(1, self._n // vectorsketch.TRAIN_SAMPLE)
+        self._basis = vectorsketch.fit_basis(self._read(np.arange(0, self._n, step)))
+        self._sketch = np.zeros((len(self._ids), self._basis.shape[1]), np.float32)
+        self._rest = np.zeros(len(self._ids), np.float32)
+        for start, block in self.blocks():
+            y, rest = vectorsketch.project(self._basis, block)
+            self._sketch[start : start + len(block)], self._rest[start : start + len(block)] = (
+                y,
+                rest,
+            )
+
+    # -- ids ------------------------------------------------------------------------------
 
     def ids(self) -> np.ndarray:
         """Every stored id (int64), sorted."""
@@ -65,6 +163,8 @@ class VectorStore:
         found[inside] = self._row_of[ids[inside]] >= 0
         return found
 
+    # -- changes --------------------------------------------------------------------------
+
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Store vectors under unique ids; a stored id gets its new vector in place."""
         ids = np.asarray(ids, dtype=np.int64)
@@ -77,25 +177,30 @@ class VectorStore:
             self._row_of = grown
         rows = self._row_of[ids]
         old = rows >= 0
-        self._rows[rows[old]] = vectors[old]
         new = ~old
         count = int(new.sum())
         if count:
             self._reserve(self._n + count)
             span = np.arange(self._n, self._n + count)
-            self._rows[span] = vectors[new]
             self._ids[span] = ids[new]
             self._row_of[ids[new]] = span
+            rows = rows.copy()
+            rows[new] = span
             self._n += count
+        self._write_rows(rows, vectors)
+        if self._basis is None and self._n >= SKETCH_MIN:
+            self._make_sketch()
 
     def _reserve(self, rows: int) -> None:
-        if rows > len(self._rows):
-            size = max(rows, int(len(self._rows) * GROWTH))
-            grown = np.zeros((size, self.dim), dtype=np.float32)
-            grown[: self._n] = self._rows[: self._n]
-            grown_ids = np.zeros(size, dtype=np.int64)
-            grown_ids[: self._n] = self._ids[: self._n]
-            self._rows, self._ids = grown, grown_ids
+        if rows > len(self._ids):
+            size = max(rows, int(len(self._ids) * GROWTH))
+            self._ids = _grown(self._ids, size, self._n)
+            if self._basis is not None:
+                self._sketch = _grown(self._sketch, size, self._n)
+                self._rest = _grown(self._rest, size, self._n)
+        if rows - self._nb > len(self._tail):
+            size = max(rows - self._nb, int(len(self._tail) * GROWTH))
+            self._tail = _grown(self._tail, size, max(0, self._n - self._nb))
 
     def remove(self, ids: np.ndarray) -> int:
         """Forget stored ids (the caller passes only stored, unique ids); the last row moves
@@ -104,7 +209,7 @@ class VectorStore:
             row, last = int(self._row_of[i]), self._n - 1
             if row != last:
                 moved = int(self._ids[last])
-                self._rows[row] = self._rows[last]
+                self._move(last, row)
                 self._ids[row] = moved
                 self._row_of[moved] = row
             self._row_of[i] = -1
@@ -113,63 +218,128 @@ class VectorStore:
 
     def get(self, ids: np.ndarray) -> np.ndarray:
         """Stored vectors [n, dim] of stored ids (a copy)."""
-        return self._rows[self._row_of[np.asarray(ids, dtype=np.int64)]]
+        return self._read(self._row_of[np.asarray(ids, dtype=np.int64)])
+
+    # -- searching ------------------------------------------------------------------------
+
+    def _scores(self, q: np.ndarray) -> np.ndarray:
+        """Exact scores of every stored row."""
+        parts = [np.asarray(self._base[: min(self._n, self._nb)]) @ q]
+        if self._n > self._nb:
+            parts.append(self._tail[: self._n - self._nb] @ q)
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
     def search(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The k best (ids, inner products), best first, exact; only `allowed` (stored, unique)
-        ids when given. Fewer than k when fewer are stored or allowed."""
+        """The k best (ids, inner products), best first; only `allowed` (stored, unique) ids
+        when given. Fewer than k when fewer are stored or allowed."""
         q = np.asarray(query, dtype=np.float32)
-        if allowed is None:
-            sims, ids = self._rows[: self._n] @ q, None
-        elif len(allowed) * _GATHER_SHARE < self._n:
-            rows = self._row_of[allowed]
-            sims, ids = self._rows[rows] @ q, np.asarray(allowed, dtype=np.int64)
-        else:
-            sims = self._rows[: self._n] @ q
-            keep = np.zeros(self._n, dtype=bool)
-            keep[self._row_of[allowed]] = True
-            sims[~keep] = -np.inf
-            ids = None
-        k = min(int(k), len(sims) if allowed is None else len(allowed))
+        count = self._n if allowed is None else len(allowed)
+        k = min(int(k), count)
         if k <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        if allowed is not None and len(allowed) * _GATHER_SHARE < self._n:
+            rows = self._row_of[np.asarray(allowed, dtype=np.int64)]
+            return self._best(rows, self._read(rows) @ q, k)
+        keep = None
+        if allowed is not None:
+            keep = np.zeros(self._n, dtype=bool)
+            keep[self._row_of[allowed]] = True
+        if self._basis is None:
+            sims = self._scores(q)
+            if keep is not None:
+                sims[~keep] = -np.inf
+            return self._best(np.arange(self._n), sims, k)
+        return self._two_stage(q, k, keep, count)
+
+    def _two_stage(
+        self, q: np.ndarray, k: int, keep: np.ndarray | None, count: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        assert self._basis is not None
+        n, dims = self._n, self._basis.shape[1]
+        qy = q @ self._basis
+        q_rest = float(np.sqrt(max(0.0, float(q @ q) - float(qy @ qy))))
+        rough = self._sketch[:n] @ qy
+        if keep is not None:
+            rough[~keep] = -np.inf
+        first = min(count, max(FIRST_SHARE * k, 256))
+        rows = np.sort(np.argpartition(-rough, first - 1)[:first]) if first < n else np.arange(n)
+        sims = self._read(rows) @ q
+        if first < count:
+            floor = float(np.partition(sims, len(sims) - k)[len(sims) - k])
+            bound = self._rest[:n] * np.float32(
+                MARGIN_Z * q_rest / np.sqrt(max(1, self.dim - dims))
+            )
+            bound += rough
+            bound[rows] = -np.inf  # scored already
+            more = np.flatnonzero(bound >= floor)
+            if len(more):
+                rows = np.concatenate([rows, more])
+                sims = np.concatenate([sims, self._read(more) @ q])
+        return self._best(rows, sims, k)
+
+    def _best(self, rows: np.ndarray, sims: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The k best of scored rows, best first; ties by storage order."""
         top = np.argpartition(-sims, k - 1)[:k] if k < len(sims) else np.arange(len(sims))
-        top = top[np.lexsort((top, -sims[top]))]  # best first; ties by storage order
-        found = self._ids[top] if ids is None else ids[top]
-        return found.astype(np.int64, copy=False), sims[top]
+        top = top[np.lexsort((rows[top], -sims[top]))]
+        return self._ids[rows[top]].astype(np.int64, copy=False), sims[top]
 
     def above(self, queries: np.ndarray, threshold: float) -> list[np.ndarray]:
         """For each query row, the stored ids with inner product >= threshold (exact): one
-        matrix product per block of queries, ~128 MB of scores at a time."""
-        found: list[np.ndarray] = []
-        block = max(1, (32 << 20) // max(1, self._n))
-        stored = self._rows[: self._n]
-        for start in range(0, len(queries), block):
-            sims = queries[start : start + block] @ stored.T
+        matrix product per block of queries and stored rows, ~128 MB of scores at a time."""
+        found: list[list[np.ndarray]] = [[] for _ in range(len(queries))]
+        for start, block in self.blocks():
+            sims = queries @ block.T
             rows, cols = np.nonzero(sims >= threshold - _ROUNDING)
             cuts = np.searchsorted(rows, np.arange(1, len(sims)))
-            found.extend(self._ids[c] for c in np.split(cols, cuts))
-        return found
+            for n, c in enumerate(np.split(cols, cuts)):
+                if len(c):
+                    found[n].append(self._ids[start + c])
+        empty = np.zeros(0, np.int64)
+        return [np.concatenate(f) if f else empty for f in found]
+
+    # -- files ----------------------------------------------------------------------------
 
     def save(self, path: Path) -> None:
-        """Write ids and vectors to `path` (the caller makes that atomic)."""
+        """Write ids, vectors and the sketch to `path` (the caller makes that atomic)."""
         with open(path, "wb") as fh:
             fh.write(_MAGIC)
             np.lib.format.write_array(fh, self._ids[: self._n], allow_pickle=False)
-            np.lib.format.write_array(fh, self._rows[: self._n], allow_pickle=False)
+            header = {"descr": "<f4", "fortran_order": False, "shape": (self._n, self.dim)}
+            np.lib.format.write_array_header_2_0(fh, header)
+            for _, block in self.blocks():
+                fh.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
+            if self._basis is None:
+                basis, y, rest = (
+                    np.zeros((0, 0), np.float32),
+                    np.zeros((0, 0), np.float32),
+                    np.zeros(0, np.float32),
+                )
+            else:
+                basis, y, rest = self._basis, self._sketch[: self._n], self._rest[: self._n]
+            for array in (basis, y, rest):
+                np.lib.format.write_array(fh, np.ascontiguousarray(array), allow_pickle=False)
 
     @classmethod
     def load(cls, path: Path, dim: int) -> VectorStore:
-        """Read a file written by `save`; BackendError if it is not one of `dim` dims."""
+        """Read a file written by `save` (the vectors mapped, not read); BackendError if it is
+        not one of `dim` dims."""
         try:
             with open(path, "rb") as fh:
-                if fh.read(len(_MAGIC)) != _MAGIC:
+                magic = fh.read(len(_MAGIC))
+                if magic not in (_MAGIC, _MAGIC_V1):
                     raise BackendError("not a photofind vector file")
                 ids = np.lib.format.read_array(fh, allow_pickle=False)
-                rows = np.lib.format.read_array(fh, allow_pickle=False)
-        except (ValueError, EOFError, MemoryError) as exc:
+                rows = _mapped_array(fh, path)
+                sketch = None
+                if magic == _MAGIC:
+                    basis, y, rest = (
+                        np.lib.format.read_array(fh, allow_pickle=False) for _ in range(3)
+                    )
+                    if basis.size:
+                        sketch = (basis, y, rest)
+        except (ValueError, EOFError, MemoryError, OSError) as exc:
             raise BackendError(str(exc) or repr(exc)) from exc
         if (
             ids.dtype != np.int64
@@ -180,4 +350,32 @@ class VectorStore:
             or len(np.unique(ids)) != len(ids)
         ):
             raise BackendError(f"not a store of {dim}-d vectors with unique ids")
-        return cls(dim, ids, rows)
+        if sketch is not None and (
+            sketch[0].shape[0] != dim
+            or sketch[1].shape != (len(ids), sketch[0].shape[1])
+            or sketch[2].shape != (len(ids),)
+        ):
+            raise BackendError("the sketch does not fit the vectors")
+        return cls(dim, ids, rows, sketch)
+
+
+def _mapped_array(fh, path: Path) -> np.ndarray:
+    """The .npy array at the file position, memory-mapped copy-on-write (read whole where
+    mapping is off); the file position moves past it."""
+    version = np.lib.format.read_magic(fh)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+    else:
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+    if fortran or dtype != np.dtype("<f4") or len(shape) != 2:
+        raise ValueError("the vectors are not a float32 matrix")
+    offset = fh.tell()
+    nbytes = int(np.prod(shape)) * 4
+    if offset + nbytes > os.fstat(fh.fileno()).st_size:
+        raise ValueError("the file is cut short")
+    if MAP_FILES and nbytes:
+        rows = np.memmap(path, dtype=np.float32, mode="c", offset=offset, shape=tuple(shape))
+    else:
+        rows = np.fromfile(fh, dtype=np.float32, count=int(np.prod(shape))).reshape(shape)
+    fh.seek(offset + nbytes)
+    return rows

@@ -1,4 +1,4 @@
-"""The vector index on disk: the JSON sidecar that vouches for an index file, and atomic writes.
+"""The vector index on disk: the JSON sidecar that vouches for an index file, and its atomic save.
 
 The sidecar holds two entries, "current" and "previous", each describing one index file
 (model, dim, size and CRC of every byte, a checksum of its ids, and the catalog change stamp it
@@ -12,12 +12,17 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
+import time
 import zlib
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from photofind.atomicfile import fsync_dir, fsync_file
 
 log = logging.getLogger(__name__)
 
@@ -97,22 +102,6 @@ def matching_entry(path: Path, model: str, dim: int) -> dict[str, Any] | None:
     return None
 
 
-def fsync_file(path: Path) -> None:
-    with open(path, "rb+") as fh:
-        os.fsync(fh.fileno())
-
-
-def fsync_dir(folder: Path) -> None:
-    """Make renames inside `folder` durable (POSIX; Windows has no directory handles)."""
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_sidecar(path: Path, current: dict[str, Any], previous: dict[str, Any] | None) -> None:
     """Write (and fsync) a sidecar document to `path`, normally a temp file."""
     with open(path, "w", encoding="utf-8") as fh:
@@ -126,3 +115,30 @@ def commit(index_tmp: Path, sidecar_tmp: Path, path: Path) -> None:
     os.replace(sidecar_tmp, sidecar_path(path))
     os.replace(index_tmp, path)
     fsync_dir(path.parent)
+
+
+def save(
+    path: Path,
+    write: Callable[[Path], None],
+    describe: dict[str, Any],
+    previous: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Save an index file atomically: `write(temp)` writes it, then fsync, the sidecar entry
+    (`describe` plus format, size, CRC and time) beside it, both renamed into place, fsync of
+    the folder. Returns the new entry; OSError (temp files removed) when the disk refuses."""
+    tmp, side_tmp = temp_paths(path, f"{os.getpid()}-{threading.get_ident()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(tmp)
+        fsync_file(tmp)
+        size, crc = file_print(tmp)
+        entry = {"format": SIDECAR_FORMAT, **describe, "file_size": size, "file_crc": crc,
+                 "saved_at": time.time()}  # fmt: skip
+        write_sidecar(side_tmp, entry, previous)
+        commit(tmp, side_tmp, path)
+    except OSError:
+        for leftover in (tmp, side_tmp):
+            with suppress(OSError):
+                leftover.unlink()
+        raise
+    return entry

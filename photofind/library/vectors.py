@@ -1,5 +1,6 @@
-"""The vector index: one model's vectors by file id, searched exactly by cosine; a rebuildable
-cache of the catalog's vectors, saved atomically with a JSON sidecar that lets `open` check it.
+"""The vector index: one model's vectors by file id, searched by cosine with exact results; a
+rebuildable cache of the catalog's vectors, saved atomically with a JSON sidecar that lets
+`vectorsync.open_index` check it.
 
 How the vectors are held and searched is `vectorbackend`'s business (numpy today).
 """
@@ -7,43 +8,34 @@ How the vectors are held and searched is `vectorbackend`'s business (numpy today
 from __future__ import annotations
 
 import logging
-import os
 import threading
-import time
-from collections.abc import Callable, Sequence
-from contextlib import suppress
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from photofind.clip.vectormath import unit
 from photofind.errors import LibraryError
-from photofind.library import vectorfile, vectorsync
+from photofind.library import vectorfile
 from photofind.library.rwlock import RWLock
 from photofind.library.vectorbackend import NAME as BACKEND
 from photofind.library.vectorbackend import BackendError, VectorStore
 from photofind.library.vectorfile import id_checksum
-
-if TYPE_CHECKING:
-    from photofind.library.catalog import Catalog
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class OpenReport:
-    """What `VectorIndex.open` had to do: "loaded", "synced" or "rebuilt" ("new" if not opened)."""
+    """What `vectorsync.open_index` had to do: "loaded", "synced" or "rebuilt" ("new": not
+    opened)."""
 
     action: str
     added: int = 0
     removed: int = 0
     seconds: float = 0.0
-
-
-def _unit_rows(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32, copy=False)
 
 
 class VectorIndex:
@@ -73,49 +65,21 @@ class VectorIndex:
         self._save_lock = threading.Lock()
         self._store = VectorStore(self.dim)
         self._stamp: int | None = None  # catalog change number the vectors reflect
+        self._removals: int | None = None  # catalog removal count they reflect
         self._saved: dict[str, Any] | None = None  # sidecar entry of the file on disk
 
-    # -- opening --------------------------------------------------------------------------
-
-    @classmethod
-    def open(
-        cls,
-        path: Path,
-        dim: int,
-        catalog: Catalog,
-        model: str,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> VectorIndex:
-        """Load `path` and bring it in line with the catalog's vectors of `model`.
-
-        A small difference is synced (missing and changed ids added, extra ids removed); a
-        missing, damaged or mismatched file, or a large difference, is rebuilt from the
-        catalog. `progress(done, total)` reports that work, from the calling thread.
-        """
-        start = time.monotonic()
-        path = Path(path)
-        index = cls(dim, path=path, model=model)
-        vectorfile.remove_temp_files(path)
-        loaded = index._load()
-        action, added, removed = vectorsync.reconcile(index, catalog, loaded, progress)
-        if action != "loaded":
-            try:
-                index.save()
-            except LibraryError as exc:
-                log.warning("%s", exc)
-        index.open_report = OpenReport(action, added, removed, time.monotonic() - start)
-        return index
+    # -- opening (vectorsync.open_index brings a loaded file in line with the catalog) ------
 
     @classmethod
     def load_file(cls, path: Path, dim: int, model: str = "") -> VectorIndex:
         """Load a saved index without a catalog (benchmarks, tools); LibraryError if the file
         is missing, damaged or not the one its sidecar describes."""
         index = cls(dim, path=path, model=model)
-        if not index._load():
+        if not index.load_saved():
             raise LibraryError(f"the vector index {path} is missing or damaged")
         return index
 
-    def _load(self) -> bool:
+    def load_saved(self) -> bool:
         """Load the file if its sidecar vouches for every byte of it; False means "rebuild"."""
         assert self.path is not None
         if not self.path.is_file():
@@ -139,16 +103,23 @@ class VectorIndex:
         return True
 
     @property
+    def removals(self) -> int | None:
+        """The catalog's count of removed vectors (`Catalog.embedding_removals`) when these
+        vectors were last brought in line (None: not since loading)."""
+        return self._removals
+
+    @property
     def stamp(self) -> int | None:
         """The catalog change stamp (`Catalog.embedding_stamp`) these vectors reflect: every
         vector the catalog stored up to it is here as stored (None: unknown). Only whoever
         brings the vectors in line sets it (vectorsync, the Indexer); `save` writes it."""
         return self._stamp
 
-    def mirror(self, stamp: int) -> None:
-        """Record that these vectors now reflect the catalog as of `stamp` (after a sync)."""
+    def mirror(self, stamp: int, removals: int) -> None:
+        """Record that these vectors now reflect the catalog as of `stamp` and `removals`
+        (after a sync)."""
         with self._lock.write():
-            self._stamp = int(stamp)
+            self._stamp, self._removals = int(stamp), int(removals)
 
     def advance(self, before: int, after: int) -> None:
         """The catalog went from stamp `before` to `after` by storing vectors just added here:
@@ -158,14 +129,14 @@ class VectorIndex:
             if self._stamp is not None and self._stamp >= before:
                 self._stamp = max(self._stamp, int(after))
 
-    def swap_in(self, built: VectorIndex, stamp: int) -> None:
+    def swap_in(self, built: VectorIndex, stamp: int, removals: int) -> None:
         """Take every vector of `built` (filled off to the side by a rebuild) in one step:
         searches running meanwhile see the old vectors or the new ones, never a part."""
         if built.dim != self.dim:
             raise ValueError(f"cannot swap in a {built.dim}-d index for a {self.dim}-d one")
         with self._lock.write():
             self._store = built._store
-            self._stamp = int(stamp)
+            self._stamp, self._removals = int(stamp), int(removals)
 
     # -- changes --------------------------------------------------------------------------
 
@@ -183,17 +154,17 @@ class VectorIndex:
         # Keep the last of repeated ids, like adding them one after the other would.
         _, first_of_reversed = np.unique(ids[::-1], return_index=True)
         keep = len(ids) - 1 - first_of_reversed
-        ids, vectors = ids[keep], _unit_rows(vectors[keep])
+        ids, vectors = ids[keep], unit(vectors[keep])
         with self._lock.write():
             self._store.add(ids, vectors)
 
     def remove(self, ids: Sequence[int] | np.ndarray) -> None:
         """Drop ids from the index (ids it does not hold are ignored)."""
-        ids = np.unique(np.asarray(ids, dtype=np.int64).reshape(-1))
+        wanted = np.unique(np.asarray(ids, dtype=np.int64).reshape(-1))
         with self._lock.write():
-            ids = ids[self._store.present(ids)]
-            if len(ids):
-                self._store.remove(ids)
+            wanted = wanted[self._store.present(wanted)]
+            if len(wanted):
+                self._store.remove(wanted)
 
     # -- reading --------------------------------------------------------------------------
 
@@ -235,7 +206,7 @@ class VectorIndex:
             raise ValueError("query vector is not finite")
         if k <= 0:
             return []
-        query = query / (float(np.linalg.norm(query)) or 1.0)
+        query = unit(query)
         with self._lock.read():
             if len(self._store) == 0:
                 return []
@@ -253,7 +224,7 @@ class VectorIndex:
     def neighbours(self, vectors: np.ndarray, threshold: float) -> list[np.ndarray]:
         """For each row of `vectors`, the ids whose cosine with it is >= threshold (exact,
         batched: what duplicate detection needs, without one query per photo)."""
-        queries = _unit_rows(np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim))
+        queries = unit(np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim))
         with self._lock.read():
             return self._store.above(queries, float(threshold))
 
@@ -262,38 +233,24 @@ class VectorIndex:
     def save(self) -> None:
         """Write the index atomically: temp files in the same folder, fsync, rename, fsync dir.
 
-        A kill at any moment leaves a file that `open` accepts (see vectorfile). Queries go on
-        meanwhile; adds wait. Raises LibraryError when the disk refuses.
+        A kill at any moment leaves a file that `open_index` accepts (see vectorfile).
+        Queries go on meanwhile; adds wait. Raises LibraryError when the disk refuses.
         """
         if self.path is None:
             raise ValueError("this vector index has no file")
-        path = self.path
-        tmp, side_tmp = vectorfile.temp_paths(path, f"{os.getpid()}-{threading.get_ident()}")
         with self._save_lock, self._lock.read():
+            ids = self._store.ids()
+            describe = {
+                "backend": BACKEND,
+                "model": self.model,
+                "dim": self.dim,
+                "count": len(ids),
+                "checksum": id_checksum(ids),
+                "stamp": self._stamp,
+            }
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self._store.save(tmp)
-                vectorfile.fsync_file(tmp)
-                size, crc = vectorfile.file_print(tmp)
-                ids = self._store.ids()
-                entry = {
-                    "format": vectorfile.SIDECAR_FORMAT,
-                    "backend": BACKEND,
-                    "model": self.model,
-                    "dim": self.dim,
-                    "count": len(ids),
-                    "checksum": id_checksum(ids),
-                    "stamp": self._stamp,
-                    "file_size": size,
-                    "file_crc": crc,
-                    "saved_at": time.time(),
-                }
-                vectorfile.write_sidecar(side_tmp, entry, self._saved)
-                vectorfile.commit(tmp, side_tmp, path)
+                entry = vectorfile.save(self.path, self._store.save, describe, self._saved)
             except OSError as exc:
-                for leftover in (tmp, side_tmp):
-                    with suppress(OSError):
-                        leftover.unlink()
                 reason = getattr(exc, "strerror", None) or str(exc)
-                raise LibraryError(f"cannot save the vector index {path}: {reason}") from exc
+                raise LibraryError(f"cannot save the vector index {self.path}: {reason}") from exc
             self._saved = entry

@@ -25,16 +25,17 @@ from typing import TYPE_CHECKING
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import ObservedWatch
 
 from photofind.clip.formats import IMAGE_SUFFIXES
 from photofind.errors import Cancelled, PhotofindError
 from photofind.library.events import TaskControl
 from photofind.library.mounts import MountTable
-from photofind.library.scanner import check_folder
 
 if TYPE_CHECKING:
-    from photofind.library.library import Library, LibraryReport
+    from photofind.library.library import LibraryReport
     from photofind.library.records import Folder
+    from photofind.library.scanner import FolderCheck
 
 log = logging.getLogger(__name__)
 
@@ -61,25 +62,33 @@ class _Handler(FileSystemEventHandler):
 
 
 class FolderWatcher:
-    """Watches the library's folders; runs `library.index` when they change."""
+    """Watches folders; runs `index` over those that changed.
+
+    It knows the library only through three callables, so it can be tested and reused
+    without one: `folders()` lists the catalogued folders, `check(folder, mounts)` says
+    whether one is online now (`scanner.check_folder`), and `index(control, folders)` runs
+    one scan-and-index pass (`Library.index`). They are called from the watcher's thread.
+    """
 
     def __init__(
         self,
-        library: Library,
+        folders: Callable[[], list[Folder]],
+        check: Callable[[Folder, MountTable], FolderCheck],
+        index: Callable[[TaskControl, list[Folder]], LibraryReport],
         *,
         on_indexed: Callable[[LibraryReport], None] | None = None,
         on_state: Callable[[str], None] | None = None,
         debounce: float = 1.0,
         poll: float = 5.0,
     ) -> None:
-        self.library = library
+        self._folders, self._check_folder, self._run_index = folders, check, index
         self.on_indexed = on_indexed
         self.on_state = on_state
         self.debounce = debounce
         self.poll = poll
         self.control = TaskControl()
         self._observer = Observer()
-        self._watches: dict[int, object] = {}
+        self._watches: dict[int, ObservedWatch] = {}
         self._dirty: dict[int, float] = {}  # folder id -> time of the last event
         self._dirty_since: dict[int, float] = {}  # folder id -> time of its first event
         self._check = threading.Event()  # run the offline check before the next poll
@@ -125,10 +134,9 @@ class FolderWatcher:
 
         Each folder is checked once, against one reading of the mount table, before the lock
         is taken: the checks touch the disk, and watchdog's thread waits on the lock."""
-        catalog = self.library.catalog
         mounts = MountTable.read()
-        usable = {f.id: f for f in catalog.folders()
-                  if f.online and check_folder(catalog, f, mounts).online}  # fmt: skip
+        usable = {f.id: f for f in self._folders()
+                  if f.online and self._check_folder(f, mounts).online}  # fmt: skip
         with self._lock:
             for folder_id in list(self._watches):
                 if folder_id not in usable:
@@ -226,11 +234,10 @@ class FolderWatcher:
     def _poll_reachability(self) -> None:
         """Folders that went away (unplugged, unmounted, emptied) go offline; folders that
         came back are rescanned. The scan repeats the check before it changes anything."""
-        catalog = self.library.catalog
         mounts = MountTable.read()
         changed = []
-        for folder in catalog.folders():
-            if check_folder(catalog, folder, mounts).online != folder.online:
+        for folder in self._folders():
+            if self._check_folder(folder, mounts).online != folder.online:
                 changed.append(folder.id)
         if changed:
             self._index(changed)
@@ -241,11 +248,11 @@ class FolderWatcher:
         the photos that brought them here are not forgotten until the next event."""
         try:
             wanted = set(folder_ids)
-            folders = [f for f in self.library.catalog.folders() if f.id in wanted]
+            folders = [f for f in self._folders() if f.id in wanted]
             if not folders:
                 return
             self._set_state("indexing")
-            report = self.library.index(self.control, folders=folders)
+            report = self._run_index(self.control, folders)
         except Cancelled:
             return
         except PhotofindError as exc:

@@ -10,10 +10,16 @@ Immich server keeps the same layout in its model cache:
     textual/tokenizer.json         Hugging Face's CLIP BPE
     textual/tokenizer_config.json  which tokens start, end and pad a text
 
-The graphs are kept byte for byte (their hashes stay the hub's); the runtime reads their input
-names, integer type and fixed batch size itself. Conversion writes the manifest from those JSON
-files, refuses what photofind cannot reproduce (a non-CLIP tokenizer, other text cleaning,
-"longest" resizing), and runs both graphs once before the folder counts as installed.
+Two export styles are published: 2023's (dynamic batch, `text` int32 [batch, 77] ->
+`text_embedding`, opset 17) and 2025's (batch of one, `embedding`, opset 19); the runtime
+reads input names, integer type and batch size from the graphs. SigLIP 2 and XLM-R exports
+carry a Hugging Face tokenizer (immich_tokenizer.py) and SigLIP squashes images
+(`resize_mode` "squash"). Exports over 2 GB (ViT-H-14) keep their weights in external data
+files beside each graph; both encoder folders are then kept whole and apart.
+
+The graphs are kept byte for byte (their hashes stay the hub's). Conversion writes the
+manifest from those JSON files, refuses what photofind cannot reproduce (unknown text
+cleaning, "longest" resizing), and runs both graphs once before the folder counts as installed.
 """
 
 from __future__ import annotations
@@ -23,12 +29,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from PIL import Image
-
 from photofind.clip.manifest import FORMAT, INTERPOLATIONS, MANIFEST, RESIZE_MODES, sha256_file
-from photofind.errors import ModelFolderError, PhotofindError
+from photofind.errors import ModelFolderError
+from photofind.jsonfile import read_object
 from photofind.modelstore.download import Downloaded, place
+from photofind.modelstore.immich_tokenizer import tokenizer_facts
+from photofind.modelstore.trial import try_out
 
 KIND = "immich"
 # Immich path -> name in a photofind model folder.
@@ -39,8 +45,8 @@ GRAPHS = {
 }
 CONFIGS = ("config.json", "visual/preprocess_cfg.json", "textual/tokenizer_config.json")
 FILES = (*CONFIGS, *GRAPHS)  # what an install fetches; the repositories hold more
-SOT, EOT = "<|startoftext|>", "<|endoftext|>"
-_CLEANING_WE_MIRROR = (None, "lower")  # open_clip's default: whitespace, then lower-case
+# Files of an encoder folder that are not the graph's external data (configs, other runtimes).
+_NOT_DATA = (".json", ".txt", ".md", ".armnn", ".rknn", ".model")
 
 
 def is_immich_folder(folder: Path) -> bool:
@@ -51,50 +57,32 @@ def is_immich_entry(entry: dict[str, Any]) -> bool:
     return (entry.get("source") or {}).get("kind") == KIND
 
 
+def wanted_files(entry: dict[str, Any]) -> list[str]:
+    """What an install fetches: the configs and graphs, or, for exports whose weights lie in
+    external data files (over 2 GB: `source.external_data`), every file of each encoder folder
+    (fnmatch patterns, one folder level: other runtimes' subfolders are not fetched)."""
+    if (entry.get("source") or {}).get("external_data"):
+        return [*CONFIGS, "textual/tokenizer.json", "visual/*", "textual/*"]
+    return list(FILES)
+
+
+def _external_data(folder: Path, encoder: str) -> list[Path]:
+    """The files beside an encoder's graph that hold its weights (ONNX external data)."""
+    sub = folder / encoder
+    return sorted(
+        p
+        for p in sub.iterdir()
+        if p.is_file() and p.name != "model.onnx" and not p.name.endswith(_NOT_DATA)
+    )
+
+
 def _refuse(folder: Path, why: str) -> ModelFolderError:
     return ModelFolderError(f"{folder} is not an Immich CLIP export photofind can use: {why}")
 
 
 def _json(folder: Path, name: str, *, required: bool = True) -> dict[str, Any]:
-    path = folder / name
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        if not required:
-            return {}
-        raise _refuse(folder, f"{name} is missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _refuse(folder, f"{name} is unreadable ({exc})") from None
-    if not isinstance(data, dict):
-        raise _refuse(folder, f"{name} is not a JSON object")
-    return data
-
-
-def _token(value: Any, default: str) -> str:
-    """A tokenizer_config special token: a string, or an AddedToken dict in older files."""
-    if isinstance(value, dict):
-        value = value.get("content")
-    return value if isinstance(value, str) and value else default
-
-
-def _tokenizer_facts(folder: Path) -> dict[str, int]:
-    """Special-token ids, after checking tokenizer.json is CLIP's byte-level BPE."""
-    data = _json(folder, "textual/tokenizer.json")
-    model = data.get("model") or {}
-    if model.get("type") != "BPE" or model.get("end_of_word_suffix") != "</w>":
-        raise _refuse(folder, "its tokenizer is not CLIP's BPE")
-    ids = {t["content"]: int(t["id"]) for t in data.get("added_tokens") or [] if "content" in t}
-    ids.update({k: int(v) for k, v in (model.get("vocab") or {}).items() if k not in ids})
-    config = _json(folder, "textual/tokenizer_config.json", required=False)
-    chosen = {
-        "sot_token_id": _token(config.get("bos_token"), SOT),
-        "eot_token_id": _token(config.get("eos_token"), EOT),
-        "pad_token_id": _token(config.get("pad_token"), EOT),
-    }
-    missing = sorted({t for t in chosen.values() if t not in ids})
-    if missing:
-        raise _refuse(folder, f"its tokenizer lacks {', '.join(missing)}")
-    return {key: ids[token] for key, token in chosen.items()}
+    return read_object(folder / name, lambda why: _refuse(folder, why), name=name,
+                       required=required)  # fmt: skip
 
 
 def _size(value: Any) -> list[int]:
@@ -112,16 +100,15 @@ def manifest_for(
     pretrained: str | None = None,
     license: str = "",
     origin: dict[str, Any] | None = None,
+    multilingual: bool | None = None,
 ) -> dict[str, Any]:
-    """The manifest.json a converted folder gets (without its file hashes)."""
+    """The manifest.json a converted folder gets (without its file hashes). `multilingual`
+    (the catalog's word) wins over the guess from the vocabulary's size."""
     config = _json(folder, "config.json")
     text = config.get("text_cfg") or {}
-    if text.get("hf_tokenizer_name") or text.get("hf_model_name"):
-        tokenizer = text.get("hf_tokenizer_name") or text.get("hf_model_name")
-        raise _refuse(folder, f"it uses the {tokenizer} tokenizer, not CLIP's BPE")
-    clean = (text.get("tokenizer_kwargs") or {}).get("clean")
-    if clean not in _CLEANING_WE_MIRROR:
-        raise _refuse(folder, f"its text cleaning {clean!r} is not supported")
+    tokenizer, many_languages = tokenizer_facts(
+        folder, text, _json, lambda why: _refuse(folder, why)
+    )
     pre = _json(folder, "visual/preprocess_cfg.json")
     resize = pre.get("resize_mode") or "shortest"  # what older open_clip configs meant
     if resize not in RESIZE_MODES:
@@ -145,7 +132,8 @@ def manifest_for(
             "std": [float(v) for v in pre["std"]],
             "context_length": int(text.get("context_length", 77)),
             "text_variable_length": False,  # Immich's text graphs have a fixed length
-            "tokenizer": _tokenizer_facts(folder),
+            "tokenizer": tokenizer,
+            "multilingual": many_languages if multilingual is None else bool(multilingual),
             "files": {},
             "source": {"kind": KIND, **(origin or {})},
         }
@@ -175,29 +163,26 @@ def convert(
     source, target = Path(source), Path(target)
     manifest = manifest_for(source, name or source.name, **facts)
     target.mkdir(parents=True, exist_ok=True)
-    for src, dst in GRAPHS.items():
+    places = dict(GRAPHS)
+    for src in places:
         if not (source / src).is_file():
             raise _refuse(source, f"{src} is missing")
+    data = {enc: _external_data(source, enc) for enc in ("visual", "textual")}
+    if any(data.values()):
+        # Each graph finds its external data by names relative to itself, and the two
+        # encoders' files may share names: each keeps its own folder.
+        manifest["graphs"] = {"visual": "visual/model.onnx", "textual": "textual/model.onnx"}
+        places.update({f"{enc}/model.onnx": f"{enc}/model.onnx" for enc in data})
+        places.update(
+            {f"{enc}/{p.name}": f"{enc}/{p.name}" for enc, ps in data.items() for p in ps}
+        )
+    for src, dst in places.items():
+        (target / dst).parent.mkdir(parents=True, exist_ok=True)
         (shutil.move if move else shutil.copyfile)(source / src, target / dst)
         manifest["files"][dst] = (hashes or {}).get(src) or sha256_file(target / dst)
     (target / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    _try_out(target, source)
+    try_out(target, lambda why: _refuse(source, why))
     return manifest
-
-
-def _try_out(folder: Path, source: Path) -> None:
-    """Load the converted folder and encode one picture and one text: graphs whose inputs,
-    outputs or sizes do not fit the configs fail here, not in the user's first search."""
-    from photofind.clip.model import ClipModel
-
-    try:
-        model = ClipModel.load(folder, verify=False, threads=1)
-        image = model.image.encode_images([Image.new("RGB", (32, 24), (128, 128, 128))])
-        text = model.text.encode_texts(["a photo"])
-    except PhotofindError as exc:
-        raise _refuse(source, str(exc)) from None
-    if not (np.isfinite(image).all() and np.isfinite(text).all()):
-        raise _refuse(source, "its graphs give non-finite vectors")
 
 
 # -- installing from the hub --------------------------------------------------------------

@@ -4,6 +4,15 @@ A registry entry's `source.kind` names the layout it is published in (Immich's e
 folder, ...). The download code asks this module which files of the source repository to
 fetch and hands the fetched folder back for conversion; importing a folder from disk asks it
 which layout the folder is in. One table, so a new layout is one module and one row here.
+
+| kind     | module     | published as                                                    |
+|----------|------------|-----------------------------------------------------------------|
+| `immich` | immich.py  | immich-app/<arch>__<tag>: CLIP BPE, SentencePiece (SigLIP 2) or |
+|          |            | XLM-R tokenizers; weights in external data files past 2 GB      |
+| `rclip`  | rclip.py   | yurijmikhalevich/rclip-models: a model folder beside tokenizer/ |
+
+SigLIP 2 exports are Immich folders whose config names a Hugging Face tokenizer: the same
+kind, told apart by the facts immich.py reads (docs/models.md, "Layouts").
 """
 
 from __future__ import annotations
@@ -11,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from photofind.modelstore import immich
+from photofind.modelstore import immich, rclip
 
 
 def kind_of_entry(entry: dict[str, Any]) -> str | None:
@@ -23,13 +32,19 @@ def kind_of_entry(entry: dict[str, Any]) -> str | None:
 
 def kind_of_folder(folder: Path) -> str | None:
     """The published layout a folder on disk is in, or None when it is none we convert."""
+    if rclip.is_rclip_folder(folder):
+        return rclip.KIND
     if immich.is_immich_folder(folder):
         return immich.KIND
     return None
 
 
 def wanted_files(entry: dict[str, Any]) -> list[str]:
-    """Paths inside the source repository (relative to its subfolder) an install fetches."""
+    """Paths inside the source repository (relative to its subfolder) an install fetches;
+    an entry with "*" in a path (fnmatch) wants every file of the repository it matches."""
+    kind = kind_of_entry(entry)
+    if kind is not None:
+        return _WANTED[kind](entry)
     return [item["path"] for item in entry.get("files", [])]
 
 
@@ -56,9 +71,13 @@ def convert(
             "arch": entry.get("arch"),
             "pretrained": entry.get("pretrained"),
             "license": entry.get("license", ""),
+            "multilingual": entry.get("multilingual"),
             "origin": {"repo": origin.get("repo"), "revision": origin.get("revision", "main")},
         }
+        if origin.get("model_folder"):
+            facts["origin"]["model_folder"] = origin["model_folder"]
     _KINDS[kind](source, work, name=name, move=move, hashes=hashes, **facts)
 
 
-_KINDS = {immich.KIND: immich.convert}
+_KINDS = {immich.KIND: immich.convert, rclip.KIND: rclip.convert}
+_WANTED = {immich.KIND: immich.wanted_files, rclip.KIND: rclip.wanted_files}

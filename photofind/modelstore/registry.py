@@ -33,7 +33,26 @@ def default_name() -> str:
 
 
 def downloadable(entry: dict[str, Any]) -> bool:
-    return bool(entry.get("files"))
+    return bool(entry.get("files")) or bool((entry.get("source") or {}).get("kind"))
+
+
+def multilingual(entry: dict[str, Any]) -> bool:
+    """Whether queries in other languages than English work (the text encoder saw them)."""
+    return bool(entry.get("multilingual"))
+
+
+def recommended_multilingual() -> str | None:
+    """The downloadable multilingual model to offer someone whose language is not English:
+    the best COCO text->image R@1 among them, a model without figures last."""
+    ready = [e for e in entries() if multilingual(e) and downloadable(e)]
+    if not ready:
+        return None
+
+    def coco(entry: dict[str, Any]) -> float:
+        quality = entry.get("quality") or {}
+        return float((quality.get("coco_text_to_image_recall") or {}).get("r1") or 0.0)
+
+    return str(max(ready, key=coco)["name"])
 
 
 def recommended() -> str:
@@ -49,6 +68,12 @@ def summary(entry: dict[str, Any]) -> str:
     top1 = quality.get("imagenet_zero_shot_top1")
     coco = (quality.get("coco_text_to_image_recall") or {}).get("r1")
     figures = f"ImageNet {top1:.1%}, COCO R@1 {coco:.1%}" if top1 and coco else "no figures"
-    ready = "" if downloadable(entry) else ", not published yet"
-    size = entry.get("download_bytes") or 0
-    return f"{size / 1e6:.0f} MB, {entry['speed']}, {figures}, {entry['license']}{ready}"
+    ready = (
+        ""
+        if downloadable(entry)
+        else (f", not published: `photofind model build {entry['arch']} {entry['pretrained']}`")
+    )
+    size = entry.get("download_bytes")
+    megabytes = f"{size / 1e6:.0f} MB" if size else "size unknown"
+    languages = ", multilingual" if multilingual(entry) else ""
+    return f"{megabytes}, {entry['speed']}{languages}, {figures}, {entry['license']}{ready}"

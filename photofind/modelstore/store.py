@@ -13,28 +13,35 @@ model (`models/.downloads/<name>.lock`) and keep their finished files for the ne
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filelock import FileLock, Timeout
 
 from photofind.clip.manifest import Manifest, read_manifest, verify_model_folder
 from photofind.errors import DownloadError, ModelError, ModelFolderError
-from photofind.tasks import ProgressCallback, TaskControl
+from photofind.modelstore.download import Downloaded, place
+from photofind.tasks import BYTES, ProgressCallback, ProgressMeter, TaskControl
+
+if TYPE_CHECKING:
+    from photofind.modelstore.hubclient import HubFile
 
 log = logging.getLogger(__name__)
 
 ACTIVE = "active"
 TEMP_PREFIX = ".incoming-"
 LOCK = ".lock"
-DOWNLOADS = ".downloads"
+DOWNLOADS = ".downloads"  # per-model locks: one install of a model at a time
+DOWNLOAD_PHASE = "download"
+REPORT_EVERY = 0.1  # seconds between download progress reports
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,7 @@ class ModelStore:
         """Hold the store's lock (waiting for another process's change to end), after
         removing what a killed process left."""
         self._ensure()
-        _acquire(self._lock, control)
+        wait_for_lock(self._lock, control)
         try:
             if self._lock.lock_counter == 1:
                 self._sweep()
@@ -178,20 +185,28 @@ class ModelStore:
     ) -> InstalledModel:
         """Download a model listed in the package's model catalog and install it.
 
-        Finished files are kept in `.downloads/<name>/` until the model is in place, so a
-        failed, cancelled or killed install resumes where it stopped. `progress` is called
-        from this thread with `Progress(phase="download")` in bytes.
+        The files come through huggingface_hub into the user's hub cache (hubclient.py): what
+        is already there is not fetched again, and a failed, cancelled or killed install
+        resumes where it stopped. `progress` is called from this thread with
+        `Progress(phase="download")` in bytes.
         """
-        from photofind.modelstore import download, hub, immich
+        from photofind.modelstore import hubclient, layouts
         from photofind.modelstore.registry import find_entry
 
         entry = find_entry(name)
         if not _safe_name(name):
             raise ModelError(f"bad model name {name!r}")
-        from_hub = immich.is_immich_entry(entry)
-        files = download.entry_files(entry) if not from_hub else None
-        area = self.root / DOWNLOADS / name
-        area.parent.mkdir(parents=True, exist_ok=True)
+        kind = layouts.kind_of_entry(entry)
+        if kind is None:
+            raise DownloadError(
+                f"{name} has no published download yet; export it with "
+                "models/export_onnx.py and run `photofind model import DIR`"
+            )
+        source = entry["source"]
+        subfolder = (source.get("subfolder") or "").strip("/")
+        prefix = f"{subfolder}/" if subfolder else ""
+        patterns = [prefix + p for p in layouts.wanted_files(entry)]
+        (self.root / DOWNLOADS).mkdir(parents=True, exist_ok=True)
         lock = FileLock(self.root / DOWNLOADS / f"{name}{LOCK}")
         try:
             lock.acquire(timeout=0)
@@ -200,25 +215,82 @@ class ModelStore:
                 f"another photofind is already downloading {name}; let it finish"
             ) from None
         try:
-            files = files if files is not None else hub.hub_files(entry, control)
-            got = download.download_files(files, area, progress, control)
-            fill: Callable[[Path], object] = (
-                functools.partial(immich.install_downloaded, entry, got)
-                if from_hub
-                else functools.partial(download.place, got)
+            report = _DownloadReport(progress, control)
+            snapshot = hubclient.fetch(
+                source["repo"],
+                source.get("revision", ""),
+                patterns,
+                on_plan=report.plan,
+                on_bytes=report.grew,
+                control=control,
             )
-            try:
-                installed = self.install_from(fill, name, control)
-            except ModelFolderError:
-                shutil.rmtree(area, ignore_errors=True)  # a refused model: nothing to resume
-                raise
-            shutil.rmtree(area, ignore_errors=True)  # every file went into the model
-            return installed
+            report.finish()
+            got = [
+                Downloaded(path.removeprefix(prefix), snapshot.folder / path, sha256)
+                for path, sha256 in snapshot.sha256.items()
+            ]
+
+            def fill(work: Path) -> None:
+                staging = work / ".staging"
+                place(got, staging)
+                try:
+                    layouts.convert(
+                        kind,
+                        staging,
+                        work,
+                        name=name,
+                        entry=entry,
+                        move=True,
+                        hashes={item.path: item.sha256 for item in got},
+                    )
+                finally:
+                    shutil.rmtree(staging, ignore_errors=True)
+
+            return self.install_from(fill, name, control)
         finally:
             lock.release()
 
 
-def _acquire(lock: FileLock, control: TaskControl | None) -> None:
+class _DownloadReport:
+    """Bytes on disk over the whole download, reported as `Progress(phase="download")` at
+    most every REPORT_EVERY seconds (and at the start and the end)."""
+
+    def __init__(self, progress: ProgressCallback | None, control: TaskControl | None) -> None:
+        self.progress, self.control = progress, control
+        self.meter: ProgressMeter | None = None
+        self.sizes: dict[str, int] = {}
+        self.last = -float("inf")
+
+    def plan(self, files: list[HubFile], on_disk: dict[str, int]) -> None:
+        """What will be fetched, and how much of each file an earlier run left."""
+        self.sizes = dict(on_disk)
+        total = sum(f.size for f in files)
+        done = sum(on_disk.values())
+        self.meter = ProgressMeter(
+            DOWNLOAD_PHASE, total, unit=BYTES, control=self.control, done=done
+        )
+        if done:
+            self.report(None, force=True)  # what an earlier run left: the bar starts there
+
+    def grew(self, path: str, size: int) -> None:
+        self.sizes[path] = size
+        self.report(path)
+
+    def report(self, current: str | None, force: bool = False) -> None:
+        now = time.monotonic()
+        if self.progress is None or self.meter is None:
+            return
+        if force or now - self.last >= REPORT_EVERY:
+            done = min(self.meter.total, sum(self.sizes.values()))
+            self.progress(self.meter.update(done, current=current))
+            self.last = now
+
+    def finish(self) -> None:
+        if self.progress is not None and self.meter is not None and self.meter.total:
+            self.progress(self.meter.update(self.meter.total))
+
+
+def wait_for_lock(lock: FileLock, control: TaskControl | None) -> None:
     """Wait for `lock`, still answering a cancel (an OS lock wait cannot be interrupted)."""
     while True:
         try:

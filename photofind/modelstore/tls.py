@@ -1,4 +1,5 @@
-"""Which certificates an HTTPS model download trusts.
+"""Which certificates an HTTPS model download trusts (huggingface_hub's client is given this
+context by photofind/modelstore/hubclient.py).
 
 A frozen bundle carries its own OpenSSL, which looks for CA certificates where the build
 machine's distribution keeps them: on another distribution, on macOS or on Windows it may find
@@ -18,6 +19,11 @@ import certifi
 from photofind.errors import DownloadError
 
 CA_BUNDLE_ENV = "PHOTOFIND_CA_BUNDLE"
+
+
+def configured() -> tuple[str | None, ...]:
+    """The CA settings a context is made from (a client is remade when they change)."""
+    return tuple(os.environ.get(v) for v in (CA_BUNDLE_ENV, "SSL_CERT_FILE", "SSL_CERT_DIR"))
 
 
 def context() -> ssl.SSLContext:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from photofind.clip.vectormath import unit
+
 # Rocchio (1971), with the weights the IR textbooks settle on (Manning et al., ch. 9): keep
 # the query, move 0.75 of the way toward the mean liked photo and 0.25 away from the mean
 # rejected one. Fewer marks than CLASSIFIER_MIN on either side use it.
@@ -26,8 +28,7 @@ LEARNING_RATE = 0.5
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:
-    norm = float(np.linalg.norm(vector))
-    return vector / norm if norm > 1e-12 else vector
+    return unit(vector, dtype=np.float64)
 
 
 def rocchio(query: np.ndarray | None, liked: np.ndarray, unliked: np.ndarray) -> np.ndarray:

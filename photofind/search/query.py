@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from photofind.errors import PhotofindError
+from photofind.library import metadata
 from photofind.search.cut import STRICTNESS
 
 if TYPE_CHECKING:
@@ -110,7 +112,7 @@ class Query:
         if text is None:
             return cls(**fields)  # type: ignore[arg-type]
         positive, negative = parse_query(text)
-        extra = tuple(fields.pop("negative", ()))  # type: ignore[arg-type]
+        extra = tuple(cast("Iterable[str]", fields.pop("negative", ())))
         return cls(text=positive or None, negative=negative + extra, **fields)  # type: ignore[arg-type]
 
     def to_json(self) -> dict[str, object]:
@@ -151,11 +153,11 @@ class Query:
             fields = dict(data)
             fields["image"] = image(fields.get("image"))
             fields["terms"] = tuple(
-                Term(float(t["weight"]), t.get("text"), image(t.get("image")))  # type: ignore[index,union-attr]
-                for t in fields.get("terms", ())  # type: ignore[union-attr]
+                Term(float(t["weight"]), t.get("text"), image(t.get("image")))
+                for t in cast("Iterable[dict]", fields.get("terms", ()))
             )
             for key in ("like", "unlike"):
-                fields[key] = tuple(image(m) for m in fields.get(key, ()))  # type: ignore[union-attr]
+                fields[key] = tuple(image(m) for m in cast("Iterable[object]", fields.get(key, ())))
             return cls(**fields)  # type: ignore[arg-type]
         except (TypeError, KeyError, ValueError, AttributeError) as exc:
             raise QueryError(f"not a saved query: {exc}") from None
@@ -212,8 +214,8 @@ class SearchResult:
 
 
 def photo_date(file: FileRecord) -> float:
-    """A photo's date as filters and sorting use it: EXIF date taken, else modification time."""
-    return file.taken_at if file.taken_at is not None else file.mtime_ns / 1e9
+    """A photo's date as filters and sorting use it (`library.metadata.photo_date`)."""
+    return metadata.photo_date(file.taken_at, file.mtime_ns)
 
 
 def parse_query(text: str) -> tuple[str, tuple[str, ...]]:

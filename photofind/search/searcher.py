@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from photofind.clip.vectormath import TINY, unit
 from photofind.errors import ImageLoadError, ModelError
 from photofind.search.cut import cut
 from photofind.search.duplicates import find_duplicates
@@ -37,12 +38,12 @@ NEGATIVE_WEIGHT = 0.5
 TEXT_CACHE_SIZE = 256
 
 
-def _unit(vector: np.ndarray) -> np.ndarray:
+def _unit(vector: np.ndarray | float) -> np.ndarray:
     vector = np.asarray(vector, dtype=np.float32).reshape(-1)
     norm = float(np.linalg.norm(vector))
-    if not np.isfinite(norm) or norm < 1e-12:
+    if not np.isfinite(norm) or norm < TINY:
         raise QueryError("the query cancels itself out; try fewer or other negative terms")
-    return vector / norm
+    return unit(vector)
 
 
 class Searcher:
@@ -79,6 +80,7 @@ class Searcher:
         if getattr(self._pinned, "pair", None) is not None:
             yield  # already pinned by an outer call (similar -> search)
             return
+        self.library.refresh()  # what other processes stored or removed meanwhile
         self._pinned.pair = self.library.active()
         try:
             yield
@@ -376,7 +378,7 @@ class Searcher:
             if record is None:
                 raise QueryError(f"there is no photo with id {file_id} in the library")
             return self._encode(record.path), file_id
-        path = Path(os.path.abspath(Path(image).expanduser()))
+        path = Path(os.path.abspath(Path(str(image)).expanduser()))
         record = self.catalog.file_by_path(path)
         if record is not None:
             stored = self.catalog.get_embeddings(model.name, [record.id])

@@ -122,9 +122,9 @@ class Tags:
             parts.append(np.asarray(model.text.encode_texts(batch), dtype=np.float32))
             if encoded is not None:
                 encoded(i + len(batch), len(texts))
-        encoded = np.concatenate(parts).reshape(len(labels), n, -1)
-        encoded /= np.linalg.norm(encoded, axis=2, keepdims=True)
-        means = encoded.mean(axis=1)
+        vectors = np.concatenate(parts).reshape(len(labels), n, -1)
+        vectors /= np.linalg.norm(vectors, axis=2, keepdims=True)
+        means = vectors.mean(axis=1)
         means /= np.linalg.norm(means, axis=1, keepdims=True)
         return [
             (lab.id, self.vocabulary.source(lab.prompt), means[k]) for k, lab in enumerate(labels)

@@ -178,7 +178,7 @@ def _noise(size: tuple[int, int], rng: random.Random, scale: int = 1) -> Image.I
     """Uniform colour noise from `rng` (Image.effect_noise is not seedable, so not used)."""
     w, h = max(1, size[0] // scale), max(1, size[1] // scale)
     img = Image.frombytes("RGB", (w, h), rng.randbytes(w * h * 3))
-    return img if scale == 1 else img.resize(size, Image.BILINEAR)
+    return img if scale == 1 else img.resize(size, Image.Resampling.BILINEAR)
 
 
 def _background(kind: str, size: tuple[int, int], rng: random.Random) -> Image.Image:
@@ -188,9 +188,11 @@ def _background(kind: str, size: tuple[int, int], rng: random.Random) -> Image.I
         return Image.new("RGB", size, base)
     if kind == "gradient":
         # Rotate a twice-as-large ramp and keep its middle, so no corner is left unfilled.
-        ramp = Image.linear_gradient("L").resize((512, 512), Image.BILINEAR)
-        ramp = ramp.rotate(rng.uniform(0, 360), resample=Image.BILINEAR).crop((128, 128, 384, 384))
-        return ImageOps.colorize(ramp.resize(size, Image.BILINEAR), base, other)
+        ramp = Image.linear_gradient("L").resize((512, 512), Image.Resampling.BILINEAR)
+        ramp = ramp.rotate(rng.uniform(0, 360), resample=Image.Resampling.BILINEAR).crop(
+            (128, 128, 384, 384)
+        )
+        return ImageOps.colorize(ramp.resize(size, Image.Resampling.BILINEAR), base, other)
     if kind == "noise":
         flat = Image.new("RGB", size, base)
         return Image.blend(flat, _noise(size, rng, scale=rng.choice((1, 2, 4))), 0.25)
@@ -215,8 +217,8 @@ def _background(kind: str, size: tuple[int, int], rng: random.Random) -> Image.I
     elif kind == "blobs":
         for _ in range(rng.randint(6, 14)):
             r = min(size) * rng.uniform(0.05, 0.25)
-            x, y = rng.uniform(0, w), rng.uniform(0, h)
-            pen.ellipse((x - r, y - r * rng.uniform(0.5, 1.5), x + r, y + r), fill=_muted(rng))
+            bx, by = rng.uniform(0, w), rng.uniform(0, h)
+            pen.ellipse((bx - r, by - r * rng.uniform(0.5, 1.5), bx + r, by + r), fill=_muted(rng))
     return Image.blend(img, _noise(size, rng, scale=2), 0.08)
 
 

@@ -101,8 +101,9 @@ def test_truncated_graph_is_named_before_onnxruntime_sees_it(tiny_model_dir, tmp
     (folder / "visual.onnx").write_bytes(data[: len(data) // 2])
     with pytest.raises(ModelFolderError, match=r"visual\.onnx is damaged or incomplete"):
         verify_model_folder(folder)
+    model = ClipModel.load(folder, verify=False)  # sessions open on first use
     with pytest.raises(ModelError, match=r"visual\.onnx"):
-        ClipModel.load(folder, verify=False)
+        model.image.encode_pixels(np.zeros((1, 3, *model.manifest.image_size), np.float32))
 
 
 @pytest.mark.parametrize(
@@ -148,9 +149,9 @@ def test_failing_provider_falls_back_to_cpu(tiny_model_dir, monkeypatch, caplog)
                         lambda: ["DmlExecutionProvider", "CPUExecutionProvider"])  # fmt: skip
     monkeypatch.setattr(providers.sys, "platform", "win32")
     model = ClipModel.load(tiny_model_dir, verify=False)
+    assert model.text.encode_texts(["a photo"]).shape == (1, model.embed_dim)
     assert tried[0] == ["DmlExecutionProvider", "CPUExecutionProvider"]
     assert ["CPUExecutionProvider"] in tried
-    assert model.text.encode_texts(["a photo"]).shape == (1, model.embed_dim)
     assert "falling back to CPU" in caplog.text
 
 

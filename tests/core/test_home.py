@@ -17,8 +17,11 @@ def test_explicit_folder_wins_over_env(tmp_path: Path, monkeypatch: pytest.Monke
     paths = LibraryPaths.resolve(tmp_path / "explicit")
     assert paths.home == tmp_path / "explicit"
     assert paths.catalog == tmp_path / "explicit" / "catalog.sqlite"
-    for folder in (paths.home, paths.vectors_dir, paths.thumbnails_dir, paths.models_dir):
+    for folder in (paths.home, paths.vectors_dir, paths.models_dir):
         assert folder.is_dir()
+    # Cache and logs live inside an explicit library, made when first written.
+    assert paths.thumbnails_dir == tmp_path / "explicit" / "cache" / "thumbnails"
+    assert paths.log_file == tmp_path / "explicit" / "logs" / "photofind.log"
     assert not (tmp_path / "from-env").exists()
 
 
@@ -63,3 +66,44 @@ def test_file_in_the_way_is_a_clear_error(tmp_path: Path) -> None:
 def test_vector_file_rejects_unsafe_model_names(tmp_path: Path, name: str) -> None:
     with pytest.raises(LibraryError, match="invalid model name"):
         LibraryPaths.at(tmp_path).vector_file(name)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="XDG layout is Linux only")
+def test_default_library_uses_the_platform_cache_and_log_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PHOTOFIND_HOME", raising=False)
+    for name in ("DATA", "CACHE", "STATE"):
+        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
+    paths = LibraryPaths.resolve()
+    assert paths.home == tmp_path / "data" / "photofind"
+    assert paths.thumbnails_dir == tmp_path / "cache" / "photofind" / "thumbnails"
+    assert paths.log_file == tmp_path / "state" / "photofind" / "log" / "photofind.log"
+    assert not (tmp_path / "cache").exists() and not (tmp_path / "state").exists()
+
+
+def test_the_old_thumbnail_folder_inside_the_library_is_removed(tmp_path: Path) -> None:
+    old = tmp_path / "lib" / "thumbnails" / "ab"
+    old.mkdir(parents=True)
+    (old / "ab12.jpg").write_bytes(b"jpeg")
+    (tmp_path / "lib" / "catalog.sqlite").write_bytes(b"kept")
+    paths = LibraryPaths.resolve(tmp_path / "lib")
+    assert not (tmp_path / "lib" / "thumbnails").exists()
+    assert (paths.home / "catalog.sqlite").read_bytes() == b"kept"
+
+
+def test_a_library_at_the_old_default_folder_stays_in_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from photofind.library import home
+
+    old, new = tmp_path / "old" / "photofind", tmp_path / "new" / "photofind"
+    monkeypatch.setattr(home, "_legacy_home", lambda: old)
+    monkeypatch.setattr(home.platformdirs, "user_data_dir", lambda *a, **k: str(new))
+    assert default_home() == new  # nothing at the old place: the platform folder
+    old.mkdir(parents=True)
+    (old / "catalog.sqlite").write_bytes(b"SQLite format 3\x00")
+    assert default_home() == old  # an existing library is not left behind
+    new.mkdir(parents=True)
+    (new / "catalog.sqlite").write_bytes(b"SQLite format 3\x00")
+    assert default_home() == new  # ... unless the new folder already holds one

@@ -1,23 +1,29 @@
-"""Installing Immich's exports from a loopback replica of the Hugging Face hub (no Qt).
+"""Installing Immich's exports through huggingface_hub from a loopback replica of the hub (no Qt).
 
-The replica (tests/replica_hub.py) answers as huggingface.co does: a paginated tree listing
-with sizes, LFS sha256 and git blob hashes, `resolve` URLs that redirect LFS files to a CDN,
-Range requests; faults are set per file. `HF_ENDPOINT` points the installer at it.
+The replica (tests/replica_hub.py) speaks the API huggingface_hub uses: a paginated tree
+listing, `resolve` with X-Repo-Commit and ETag, LFS files behind a 302 to a CDN on another
+origin with X-Linked-Etag/Size, HEAD and Range. `HF_ENDPOINT` points the installer at it,
+`HF_HUB_CACHE` (set per test by conftest.py) is the user's hub cache.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import os
+import re
+import shutil
 import threading
 
+import huggingface_hub
 import pytest
 from replica_hub import Gate, Server, git_blob_sha1, publish
 
 from photofind.cli.progress import ProgressPrinter
 from photofind.clip.model import ClipModel
 from photofind.errors import Cancelled, DownloadError, ModelFolderError
-from photofind.modelstore import ModelStore, download, hub, immich, registry, web
+from photofind.modelstore import ModelStore, hubclient, immich, layouts, registry, store
 from photofind.tasks import BYTES, Progress, TaskControl
 
 REPO = "immich-app/tiny__immich"
@@ -25,7 +31,7 @@ TEXTS = ["a photo of a red circle", "two small blue squares at the top"]
 
 
 @pytest.fixture
-def server(tmp_path, monkeypatch):
+def server(monkeypatch):
     s = Server()
     monkeypatch.setenv("HF_ENDPOINT", s.url)
     yield s
@@ -38,21 +44,13 @@ def repo(server, tmp_path, tiny_immich_dir):
 
 
 @pytest.fixture
-def waits(monkeypatch) -> list[float]:
-    """The retry waits asked for (recorded, not slept)."""
-    asked: list[float] = []
-    monkeypatch.setattr(web, "sleep", lambda seconds, control: asked.append(seconds))
-    return asked
-
-
-@pytest.fixture
-def entry(repo, waits, monkeypatch):
+def entry(repo, monkeypatch):
     item = {
         "name": "tiny__immich",
         "arch": "tiny-resnet-synthetic",
         "pretrained": "synthetic",
         "license": "MIT",
-        "source": {"kind": "immich", "repo": REPO, "revision": "main"},
+        "source": {"kind": "immich", "repo": REPO, "revision": repo.commit},
         "files": [{"path": p, "size": None, "sha256": None} for p in immich.FILES],
     }
     monkeypatch.setattr(registry, "find_entry", lambda name: item)
@@ -68,10 +66,14 @@ def _since(server, before: dict[str, int]) -> dict[str, int]:
     return {k: n - before.get(k, 0) for k, n in server.served.items() if n > before.get(k, 0)}
 
 
+def _cache_repo(tmp_path):
+    return hubclient.cache_dir() / f"models--{REPO.replace('/', '--')}"
+
+
 def test_install_reports_download_progress_every_printer_can_draw(
     tmp_path, server, repo, entry, tiny_model_dir
 ):
-    store = ModelStore(tmp_path / "models")
+    store_ = ModelStore(tmp_path / "models")
     seen: list[Progress] = []
     terminal, plain = io.StringIO(), io.StringIO()
     printers = [ProgressPrinter(terminal, tty=True), ProgressPrinter(plain, tty=False)]
@@ -81,34 +83,123 @@ def test_install_reports_download_progress_every_printer_can_draw(
         for printer in printers:
             printer(progress)
 
-    installed = store.install("tiny__immich", progress=report)
+    installed = store_.install("tiny__immich", progress=report)
     for printer in printers:
         printer.finish()
     total = sum(_sizes(repo).values())
     assert {p.phase for p in seen} == {"download"} and {p.unit for p in seen} == {BYTES}
     assert seen[-1].done == seen[-1].total == total
     assert [p.done for p in seen] == sorted(p.done for p in seen)
-    assert {p.current for p in seen} == set(immich.FILES)
     assert "MB" in plain.getvalue() and "download: " in plain.getvalue()
     assert "100%" in terminal.getvalue().rsplit("\r", 1)[-1]
     # Large files came through the hub's redirect to its CDN; README.md was never fetched.
     redirected = {k for k, _ in server.requests if k.endswith("(redirect)")}
     assert redirected == {f"{repo.key(p)} (redirect)" for p in immich.GRAPHS if "onnx" in p}
-    assert not any("README" in k for k, _ in server.requests)
-    assert installed.manifest.raw["source"] == {"kind": "immich", "repo": REPO, "revision": "main"}
+    assert {r.server for r in server.log if r.method == "GET" and r.path.startswith("/repos/")}
+    assert not any("README" in r.path for r in server.log)
+    source = installed.manifest.raw["source"]
+    assert source == {"kind": "immich", "repo": REPO, "revision": repo.commit}
     original, model = ClipModel.load(tiny_model_dir), ClipModel.load(installed.folder)
     cos = (original.text.encode_texts(TEXTS) * model.text.encode_texts(TEXTS)).sum(1)
     assert cos.min() > 0.9999
     assert not list((tmp_path / "models").glob(".incoming-*"))
-    assert not (tmp_path / "models" / ".downloads" / "tiny__immich").exists()
+    # The files are in the user's hub cache, as huggingface_hub lays it out.
+    snapshot = _cache_repo(tmp_path) / "snapshots" / repo.commit
+    assert {p.relative_to(snapshot).as_posix() for p in snapshot.rglob("*") if p.is_file()} == set(
+        immich.FILES
+    )
+    assert not list(_cache_repo(tmp_path).glob("blobs/*.incomplete"))
 
 
-def test_a_corrupted_graph_fails_the_hubs_sha256(tmp_path, server, repo, entry):
+def test_a_model_already_in_the_hub_cache_is_installed_with_no_request(
+    tmp_path, server, repo, entry
+):
+    # The user fetched the repository earlier with huggingface_hub's own tools.
+    huggingface_hub.snapshot_download(
+        REPO, revision=repo.commit, cache_dir=hubclient.cache_dir(), endpoint=server.url
+    )
+    server.log.clear()
+    installed = ModelStore(tmp_path / "models").install("tiny__immich")
+    assert server.log == []
+    ModelStore(tmp_path / "models").verify(installed.name)
+    # And a second library on the same machine: nothing fetched either.
+    ModelStore(tmp_path / "other" / "models").install("tiny__immich")
+    assert server.log == []
+
+
+def test_hf_hub_offline_installs_from_the_cache_only(tmp_path, server, repo, entry, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(DownloadError, match="HF_HUB_OFFLINE is set") as caught:
+        ModelStore(tmp_path / "models").install("tiny__immich")
+    assert "\n" not in str(caught.value) and REPO in str(caught.value)
+    assert server.log == [] and ModelStore(tmp_path / "models").installed() == []
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    ModelStore(tmp_path / "first" / "models").install("tiny__immich")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    server.log.clear()
+    installed = ModelStore(tmp_path / "models").install("tiny__immich")
+    assert server.log == [] and installed.name == "tiny__immich"
+
+
+def test_a_mirror_named_by_hf_endpoint_serves_everything(
+    tmp_path, server, repo, entry, tiny_immich_dir, monkeypatch
+):
+    mirror = Server()
+    try:
+        publish(mirror, REPO, tiny_immich_dir, tmp_path / "mirror" / REPO)
+        monkeypatch.setenv("HF_ENDPOINT", mirror.url + "/")
+        ModelStore(tmp_path / "models").install("tiny__immich")
+        assert server.log == [] and mirror.log
+    finally:
+        mirror.close()
+
+
+def test_nothing_goes_out_but_the_listing_and_the_model_files(
+    tmp_path, server, repo, entry, monkeypatch
+):
+    monkeypatch.setenv("HF_TOKEN", "hf_a_secret_token_of_the_user")
+    token_home = tmp_path / "hf-home"
+    token_home.mkdir()
+    (token_home / "token").write_text("hf_another_secret")
+    monkeypatch.setenv("HF_TOKEN_PATH", str(token_home / "token"))
+    ModelStore(tmp_path / "models").install("tiny__immich")
+    assert server.log
+    user_agent = re.compile(r"photofind/[\w.+-]+; hf_hub/[\w.+-]+; python/[\w.+-]+")
+    base = f"/{REPO}/resolve/{repo.commit}/"
+    wanted = {base + p for p in immich.FILES}
+    for request in server.log:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        assert "authorization" not in headers and "cookie" not in headers, request
+        assert user_agent.fullmatch(headers["user-agent"]), headers["user-agent"]
+        path = request.path.split("?")[0]
+        if request.server == "cdn":
+            assert path.rsplit("/", 1)[-1] in {i["lfs"]["oid"] for i in repo.listing if "lfs" in i}
+        else:
+            tree = f"/api/models/{REPO}/tree/{repo.commit}"
+            assert path in wanted or path == tree, request
+    assert not any("telemetry" in r.path or "/api/agent" in r.path for r in server.log)
+
+
+def test_every_page_of_the_listing_is_read(tmp_path, server, repo, entry):
+    repo.page_size = 2
+    pages = len(repo.listing) // 2 + 1
+    assert pages >= 4
+    ModelStore(tmp_path / "models").install("tiny__immich")
+    listed = [r for r in server.log if "/tree/" in r.path]
+    assert len([r for r in listed if "cursor=" in r.path]) >= pages - 1
+
+
+def test_a_corrupted_graph_fails_the_hubs_sha256_and_installs_nothing(
+    tmp_path, server, repo, entry
+):
     server.corrupt.add(repo.key("textual/model.onnx"))
-    store = ModelStore(tmp_path / "models")
-    with pytest.raises(DownloadError, match=r"textual/model\.onnx failed its checksum"):
-        store.install("tiny__immich")
-    assert store.installed() == []
+    store_ = ModelStore(tmp_path / "models")
+    with pytest.raises(DownloadError, match=r"textual/model\.onnx failed its checksum") as caught:
+        store_.install("tiny__immich")
+    assert "\n" not in str(caught.value)
+    assert store_.installed() == []
+    assert not list(_cache_repo(tmp_path).glob("blobs/*.incomplete"))  # not kept to resume
+    assert not (_cache_repo(tmp_path) / "snapshots").exists()
 
 
 def test_a_corrupted_small_file_fails_the_hubs_git_hash(tmp_path, server, repo, entry):
@@ -123,7 +214,8 @@ def test_resume_after_the_connection_drops(tmp_path, server, repo, entry):
     ModelStore(tmp_path / "models").install("tiny__immich")
     ranges = [r for k, r in server.requests if k == key]
     assert ranges[0] is None and ranges[1].startswith("bytes=")
-    assert server.served[key] == _sizes(repo)["visual/model.onnx"]  # nothing fetched twice
+    # Nothing fetched twice but the bytes huggingface_hub held in its last unfinished chunk.
+    assert 0 <= server.served[key] - _sizes(repo)["visual/model.onnx"] < hubclient.CHUNK
 
 
 def test_a_host_that_ignores_range_gets_the_file_again_from_its_start(
@@ -138,105 +230,136 @@ def test_a_host_that_ignores_range_gets_the_file_again_from_its_start(
 
 
 def test_a_failure_in_a_later_file_keeps_the_finished_ones(tmp_path, server, repo, entry):
-    last = repo.key("textual/tokenizer.json")
+    last = repo.key("visual/preprocess_cfg.json")  # the listing's last file
     server.corrupt.add(last)
-    store = ModelStore(tmp_path / "models")
-    with pytest.raises(DownloadError, match=r"tokenizer\.json"):
-        store.install("tiny__immich")
+    store_ = ModelStore(tmp_path / "models")
+    with pytest.raises(DownloadError, match=r"preprocess_cfg\.json"):
+        store_.install("tiny__immich")
     server.corrupt.clear()
     before = dict(server.served)
-    store.install("tiny__immich")
-    again = _since(server, before)
-    assert again == {last: _sizes(repo)["textual/tokenizer.json"]}
+    store_.install("tiny__immich")
+    assert _since(server, before) == {last: _sizes(repo)["visual/preprocess_cfg.json"]}
 
 
-def test_a_cancelled_install_resumes_without_fetching_finished_files(
+def test_a_cancelled_install_keeps_its_partial_file_and_resumes_from_it(
     tmp_path, server, repo, entry, monkeypatch
 ):
     control = TaskControl()
-    middle = repo.key("textual/model.onnx")
+    middle = "textual/model.onnx"
     sizes = _sizes(repo)
-    earlier = immich.FILES[: immich.FILES.index("textual/model.onnx")]
-    before_middle = sum(sizes[p] for p in earlier)
-    monkeypatch.setattr(download, "REPORT_EVERY", 0.0)  # a report for every chunk
+    earlier = sum(s for p, s in sizes.items() if p < middle)  # the listing is sorted by path
+    monkeypatch.setattr(store, "REPORT_EVERY", 0.0)  # a report for every chunk
+
+    at_cancel: list[int] = []
 
     def report(progress: Progress) -> None:
-        if before_middle < progress.done < before_middle + sizes["textual/model.onnx"]:
+        if earlier + 100_000 < progress.done < earlier + sizes[middle] and not at_cancel:
             control.cancel()
+            at_cancel.append(progress.done - earlier)
 
-    store = ModelStore(tmp_path / "models")
+    store_ = ModelStore(tmp_path / "models")
     with pytest.raises(Cancelled):
-        store.install("tiny__immich", progress=report, control=control)
-    assert store.installed() == []
+        store_.install("tiny__immich", progress=report, control=control)
+    assert store_.installed() == []
+    sha256 = next(i["lfs"]["oid"] for i in repo.listing if i["path"] == middle)
+    partial = _cache_repo(tmp_path) / "blobs" / f"{sha256}.incomplete"
+    kept = partial.stat().st_size
+    assert 100_000 < kept < sizes[middle]
+    assert kept == at_cancel[0]  # it stopped at the chunk it was on: nothing more was read
     asked = len(server.requests)
-    store.install("tiny__immich")
+    seen: list[Progress] = []
+    store_.install("tiny__immich", progress=seen.append)
     again = [(k, r) for k, r in server.requests[asked:] if not k.endswith("(redirect)")]
-    assert [k for k, _ in again] == [middle, repo.key("textual/tokenizer.json")]
-    assert again[0][1].startswith("bytes=") and again[0][1] != "bytes=0-"  # resumed
+    assert again[0] == (repo.key(middle), f"bytes={kept}-")  # resumed where it stopped
+    assert all(k > repo.key(middle) for k, _ in again[1:])  # finished files not fetched again
+    assert seen[0].done == kept  # the bar starts with what was kept
 
 
-def test_the_retry_count_starts_again_while_bytes_arrive(tmp_path, server, repo, entry):
+def test_an_external_data_model_gets_every_file_of_each_encoders_folder(
+    tmp_path, server, tiny_immich_dir, monkeypatch
+):
+    """ViT-H-14's graphs keep their weights beside them (model.onnx_data, many *.weight): every
+    file of each folder is fetched, over many listing pages, and handed to the converter with
+    each encoder's files in its own folder, as ONNX Runtime looks for them beside the graph."""
+    folder = tmp_path / "hub" / "big"
+    shutil.copytree(tiny_immich_dir, folder)
+    extra = {}
+    for encoder in ("visual", "textual"):
+        extra[f"{encoder}/model.onnx_data"] = os.urandom(200_000)
+        for n in range(12):
+            extra[f"{encoder}/onnx__MatMul_{n}.weight"] = os.urandom(5_000 + n)
+    for path, data in extra.items():
+        (folder / path).write_bytes(data)
+    (folder / "README.md").write_text("not needed")
+    big = server.add_repo("immich-app/big__external", folder)
+    big.page_size = 7
+    item = {
+        "name": "big__external",
+        "source": {"kind": "immich", "repo": big.name, "revision": big.commit},
+        "files": [{"path": p} for p in ("config.json", "visual/*", "textual/*")],
+    }
+    monkeypatch.setattr(registry, "find_entry", lambda name: item)
+    handed: dict[str, object] = {}
+    real_convert = layouts.convert
+
+    def convert(kind, source, work, **kwargs):
+        handed["files"] = {p.relative_to(source).as_posix(): p.read_bytes() for p in
+                           source.rglob("*") if p.is_file()}  # fmt: skip
+        handed["hashes"] = kwargs["hashes"]
+        return real_convert(kind, source, work, **kwargs)
+
+    monkeypatch.setattr(layouts, "convert", convert)
+    ModelStore(tmp_path / "models").install("big__external")
+    files = handed["files"]
+    assert isinstance(files, dict)
+    expected = {
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != "README.md" and p.name != ".gitattributes"
+    }
+    assert set(files) == expected and {p: files[p] for p in extra} == extra
+    assert handed["hashes"] == {p: hashlib.sha256(data).hexdigest() for p, data in files.items()}
+    pages = [r for r in server.log if "/tree/" in r.path]
+    assert len(pages) >= len(big.listing) // 7  # every page followed
+    assert not any("README" in r.path for r in server.log)
+
+
+def test_a_cancel_ends_a_download_the_hub_has_stalled(tmp_path, server, repo, entry, monkeypatch):
+    """The hub stops sending mid-file: the cancel still ends the install (not the read timeout,
+    here two minutes), and what arrived is kept for the next try."""
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_DOWNLOAD_TIMEOUT", 120)
     key = repo.key("textual/model.onnx")
-    size = _sizes(repo)["textual/model.onnx"]
-    server.drop_every[key] = size // 12  # 12 connections, more than RETRIES
-    assert size // server.drop_every[key] > web.RETRIES
-    ModelStore(tmp_path / "models").install("tiny__immich")
-    assert len([k for k, _ in server.requests if k == key]) >= 12
-    assert server.served[key] == size
+    gate = server.gates[key] = Gate(at=4 * hubclient.CHUNK)
+    control = TaskControl()
+    outcome: list[BaseException] = []
 
+    def install() -> None:
+        try:
+            ModelStore(tmp_path / "models").install("tiny__immich", control=control)
+        except BaseException as exc:
+            outcome.append(exc)
 
-def test_a_server_that_sends_nothing_is_given_up_on(tmp_path, server, repo, entry, waits):
-    server.drop_every[repo.key("visual/model.onnx")] = 0
-    with pytest.raises(DownloadError, match="the connection kept dropping"):
-        ModelStore(tmp_path / "models").install("tiny__immich")
-    assert len(waits) == web.RETRIES
-
-
-def test_429_waits_as_long_as_retry_after_asks(tmp_path, server, repo, entry, waits):
-    server.too_many[repo.key("config.json")] = ["3"]
-    server.too_many[repo.key("visual/model.onnx")] = ["Wed, 21 Oct 2015 07:28:00 GMT"]  # past
-    server.listing_429.append("2")
-    ModelStore(tmp_path / "models").install("tiny__immich")
-    assert waits == [2.0, 3.0, 0.0]
-
-
-def test_a_long_retry_after_is_a_message_not_a_hang(tmp_path, server, repo, entry, waits):
-    server.too_many[repo.key("config.json")] = ["7200"]
-    with pytest.raises(DownloadError, match="asks to wait 120 minutes; try again later"):
-        ModelStore(tmp_path / "models").install("tiny__immich")
-    assert waits == []
-
-
-def test_every_page_of_the_listing_is_read(tmp_path, server, repo, entry):
-    repo.page_size = 2
-    pages = len(repo.listing) // 2 + 1
-    assert pages >= 4
-    ModelStore(tmp_path / "models").install("tiny__immich")
-    assert set(immich.FILES) <= set(hub.listing(REPO, "main"))
-
-
-def test_a_file_missing_from_the_hub_is_named(tmp_path, repo, entry):
-    repo.listing = [i for i in repo.listing if i["path"] != "textual/model.onnx"]
-    with pytest.raises(DownloadError, match=r"no longer has textual/model\.onnx"):
-        ModelStore(tmp_path / "models").install("tiny__immich")
-
-
-def test_an_unusable_export_on_the_hub_is_not_installed(tmp_path, repo, entry):
-    config = repo.files / "visual" / "preprocess_cfg.json"
-    config.write_text(json.dumps({**json.loads(config.read_text()), "resize_mode": "longest"}))
-    repo.refresh()
-    store = ModelStore(tmp_path / "models")
-    with pytest.raises(ModelFolderError, match="resize mode 'longest'"):
-        store.install("tiny__immich")
-    assert store.installed() == []
-    assert not (tmp_path / "models" / ".downloads" / "tiny__immich").exists()
+    thread = threading.Thread(target=install)
+    thread.start()
+    assert gate.reached.wait(30)
+    control.cancel()
+    thread.join(20)
+    stalled = not gate.opened.is_set()
+    gate.opened.set()
+    assert not thread.is_alive() and stalled, "the cancel waited for the stalled read"
+    assert [type(e) for e in outcome] == [Cancelled]
+    sha256 = next(i["lfs"]["oid"] for i in repo.listing if i["path"] == "textual/model.onnx")
+    partial = _cache_repo(tmp_path) / "blobs" / f"{sha256}.incomplete"
+    assert 0 < partial.stat().st_size <= gate.at  # (a chunk still in flight is not waited for)
 
 
 def test_a_second_install_of_the_same_model_is_refused_while_one_runs(
     tmp_path, server, repo, entry
 ):
     key = repo.key("textual/model.onnx")
-    gate = server.gates[key] = Gate(at=100_000)
+    gate = server.gates[key] = Gate(at=1 << 20)
     first = ModelStore(tmp_path / "models")
     outcome: list[object] = []
     thread = threading.Thread(target=lambda: outcome.append(first.install("tiny__immich")))
@@ -249,19 +372,44 @@ def test_a_second_install_of_the_same_model_is_refused_while_one_runs(
     assert [m.name for m in outcome] == ["tiny__immich"]  # the first went on, unharmed
 
 
+def test_a_file_missing_from_the_hub_is_named(tmp_path, repo, entry):
+    repo.listing = [i for i in repo.listing if i["path"] != "textual/model.onnx"]
+    with pytest.raises(DownloadError, match=r"has no textual/model\.onnx"):
+        ModelStore(tmp_path / "models").install("tiny__immich")
+
+
+def test_an_unusable_export_on_the_hub_is_not_installed(tmp_path, repo, entry):
+    config = repo.files / "visual" / "preprocess_cfg.json"
+    config.write_text(json.dumps({**json.loads(config.read_text()), "resize_mode": "longest"}))
+    repo.refresh()
+    store_ = ModelStore(tmp_path / "models")
+    with pytest.raises(ModelFolderError, match="resize mode 'longest'"):
+        store_.install("tiny__immich")
+    assert store_.installed() == []
+    assert not list((tmp_path / "models").glob(".incoming-*"))
+
+
+def test_a_catalog_entry_must_pin_a_commit(tmp_path, server, repo, entry, monkeypatch):
+    monkeypatch.delenv(hubclient.UNPINNED_FOR_TESTS)
+    entry["source"]["revision"] = "main"
+    with pytest.raises(DownloadError, match="names revision 'main', not a commit"):
+        ModelStore(tmp_path / "models").install("tiny__immich")
+    assert server.log == []
+
+
 def test_the_hub_is_huggingface_unless_hf_endpoint_says_otherwise(monkeypatch):
     monkeypatch.delenv("HF_ENDPOINT", raising=False)
-    assert hub.resolve_url("immich-app/X", "main", "visual/model.onnx") == (
-        "https://huggingface.co/immich-app/X/resolve/main/visual/model.onnx"
-    )
-    assert hub.tree_url("immich-app/X", "main") == (
-        "https://huggingface.co/api/models/immich-app/X/tree/main?recursive=true"
-    )
+    assert hubclient.endpoint() == "https://huggingface.co"
     monkeypatch.setenv("HF_ENDPOINT", "https://hf-mirror.example/")
-    assert (
-        hub.resolve_url("a/b", "v1.0", "c.json")
-        == "https://hf-mirror.example/a/b/resolve/v1.0/c.json"
-    )
+    assert hubclient.endpoint() == "https://hf-mirror.example"
+
+
+def test_the_hub_cache_is_found_as_huggingface_hub_finds_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("HF_HUB_CACHE")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    assert hubclient.cache_dir() == tmp_path / "hf" / "hub"
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "elsewhere"))
+    assert hubclient.cache_dir() == tmp_path / "elsewhere"
 
 
 def test_catalog_entries_from_immichs_hub_name_every_file():
@@ -270,17 +418,32 @@ def test_catalog_entries_from_immichs_hub_name_every_file():
     for item in hub_entries:
         assert item["source"]["repo"].startswith("immich-app/") and item["source"]["revision"]
         assert [f["path"] for f in item["files"]] == list(immich.FILES)
-        assert "sha256" in item["source"]["hashes"]
 
 
-def test_git_blob_hash_matches_gits(tmp_path):
-    from photofind.modelstore.download import git_blob_sha1 as ours
+def test_git_blob_hash_matches_gits():
+    from photofind.modelstore.blobs import git_blob_sha1 as ours
 
-    (tmp_path / "f").write_bytes(b"hello\n")
     assert (
-        ours(tmp_path / "f")
+        ours(b"hello\n")
         == git_blob_sha1(b"hello\n")
         == (
             "ce013625030ba8dba906f756967f9e9ca394464a"  # `git hash-object` of "hello\n"
         )
     )
+
+
+def test_one_module_imports_huggingface_hub():
+    """hubclient.py switches telemetry and token sending off before the import; any other
+    importer could load the library first, with them on."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    importers = []
+    for path in sorted((root / "photofind").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])  # fmt: skip
+            if any(n.split(".")[0] in ("huggingface_hub", "httpx2") for n in names):
+                importers.append(path.relative_to(root).as_posix())
+    assert set(importers) == {"photofind/modelstore/hubclient.py"}

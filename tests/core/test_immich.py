@@ -92,19 +92,22 @@ def _edit_json(folder: Path, name: str, change) -> None:
 
 BROKEN = {
     "no config": (lambda f: (f / "config.json").unlink(), "config.json is missing"),
-    "siglip tokenizer": (
-        lambda f: _edit_json(
-            f, "config.json", lambda d: d["text_cfg"].update(hf_tokenizer_name="timm/siglip")
+    "hf tokenizer without a pad token": (
+        lambda f: (
+            _edit_json(
+                f, "config.json", lambda d: d["text_cfg"].update(hf_tokenizer_name="timm/x")
+            ),
+            _edit_json(f, "textual/tokenizer_config.json", lambda d: d.pop("pad_token")),
         ),
-        "timm/siglip tokenizer",
+        "no pad token None",
     ),
     "other cleaning": (
         lambda f: _edit_json(
             f,
             "config.json",
-            lambda d: d["text_cfg"].update(tokenizer_kwargs={"clean": "canonicalize"}),
+            lambda d: d["text_cfg"].update(tokenizer_kwargs={"clean": "whitespace_underscore"}),
         ),
-        "text cleaning 'canonicalize'",
+        "text cleaning 'whitespace_underscore'",
     ),
     "longest resize": (
         lambda f: _edit_json(
@@ -159,10 +162,49 @@ def test_the_store_imports_an_immich_folder_such_as_immichs_cache(tmp_path, tiny
     assert installed.name == "ViT-B-32__openai" and store.active_name() == "ViT-B-32__openai"
     store.verify("ViT-B-32__openai")
     assert (installed.manifest.arch, installed.manifest.pretrained) == ("ViT-B-32", "openai")
-    assert sorted(p.name for p in installed.folder.iterdir()) == [
+    # (hidden files are photofind's own bookkeeping, e.g. the verification stamp)
+    assert sorted(p.name for p in installed.folder.iterdir() if not p.name.startswith(".")) == [
         "manifest.json",
         "textual.onnx",
         "tokenizer.json",
         "visual.onnx",
     ]
     assert (cache / "visual" / "model.onnx").is_file()  # an import copies, never moves
+
+
+SIGLIP = Path(__file__).resolve().parents[1] / "fixtures" / "tiny-siglip-immich"
+
+
+def test_a_siglip_export_converts_with_its_sentencepiece_facts(tmp_path):
+    target = tmp_path / "tiny__siglip"
+    immich.convert(SIGLIP, target, name="tiny__siglip", multilingual=True)
+    manifest = read_manifest(target)
+    assert manifest.tokenizer.kind == "hf" and manifest.tokenizer.clean == "canonicalize"
+    assert (manifest.tokenizer.prefix_ids, manifest.tokenizer.suffix_ids) == ((), (1,))
+    assert manifest.tokenizer.pad_token_id == 0
+    assert manifest.resize == "squash" and manifest.context_length == 64
+    assert manifest.multilingual  # the catalog's word wins over the tiny vocabulary's size
+    ids = ClipModel.load(target).text.tokenize(["Ein ROTER Kreis!"])[0]
+    assert ids[0] != 0 and list(ids).count(1) == 1 and ids[-1] == 0  # ... <eos>, <pad>s
+
+
+def test_an_external_data_export_keeps_each_encoder_in_its_folder(tmp_path, tiny_immich_dir):
+    # Weights in external data files beside each graph (Immich's exports over 2 GB): the
+    # two folders are kept apart, with every file, and the graphs still find their data.
+    import onnx
+
+    source = tmp_path / "ViT-X__big"
+    shutil.copytree(tiny_immich_dir, source)
+    for encoder in ("visual", "textual"):
+        graph = onnx.load(str(source / encoder / "model.onnx"))
+        onnx.save(graph, str(source / encoder / "model.onnx"), save_as_external_data=True,
+                  all_tensors_to_one_file=True, location="weights.bin")  # fmt: skip
+    target = tmp_path / "converted"
+    immich.convert(source, target, name="ViT-X__big")
+    manifest = read_manifest(target)
+    assert manifest.graphs == {"visual": "visual/model.onnx", "textual": "textual/model.onnx"}
+    assert {"visual/weights.bin", "textual/weights.bin"} <= set(manifest.files)
+    images = sorted(Path(tiny_immich_dir).parent.glob("tiny-clip/reference/image*"))
+    original = ClipModel.load(Path(tiny_immich_dir).parent / "tiny-clip")
+    cos = original.image.encode_images(images) * ClipModel.load(target).image.encode_images(images)
+    assert cos.sum(1).min() >= 0.9999

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from photofind.errors import ImageLoadError, ModelError
+from photofind.library import vectorsync
 from photofind.library.catalog import Catalog, NewFile
 from photofind.library.home import LibraryPaths
 from photofind.library.metadata import ImageFacts
@@ -79,6 +80,9 @@ class FakeLibrary:
     def active(self) -> tuple[FakeModel | None, VectorIndex | None]:
         return self.model, self.vectors
 
+    def refresh(self) -> None:
+        """Nothing to catch up with: no other process writes this catalog."""
+
     def add(self, folder: str, name: str, vector: np.ndarray, taken_at: float | None = None,
             mtime: float = T0) -> int:  # fmt: skip
         root = self.paths.home.parent / folder
@@ -103,7 +107,7 @@ class FakeLibrary:
 def library(tmp_path: Path):
     paths = LibraryPaths.resolve(tmp_path / "lib")
     catalog = Catalog(paths.catalog)
-    vectors = VectorIndex.open(paths.vector_file("fake"), DIM, catalog, "fake")
+    vectors = vectorsync.open_index(paths.vector_file("fake"), DIM, catalog, "fake")
     lib = FakeLibrary(paths, catalog, FakeModel(), vectors)
     rng = np.random.default_rng(7)
     n = 0

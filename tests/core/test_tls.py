@@ -1,26 +1,26 @@
 """HTTPS downloads trust certifi's bundle, or exactly the CA file the user configures.
 
-A loopback HTTPS server with a certificate from a CA made here (openssl): refused by default,
-trusted when SSL_CERT_FILE or PHOTOFIND_CA_BUNDLE names that CA.
+A loopback HTTPS replica of the hub with a certificate from a CA made here (openssl): refused by
+default (at once, with what to set), trusted when SSL_CERT_FILE or PHOTOFIND_CA_BUNDLE names that
+CA; huggingface_hub's client is the one that verifies (photofind/modelstore/hubclient.py).
 """
 
 from __future__ import annotations
 
-import http.server
 import shutil
 import ssl
 import subprocess
-import threading
+import time
 from pathlib import Path
 
 import certifi
 import pytest
+from replica_hub import Server, publish
 
 from photofind.errors import DownloadError
-from photofind.modelstore import tls, web
-from photofind.modelstore.download import fetch
+from photofind.modelstore import ModelStore, immich, registry, tls
 
-BODY = b"model bytes " * 1000
+REPO = "immich-app/tiny__immich"
 
 
 def openssl(*args: str, cwd: Path) -> None:
@@ -44,26 +44,19 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
-@pytest.fixture(scope="module")
-def https_url(pki: Path):
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *args) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(BODY)))
-            self.end_headers()
-            self.wfile.write(BODY)
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    served.load_cert_chain(pki / "server.pem", pki / "server.key")
-    server.socket = served.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"https://127.0.0.1:{server.server_address[1]}/visual.onnx"
-    server.shutdown()
-    server.server_close()
+@pytest.fixture
+def https_hub(pki: Path, tmp_path, tiny_immich_dir, monkeypatch):
+    server = Server(certificate=(pki / "server.pem", pki / "server.key"))
+    repo = publish(server, REPO, tiny_immich_dir, tmp_path / "hub" / REPO)
+    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    item = {
+        "name": "tiny__immich",
+        "source": {"kind": "immich", "repo": REPO, "revision": repo.commit},
+        "files": [{"path": p} for p in immich.FILES],
+    }
+    monkeypatch.setattr(registry, "find_entry", lambda name: item)
+    yield server
+    server.close()
 
 
 @pytest.fixture(autouse=True)
@@ -72,20 +65,13 @@ def _no_configured_ca(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
-def test_the_test_ca_is_not_trusted_by_default(https_url, tmp_path):
-    with pytest.raises(DownloadError, match="certificate is not trusted"):
-        fetch(https_url, tmp_path / "a.part", retries=0)
-    assert not (tmp_path / "a.part").exists() or (tmp_path / "a.part").stat().st_size == 0
-
-
-def test_an_untrusted_certificate_fails_at_once_and_says_what_to_set(https_url, tmp_path,
-                                                                     monkeypatch):  # fmt: skip
-    waits: list[float] = []
-    monkeypatch.setattr(web, "sleep", lambda seconds, control=None: waits.append(seconds))
-    with pytest.raises(DownloadError, match=tls.CA_BUNDLE_ENV) as caught:
-        fetch(https_url, tmp_path / "a.part")  # the default retries
-    assert waits == [], "a certificate failure is not retried as if offline"
-    assert "are you online" not in str(caught.value)
+def test_an_untrusted_certificate_fails_at_once_and_says_what_to_set(https_hub, tmp_path):
+    started = time.monotonic()
+    with pytest.raises(DownloadError, match="certificate is not trusted") as caught:
+        ModelStore(tmp_path / "models").install("tiny__immich")
+    assert tls.CA_BUNDLE_ENV in str(caught.value) and "are you online" not in str(caught.value)
+    # Not retried as if offline (huggingface_hub would back off for half a minute).
+    assert time.monotonic() - started < 15
 
 
 def test_the_default_is_certifis_bundle():
@@ -94,14 +80,14 @@ def test_the_default_is_certifis_bundle():
 
 
 @pytest.mark.parametrize("variable", ["SSL_CERT_FILE", tls.CA_BUNDLE_ENV])
-def test_a_configured_ca_is_trusted(https_url, pki, tmp_path, monkeypatch, variable):
+def test_a_configured_ca_is_trusted(https_hub, pki, tmp_path, monkeypatch, variable):
     monkeypatch.setenv(variable, str(pki / "ca.pem"))
-    part = tmp_path / "b.part"
-    fetch(https_url, part, size=len(BODY), retries=0)
-    assert part.read_bytes() == BODY
+    installed = ModelStore(tmp_path / "models").install("tiny__immich")
+    assert installed.name == "tiny__immich"
+    assert {r.server for r in https_hub.log} == {"hub", "cdn"}
 
 
-def test_a_missing_ca_file_is_one_clear_error(https_url, tmp_path, monkeypatch):
+def test_a_missing_ca_file_is_one_clear_error(https_hub, tmp_path, monkeypatch):
     monkeypatch.setenv(tls.CA_BUNDLE_ENV, str(tmp_path / "nowhere.pem"))
     with pytest.raises(DownloadError, match=r"cannot load the CA certificates in .*nowhere\.pem"):
-        fetch(https_url, tmp_path / "c.part", retries=0)
+        ModelStore(tmp_path / "models").install("tiny__immich")

@@ -62,7 +62,7 @@ def _fill(cat: Catalog, n: int, seed: int = 0, start: int = 0) -> tuple[list[int
 
 
 def _open(cat: Catalog, progress=None) -> VectorIndex:
-    return VectorIndex.open(cat.path.parent / "vectors" / "m.index", DIM, cat, MODEL, progress)
+    return vectorsync.open_index(cat.path.parent / "vectors" / "m.index", DIM, cat, MODEL, progress)
 
 
 def test_recall_on_clustered_vectors_with_default_params() -> None:
@@ -251,7 +251,7 @@ def test_a_batch_moves_the_stamp_on_only_for_an_index_that_was_in_line(catalog: 
     behind = _open(catalog)
     other, _ = _fill(catalog, 3, seed=2, start=100)  # stored by someone else: `behind` lacks it
     newer = catalog.embedding_stamp(MODEL)
-    index.mirror(newer)  # pretend `index` synced it
+    index.mirror(newer, catalog.embedding_removals(MODEL))  # pretend `index` synced it
     vector = _random(1, seed=8)
     batch = catalog.store_batch(MODEL, [(ids[0], vector[0], None)], [])
     assert (batch.ids, batch.before) == ([ids[0]], newer) and batch.after > newer
@@ -308,7 +308,7 @@ def test_wrong_dimension_file_is_rebuilt(catalog: Catalog, tmp_path: Path) -> No
 def test_catalog_vectors_of_another_size_are_a_clear_error(catalog: Catalog) -> None:
     _fill(catalog, 5)
     with pytest.raises(LibraryError, match="16-d vectors"):
-        VectorIndex.open(catalog.path.parent / "x.index", 32, catalog, MODEL)
+        vectorsync.open_index(catalog.path.parent / "x.index", 32, catalog, MODEL)
 
 
 def test_crash_before_rename_keeps_the_old_file(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -110,16 +111,17 @@ def test_the_watcher_outlives_a_catalog_error_and_indexes_afterwards(
 
 
 def test_each_folder_is_checked_once_and_mountinfo_read_once_per_pass(tmp_path, monkeypatch):
-    from photofind.library import mounts, watcher
+    from photofind.library import library as owner  # hands check_folder to the watcher
+    from photofind.library import mounts
 
     checked, parsed = [], []
-    real_check, real_parse = watcher.check_folder, mounts._linux_mounts
+    real_check, real_parse = owner.check_folder, mounts._linux_mounts
 
     def check(catalog, folder, *rest):
         checked.append(folder.path.name)
         return real_check(catalog, folder, *rest)
 
-    monkeypatch.setattr(watcher, "check_folder", check)
+    monkeypatch.setattr(owner, "check_folder", check)
     monkeypatch.setattr(mounts, "_linux_mounts", lambda t: parsed.append(1) or real_parse(t))
     with Library(LibraryPaths.resolve(tmp_path / "lib"), None) as library:
         for name in ("a", "b", "c"):
@@ -139,3 +141,35 @@ def test_each_folder_is_checked_once_and_mountinfo_read_once_per_pass(tmp_path, 
         watching.refresh()
         assert sorted(checked) == ["a", "b", "c"] and len(parsed) == 1, "refresh: once each"
         assert sorted(watching._watches) == [1, 2]
+
+
+def test_the_watcher_needs_only_three_callables_not_a_library(tmp_path):
+    """folders(), check(folder, mounts) and index(control, folders): nothing else."""
+    from photofind.library.records import Folder
+    from photofind.library.scanner import FolderCheck
+    from photofind.library.watcher import FolderWatcher
+
+    root = tmp_path / "photos"
+    root.mkdir()
+    folder = Folder(id=7, path=root, exclude=(), online=True, last_scan=None)
+    passes = []
+
+    def index(control, folders):
+        passes.append([f.id for f in folders])
+        return SimpleNamespace(scan=None)
+
+    watcher = FolderWatcher(
+        lambda: [folder],
+        lambda f, mounts: FolderCheck(True),
+        lambda control, folders: (
+            passes.append([f.id for f in folders]) or SimpleNamespace(scan=None)
+        ),
+        debounce=0.2,
+        poll=60,
+    )
+    watcher.start()
+    try:
+        make_photo(root / "new.jpg", "red", "circle", seed=1, size=(32, 32))
+        wait_for(lambda: passes == [[7]])
+    finally:
+        watcher.stop()

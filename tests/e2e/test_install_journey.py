@@ -1,12 +1,13 @@
 """A new user's first journey, through the `photofind` console script: install a catalog model
 from the hub (here a loopback replica of it, found through HF_ENDPOINT), get killed halfway,
-install again, then add a folder of real files, index, search and find similar photos.
+install again, then add a folder of real files, index, search and find similar photos; and what
+the hub's own switches do at the command line (HF_HUB_OFFLINE, a mirror, a damaged file).
 
 The replica (tests/replica_hub.py) publishes the tiny CLIP in Immich's repository layout under
 a real catalog name, and does what the real hub does to an installer: a listing in several
-pages, a 429 with Retry-After, LFS files behind a redirect to a CDN, a connection dropped in
-the middle of a file. It counts the bytes it serves per file, so the second run can be shown
-to fetch nothing the first one finished.
+pages, LFS files behind a redirect to a CDN on another host, a connection dropped in the middle
+of a file. It counts the bytes it serves per file, so the second run can be shown to fetch
+nothing the first one finished. The files go to the hub cache HF_HUB_CACHE names.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from PIL import Image
 from replica_hub import Gate, Server, publish
 
 from photofind.modelstore import immich
+from photofind.modelstore.hubclient import CHUNK
 from photofind.testing.synthetic import make_photo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,8 +43,8 @@ def hub(tmp_path, tiny_immich_dir):
     server.close()
 
 
-def env(server: Server) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT), "HF_ENDPOINT": server.url}
+def env(server: Server, **extra: str) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "HF_ENDPOINT": server.url, **extra}
 
 
 def photofind(server: Server, library: Path, *args: str, **kwargs) -> subprocess.Popen:
@@ -50,12 +52,24 @@ def photofind(server: Server, library: Path, *args: str, **kwargs) -> subprocess
     return subprocess.Popen(command, env=env(server), text=True, **kwargs)
 
 
-def run(server: Server, library: Path, *args: str) -> subprocess.CompletedProcess:
+def run(
+    server: Server, library: Path, *args: str, check: bool = True, **extra: str
+) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "photofind", "--library", str(library), *args]
-    done = subprocess.run(command, env=env(server), capture_output=True, text=True, timeout=240)
-    assert done.returncode == 0, f"{args}: {done.stderr}"
+    done = subprocess.run(
+        command, env=env(server, **extra), capture_output=True, text=True, timeout=240
+    )
+    assert (done.returncode == 0) == check, f"{args}: {done.stderr}"
     assert "Traceback" not in done.stderr
     return done
+
+
+def blob_partial(repo, path: str) -> Path:
+    """Where the hub cache keeps the partial download of `path` (huggingface_hub's blob name)."""
+    item = next(i for i in repo.listing if i["path"] == path)
+    etag = item["lfs"]["oid"] if "lfs" in item else item["oid"]
+    cache = Path(os.environ["HF_HUB_CACHE"]) / f"models--{repo.name.replace('/', '--')}"
+    return cache / "blobs" / f"{etag}.incomplete"
 
 
 class Terminal:
@@ -102,9 +116,8 @@ def photos(folder: Path) -> dict[str, Path]:
     }
 
 
-def _part_size(area: Path) -> int:
-    parts = list(area.glob("*.part"))
-    return parts[0].stat().st_size if len(parts) == 1 else 0
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
 
 
 def _broken(path: Path) -> Path:
@@ -117,28 +130,27 @@ def test_install_killed_midway_resumes_then_index_search_similar(tmp_path, hub):
     library = tmp_path / "library"
     sizes = {i["path"]: i["size"] for i in repo.listing if i["type"] == "file"}
     repo.page_size = 3  # the listing comes in several pages
-    server.listing_429.append("1")  # the hub asks to come back in a second
-    server.too_many[repo.key("config.json")] = ["1"]
-    server.drop_once.add(repo.key("visual/model.onnx"))  # a dropped connection mid-file
-    middle = repo.key("textual/model.onnx")
-    gate = server.gates[middle] = Gate(at=sizes["textual/model.onnx"] // 2)
+    server.drop_once.add(repo.key("textual/model.onnx"))  # a dropped connection mid-file
+    middle = "visual/model.onnx"  # the listing is in path order: config.json, textual/*, visual/*
+    gate = server.gates[repo.key(middle)] = Gate(at=10 * CHUNK)  # whole chunks reach the disk
+    partial = blob_partial(repo, middle)
 
-    # 1. Install on a terminal; kill -9 while the second graph is half downloaded.
+    # 1. Install on a terminal; kill -9 while the image graph is half downloaded.
     terminal = Terminal()
     first = photofind(server, library, "model", "install", NAME, stdout=subprocess.PIPE,
                       stderr=terminal.slave)  # fmt: skip
     assert gate.reached.wait(120), terminal.text
-    area = library / "models" / ".downloads" / NAME
     deadline = time.monotonic() + 30
-    while _part_size(area) < gate.at and time.monotonic() < deadline:
+    while _size(partial) < gate.at and time.monotonic() < deadline:
         time.sleep(0.01)  # until the child has written every byte it was sent
     first.send_signal(signal.SIGKILL)
     first.wait(30)
-    del server.gates[middle]
+    del server.gates[repo.key(middle)]
     gate.opened.set()
-    assert _part_size(area) == gate.at
+    assert _size(partial) == gate.at
     terminal.close()
-    assert "Traceback" not in terminal.text and "Error" not in terminal.text
+    assert "Traceback" not in terminal.text and "Error" not in terminal.text, terminal.text
+    assert "resume" not in terminal.text  # huggingface_hub's own warnings stay quiet
     frames = [f for f in terminal.text.split("\r") if f.startswith("download")]
     assert frames and " MB" in frames[-1] and "/s" in frames[-1], terminal.text
     assert not (library / "models" / NAME).exists()
@@ -149,20 +161,21 @@ def test_install_killed_midway_resumes_then_index_search_similar(tmp_path, hub):
     done = run(server, library, "model", "install", NAME)
     assert f"installed {NAME}" in done.stdout
     again = {k: n - served_before.get(k, 0) for k, n in server.served.items()}
-    finished = [p for p in immich.FILES[: immich.FILES.index("textual/model.onnx")]]
-    assert finished and all(again.get(repo.key(p), 0) == 0 for p in finished), again
-    assert again[repo.key("textual/tokenizer.json")] == sizes["textual/tokenizer.json"]
-    resumed = [r for k, r in server.requests[asked:] if k == middle]
+    finished = [p for p in sorted(immich.FILES) if p < middle]
+    assert len(finished) == 4 and all(again.get(repo.key(p), 0) == 0 for p in finished), again
+    assert again[repo.key(middle)] == sizes[middle] - gate.at
+    resumed = [r for k, r in server.requests[asked:] if k == repo.key(middle)]
     assert resumed == [f"bytes={gate.at}-"]  # the half graph went on from where it stopped
     lines = done.stderr.splitlines()
     assert lines and all(line.startswith("download: ") for line in lines), done.stderr
-    assert lines[-1].startswith(f"download: {sum(sizes[p] for p in immich.FILES) / 1e6:.1f} MB/")
-    # Every fault the hub threw was met: a 429 waited for, a drop resumed, every page read.
-    assert server.listing_429 == [] and server.too_many[repo.key("config.json")] == []
-    visual = [r for k, r in server.requests if k == repo.key("visual/model.onnx")]
-    assert visual[0] is None and visual[1].startswith("bytes=")
+    left = sum(sizes[p] for p in immich.FILES if p >= middle)
+    assert lines[-1].startswith(f"download: {left / 1e6:.1f} MB/"), lines
+    # Every fault the hub threw was met: a drop resumed, every page read.
+    textual = [r for k, r in server.requests if k == repo.key("textual/model.onnx")]
+    assert textual[0] is None and textual[1].startswith("bytes=")
+    assert len([r for r in server.log if "/tree/" in r.path and "cursor=" in r.path]) >= 2
     models = library / "models"
-    assert not list(models.glob(".incoming-*")) and not (models / ".downloads" / NAME).exists()
+    assert not list(models.glob(".incoming-*")) and not partial.exists()
     listed = json.loads(run(server, library, "model", "list", "--json").stdout)
     assert listed["active"] == NAME and listed["installed"] == [NAME]
     run(server, library, "model", "verify", NAME)
@@ -201,3 +214,31 @@ def test_a_kill_while_the_model_is_put_in_place_fetches_nothing_again(tmp_path, 
     assert dict(server.served) == served  # every file came from the download area
     assert not list(models.glob(".incoming-*")) and not (models / ".downloads" / NAME).exists()
     run(server, library, "model", "verify", NAME)
+
+
+def test_offline_mirror_and_a_damaged_file_at_the_command_line(tmp_path, hub, tiny_immich_dir):
+    server, repo = hub
+    # Offline with an empty hub cache: one clear line, no request, nothing installed.
+    done = run(server, tmp_path / "a", "model", "install", NAME, check=False, HF_HUB_OFFLINE="1")
+    assert done.returncode != 0 and "HF_HUB_OFFLINE is set" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert server.log == [] and not (tmp_path / "a" / "models" / NAME).exists()
+    # A damaged graph on the hub: named, and nothing installed.
+    server.corrupt.add(repo.key("visual/model.onnx"))
+    done = run(server, tmp_path / "a", "model", "install", NAME, check=False)
+    said = [line for line in done.stderr.splitlines() if not line.startswith("download: ")]
+    assert len(said) == 1 and "visual/model.onnx failed its checksum" in said[0], done.stderr
+    assert not (tmp_path / "a" / "models" / NAME).exists()
+    # Through a mirror: the hub itself is not asked.
+    mirror = Server()
+    try:
+        publish(mirror, REPO, tiny_immich_dir, tmp_path / "mirror" / REPO)
+        server.log.clear()
+        done = run(server, tmp_path / "a", "model", "install", NAME, HF_ENDPOINT=mirror.url)
+        assert f"installed {NAME}" in done.stdout and server.log == [] and mirror.log
+    finally:
+        mirror.close()
+    # Offline again, the model now in the hub cache: installed into a new library, no request.
+    done = run(server, tmp_path / "b", "model", "install", NAME, HF_HUB_OFFLINE="1")
+    assert f"installed {NAME}" in done.stdout and server.log == []
+    run(server, tmp_path / "b", "model", "verify", NAME)

@@ -109,3 +109,37 @@ def test_a_live_install_in_another_process_is_waited_for_never_cleaned(
     assert "imported ViT-B-32__openai" in finish(other)
     assert sorted(m.name for m in store.installed()) == ["ViT-B-32__openai", "tiny-clip"]
     assert leftovers(models) == []
+
+
+def test_two_libraries_installing_one_model_at_once_fetch_each_file_once(
+    tmp_path, tiny_immich_dir, monkeypatch
+):
+    """Two libraries share the user's hub cache: the second install waits for the file the
+    first is fetching (huggingface_hub's lock for that blob) instead of fetching it again."""
+    from replica_hub import Gate, Server, publish
+
+    server = Server()
+    try:
+        repo = publish(server, "immich-app/ViT-B-32__openai", tiny_immich_dir, tmp_path / "hub")
+        monkeypatch.setenv("HF_ENDPOINT", server.url)
+        sizes = {i["path"]: i["size"] for i in repo.listing if i["type"] == "file"}
+        key = repo.key("visual/model.onnx")
+        gate = server.gates[key] = Gate(at=1 << 18)
+        install = ("model", "install", "ViT-B-32__openai")
+        first = photofind("--library", str(tmp_path / "a"), *install)
+        assert gate.reached.wait(120)
+        second = photofind("--library", str(tmp_path / "b"), *install)
+        deadline = time.monotonic() + 60
+        while len([r for r in server.log if "/tree/" in r.path]) < 2:  # the second's listing
+            assert time.monotonic() < deadline and second.poll() is None
+            time.sleep(0.05)
+        time.sleep(1.0)  # it goes on to wait for the image graph the first is fetching
+        assert second.poll() is None, second.communicate()
+        del server.gates[key]
+        gate.opened.set()
+        assert "installed ViT-B-32__openai" in finish(first)
+        assert "installed ViT-B-32__openai" in finish(second)
+        for path in ("config.json", "textual/model.onnx", "visual/model.onnx"):
+            assert server.served[repo.key(path)] == sizes[path], path  # fetched once
+    finally:
+        server.close()

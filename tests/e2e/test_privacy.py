@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("privacy_window.py")
 QUERY = "a photo of a blue square"
 # Where photofind may write, relative to the fake user's folder (see README, "Your data").
-ALLOWED = ("data/photofind/", "config/photofind/", "cache/photofind/", "tmp/")
+ALLOWED = ("data/photofind/", "config/photofind/", "cache/photofind/", "state/photofind/", "tmp/")
 NETWORK = re.compile(r"\b(connect|sendto|sendmsg)\(.*AF_INET")
 
 
@@ -122,6 +122,9 @@ def test_nothing_is_written_outside_the_library_config_cache_and_temp(journey):
     stray = [p for p in changed if not p.startswith(ALLOWED) and p not in parents]
     assert not stray, f"written outside photofind's folders: {stray}"
     assert any(p.startswith("data/photofind/catalog") for p in after), "the library is elsewhere"
+    # Thumbnails are a cache: the platform's cache folder, not the library.
+    assert any(p.startswith("cache/photofind/thumbnails/") for p in after), sorted(after)
+    assert not any(p.startswith("data/photofind/thumbnails") for p in after)
 
 
 def test_onnx_runtime_keeps_no_telemetry_queue(journey):
@@ -139,8 +142,9 @@ def test_an_explicit_model_download_is_what_opens_a_socket(journey):
     """The positive control: strace does see photofind's sockets, and the one that asks for
     the network is `model install` (every connect refused, so nothing leaves this machine)."""
     user, _, _, _ = journey
+    unpinned = {"PHOTOFIND_UNPINNED_REVISIONS_FOR_TESTS": "1"}  # until the catalog pins commits
     done = user.run("install", "-m", "photofind", "model", "install", "ViT-B-32__openai",
-                    inject=True)  # fmt: skip
+                    inject=True, extra=unpinned)  # fmt: skip
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert user.network_calls("install"), "strace saw no socket: the guard is blind"

@@ -10,7 +10,7 @@ from replica_hub import Gate, Server, publish
 from shell_fixtures import TIMEOUT, open_window
 
 from photofind.errors import Cancelled
-from photofind.modelstore import immich, registry, web
+from photofind.modelstore import immich, registry
 from photofind.session import model_store, open_session
 
 REPO = "immich-app/tiny__immich"
@@ -25,12 +25,11 @@ def hub(tmp_path, monkeypatch, tiny_immich_dir):
     entry = {
         "name": "tiny__immich", "arch": "tiny-resnet-synthetic", "pretrained": "synthetic",
         "license": "MIT", "download_bytes": 2_000_000, "good_for": "tests",
-        "source": {"kind": "immich", "repo": REPO, "revision": "main"},
+        "source": {"kind": "immich", "repo": REPO, "revision": repo.commit},
         "files": [{"path": p, "size": None, "sha256": None} for p in immich.FILES],
     }  # fmt: skip
     monkeypatch.setattr(registry, "find_entry", lambda name: entry)
     monkeypatch.setattr(registry, "recommended", lambda: "tiny__immich")
-    monkeypatch.setattr(web, "sleep", lambda seconds, control: None)  # retries do not wait
     yield server, repo
     server.close()
 

@@ -2,7 +2,8 @@
 
 The desktop entry offers "Open with photofind" for these MIME types, so each one must read
 with the default dependencies alone (no `[heic]` extra): HEIC/HEIF through pillow-heif, AVIF
-through Pillow's own plugin, the rest through Pillow.
+through Pillow's own plugin, camera RAW through rawpy (a DNG under every RAW suffix: LibRaw
+tells makes apart by content), the rest through Pillow.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from photofind.clip import images
 from photofind.clip.formats import FORMATS, IMAGE_SUFFIXES
 from photofind.clip.images import decodable_mime_types, open_image
 from photofind.errors import ImageLoadError
+from photofind.testing.dng import make_dng
 from photofind.testing.synthetic import make_photo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +31,9 @@ def write(path: Path, colour: str = "blue", shape: str = "square", seed: int = 0
     """A test photo in the format its suffix names (pillow-heif writes HEIC, Pillow AVIF)."""
     kind = next(k for k, suffixes, _ in FORMATS if path.suffix in suffixes)
     assert images.can_decode(kind), f"this environment cannot handle {kind}"
+    if kind == "RAW":  # the picture as the camera's embedded preview
+        picture = make_photo(path.with_suffix(".png"), colour, shape, seed=seed)
+        return make_dng(path, Image.open(picture))
     return make_photo(path, colour, shape, fmt=kind, seed=seed)
 
 

@@ -1,0 +1,172 @@
+"""Indexing as whole processes: photofind (fp32 and --fast int8) vs rclip 4.0.8, same photos.
+
+    python bench/vs_rclip.py [--model DIR] [--rclip /work/venvs/rclip/bin/rclip]
+                             [--photos DIR] [--files 48] [--rounds 5]
+
+rclip downloads its model from a hub at first use; here it gets an architecture-identical
+export of the same random-weight ViT-B-32-256 folder photofind uses, laid out the way rclip
+looks for it (`$RCLIP_DATADIR/<model>/visual.onnx`, `textual.onnx` with rclip's input name
+"input", `tokenizer/bpe_simple_vocab_16e6.txt.gz` and its legal files), so neither side
+downloads anything. Needs the `onnx` package (the export extra) to rename graph inputs.
+
+Each round runs, interleaved: photofind fp32, rclip, photofind --fast, each on a fresh
+library (rclip: a fresh database; `rclip -f x` indexes the folder, then answers one query,
+which costs it the text session too). A photofind library starts from a template that
+already holds the zero-shot label vectors (a user pays them once per model, rclip has no
+labels). Peak RSS is each process's own (wait4). The machine limit is
+1 / (draft decode per photo / cores + inference per photo on all cores), both measured here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from common import WORK, camera_photos, median, model_dir, timed
+
+MODEL_SUBDIR = "ViT-B-32-256-datacomp_s34b_b86k"  # what rclip 4.0.8 asks its hub for
+LEGAL = ("LICENSE", "OPENAI-CLIP-MIT.txt", "README.md", "THIRD_PARTY_NOTICES.md")
+
+
+def rclip_datadir(model: Path, datadir: Path) -> Path:
+    """rclip's model folder, made from photofind's export (cached in `datadir`)."""
+    import onnx
+
+    target = datadir / MODEL_SUBDIR
+    stamp = datadir / "made-from.json"
+    source = json.dumps({"model": str(model), "mtime": (model / "visual.onnx").stat().st_mtime})
+    if stamp.is_file() and stamp.read_text() == source:
+        return datadir
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("visual.onnx", "textual.onnx"):
+        graph = onnx.load(str(model / name))
+        old = graph.graph.input[0].name
+        graph.graph.input[0].name = "input"
+        for node in graph.graph.node:
+            node.input[:] = ["input" if i == old else i for i in node.input]
+        onnx.save(graph, str(target / name))
+    merges = json.loads((model / "tokenizer.json").read_text("utf-8"))["model"]["merges"]
+    lines = [m if isinstance(m, str) else " ".join(m) for m in merges]
+    (datadir / "tokenizer").mkdir(exist_ok=True)
+    with gzip.open(datadir / "tokenizer" / "bpe_simple_vocab_16e6.txt.gz", "wt") as out:
+        out.write("#version: 0.2\n" + "\n".join(lines) + "\n")
+    for name in LEGAL:
+        (datadir / name).write_text("random-weight benchmark model\n")
+    stamp.write_text(source)
+    return datadir
+
+
+def run(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one whole process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)  # fmt: skip
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-2000:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def machine_limit(model_folder: Path, photos: list[Path]) -> tuple[float, float, float]:
+    """(limit photos/s, draft decode ms, inference ms per photo on all cores)."""
+    from photofind.clip import ClipModel
+    from photofind.clip.pipeline import iter_mapped
+
+    model = ClipModel.load(model_folder, verify=False)
+    image = model.image
+    sample = photos[:16]
+    decode = median(timed(lambda: [image.preprocess_path(p) for p in sample], 3)) / len(sample)
+    pixels = np.stack([image.preprocess_path(p) for p in sample])
+    cores = os.cpu_count() or 1
+
+    def infer() -> None:  # the pipeline's own way: a one-thread run per core
+        list(iter_mapped(range(cores), lambda _: image.encode_pixels(pixels), workers=cores))
+
+    infer()
+    per_photo = median(timed(infer, 3)) / (cores * len(sample))
+    return 1.0 / (decode / cores + per_photo), decode * 1000, per_photo * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path)
+    parser.add_argument("--rclip", default="/work/venvs/rclip/bin/rclip")
+    parser.add_argument("--photos", type=Path, help="a folder of photos (default: 12 MP JPEGs)")
+    parser.add_argument("--files", type=int, default=48)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    folder = model_dir(args.model)
+    if args.photos:
+        photos_dir = args.photos.absolute()
+        photos = sorted(p for p in photos_dir.rglob("*") if p.is_file())
+    else:
+        photos_dir = WORK / "photos12mp"
+        photos = camera_photos(photos_dir, args.files)
+        for stray in sorted(photos_dir.glob("*.jpg"))[args.files :]:
+            stray.unlink()
+    n = len(photos)
+    datadir = rclip_datadir(folder, WORK / "rclip-data")
+    photofind = [sys.executable, "-m", "photofind"]
+    work = Path(tempfile.mkdtemp(prefix="vs-rclip-", dir=WORK))
+    template = work / "template"
+    seed = work / "seed-photo"
+    seed.mkdir()
+    shutil.copy(photos[0], seed / photos[0].name)
+    base = [*photofind, "--library", str(template), "--model", str(folder)]
+    for extra in ([], ["--fast"]):  # label vectors for both graphs, then no photos
+        subprocess.run([*base, "folders", "add", str(seed)], check=True, capture_output=True)
+        subprocess.run([*base, "index", *extra], check=True, capture_output=True)
+        subprocess.run([*base, "folders", "remove", str(seed)], check=True, capture_output=True)
+
+    def ours(extra: list[str]) -> tuple[float, float]:
+        lib = work / "lib"
+        shutil.rmtree(lib, ignore_errors=True)
+        shutil.copytree(template, lib)
+        cmd = [*photofind, "--library", str(lib), "--model", str(folder)]
+        subprocess.run([*cmd, "folders", "add", str(photos_dir)], check=True, capture_output=True)
+        return run([*cmd, "index", *extra])
+
+    def theirs() -> tuple[float, float]:
+        (datadir / "db.sqlite3").unlink(missing_ok=True)
+        env = {**os.environ, "RCLIP_DATADIR": str(datadir)}
+        return run([args.rclip, "-f", "x"], cwd=photos_dir, env=env)
+
+    print(f"{n} photos from {photos_dir}, {os.cpu_count()} cores, model {folder.name}")
+    print(f"load average before: {os.getloadavg()[0]:.1f}")
+    results: dict[str, list[tuple[float, float]]] = {"fp32": [], "rclip": [], "fast": []}
+    for _ in range(args.rounds):
+        results["fp32"].append(ours([]))
+        results["rclip"].append(theirs())
+        results["fast"].append(ours(["--fast"]))
+    limit, decode_ms, infer_ms = machine_limit(folder, photos)
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    rate = {k: n / median([w for w, _ in v]) for k, v in results.items()}
+    rss = {k: max(r for _, r in v) for k, v in results.items()}
+    for key, label in (("fp32", "photofind fp32"), ("fast", "photofind --fast"),
+                       ("rclip", "rclip 4.0.8")):  # fmt: skip
+        walls = " ".join(f"{w:.1f}" for w, _ in results[key])
+        print(f"{label:17} {rate[key]:5.2f} photos/s (median of {args.rounds}: {walls} s), "
+              f"peak RSS {rss[key]:.0f} MB")  # fmt: skip
+    print(f"ratio fp32 / rclip:  {rate['fp32'] / rate['rclip']:.2f}  (goal >= 1.3)")
+    print(f"ratio fast / rclip:  {rate['fast'] / rate['rclip']:.2f}  (goal >= 2.5)")
+    print(f"machine limit (fp32): {limit:.2f} photos/s = 1 / (decode {decode_ms:.0f} ms / "
+          f"{os.cpu_count()} cores + inference {infer_ms:.0f} ms)")  # fmt: skip
+    print(f"fp32 fraction of the limit: {rate['fp32'] / limit:.2f}  (goal >= 0.9)")
+    print(f"peak RSS fp32 / rclip: {rss['fp32'] / rss['rclip']:.2f}  (goal <= 1)")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""Durable file writes every layer shares: fsync a file, fsync a folder (so a rename in it
+survives a power cut), and the write-to-temp-then-rename step built from them.
+
+A leaf module beside `tasks` (standard library only): the vector index, the catalog's creation
+and the model store all replace files this one way.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def fsync_file(path: Path) -> None:
+    """Flush a written file's bytes to the disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make renames inside `folder` durable (POSIX; Windows has no directory handles and
+    makes a rename durable by itself)."""
+    if os.name != "posix":
+        return
+    fsync_file(folder)
+
+
+def replace(temp: Path, target: Path) -> None:
+    """Move a fully written, fsynced `temp` over `target` (same folder) and make it stick."""
+    os.replace(temp, target)
+    fsync_dir(Path(target).parent)

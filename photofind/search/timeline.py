@@ -1,0 +1,111 @@
+"""The timeline: every photo of the library, newest first, a page at a time, with date headers.
+
+The grid opens on it when nothing is searched (what every photo app opens on). Pages are read
+by keyset (the date and id of the last photo shown), so page 500 costs what page 1 costs and
+no front end ever holds 100,000 rows it does not show; the order walks the catalog's
+`files_date` index backwards. A photo's date is `photo_date` (EXIF date taken, else mtime).
+No Qt; any thread (the catalog gives each thread its own connection).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from photofind.library.records import file_from_row
+from photofind.search.query import Hit, photo_date
+
+if TYPE_CHECKING:
+    from photofind.library import Catalog
+
+PAGE = 300
+# A month with more photos than this gets a header per day; sparser months get one header.
+DAY_HEADERS_FROM = 40
+
+_DATE = "COALESCE(f.taken_at, f.mtime_ns / 1e9)"  # the files_date index expression
+_COLUMNS = (
+    "f.id, f.folder_id, f.path, f.size, f.mtime_ns, f.quick_hash, f.width, f.height, "
+    "f.taken_at, f.camera, f.kind, f.status, f.error"
+)
+NO_SCORE = math.nan  # a timeline entry was not scored by any query
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page ends: the date and id of its last photo (the next page starts after)."""
+
+    date: float
+    file_id: int
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the timeline; `after` is None when it is the last one."""
+
+    hits: list[Hit]
+    after: Cursor | None
+
+
+def timeline_page(catalog: Catalog, after: Cursor | None = None, limit: int = PAGE) -> Page:
+    """Up to `limit` photos older than `after` (all statuses: a pending photo is shown while
+    it is indexed, an unreadable one as an error tile), newest first, ties by id descending.
+    Their `score` is NO_SCORE; `offline` says the folder is offline."""
+    where, params = "", []
+    if after is not None:
+        # The first bound is a range on the index, so page 300 starts where page 299 ended.
+        where = f"WHERE {_DATE} <= ? AND ({_DATE} < ? OR f.id < ?)"
+        params = [after.date, after.date, after.file_id]
+    sql = (
+        f"SELECT {_COLUMNS}, d.online FROM files f JOIN folders d ON d.id = f.folder_id "
+        f"{where} ORDER BY {_DATE} DESC, f.id DESC LIMIT ?"
+    )
+    rows = catalog.select(sql, [*params, int(limit) + 1])
+    more = len(rows) > limit
+    hits = [Hit(file_from_row(r[:-1]), NO_SCORE, offline=not r[-1]) for r in rows[:limit]]
+    cursor = Cursor(photo_date(hits[-1].file), hits[-1].file.id) if more and hits else None
+    return Page(hits, cursor)
+
+
+def month_counts(catalog: Catalog) -> dict[str, int]:
+    """{"2024-07": photos in that local month}, for choosing day or month headers.
+
+    One index range count per month from the oldest photo to the newest: the index answers
+    each, where formatting every row's date would cost half a second at 100,000 photos."""
+    low, high = catalog.select(f"SELECT min({_DATE}), max({_DATE}) FROM files f")[0]
+    if low is None:
+        return {}
+    counts = {}
+    year, month = time.localtime(low)[:2]
+    while True:
+        start = time.mktime((year, month, 1, 0, 0, 0, 0, 0, -1))
+        if start > high:
+            break
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        end = time.mktime((year, month, 1, 0, 0, 0, 0, 0, -1))
+        n = catalog.select(f"SELECT count(*) FROM files f WHERE {_DATE} >= ? AND {_DATE} < ?",
+                           (start, end))[0][0]  # fmt: skip
+        if n:
+            counts[time.strftime("%Y-%m", time.localtime(start))] = int(n)
+    return counts
+
+
+def timeline_count(catalog: Catalog) -> int:
+    return int(catalog.select("SELECT count(*) FROM files")[0][0])
+
+
+def header_of(date: float, months: dict[str, int]) -> str:
+    """The date header a photo goes under: "Tuesday 2 July 2024" in a busy month, else
+    "July 2024". Local time, as the camera recorded it."""
+    local = time.localtime(date)
+    month = time.strftime("%Y-%m", local)
+    if months.get(month, 0) > DAY_HEADERS_FROM:
+        return f"{time.strftime('%A', local)} {local.tm_mday} {time.strftime('%B %Y', local)}"
+    return time.strftime("%B %Y", local)
+
+
+def headers(hits: Sequence[Hit], months: dict[str, int]) -> list[str]:
+    """The header of each hit, in order (a new header starts where the label changes)."""
+    return [header_of(photo_date(hit.file), months) for hit in hits]

@@ -177,7 +177,7 @@ class MainWindow(QMainWindow):
             add_folder=self.choose_folder, close=self.close, quit=self.quit,
             find=self.search_bar.focus_and_select, clear_filters=self.search_bar.filters.clear,
             preferences=self.show_preferences, models=self.show_models,
-            errors=self.show_errors, about=self.about, show_log=None,
+            errors=self.show_errors, about=self.about, show_log=self.show_log,
         ))  # fmt: skip
         # Space and Esc belong to the widget with focus, so typing a space still types one.
         self.search_field.installEventFilter(self)
@@ -633,6 +633,17 @@ class MainWindow(QMainWindow):
             if model else "none"
         )  # fmt: skip
         AboutDialog(self, model_text).exec()
+
+    def show_log(self) -> Path:
+        """The log file the window and the CLI write, in the system's text viewer."""
+        from photofind import logs
+
+        path = logs.log_file()
+        if path.exists():
+            desktop.open_file(path)
+        else:
+            self.status.show_message("Nothing has been logged yet")
+        return path
 
     def show_preferences(self) -> PreferencesDialog | None:
         session = self.session

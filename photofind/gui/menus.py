@@ -1,5 +1,8 @@
 """The menu bar with the shortcuts people expect (Quit Ctrl+Q, Close Ctrl+W, Find Ctrl+F,
-Preferences Ctrl+,), built from the window's slots. GUI thread only."""
+Preferences Ctrl+,), built from the window's slots. GUI thread only.
+
+The keys are spelled out, not Qt's standard keys: those come from the platform theme, and a
+plain X11 session has none for Quit (Qt maps Ctrl to Cmd on macOS by itself)."""
 
 from __future__ import annotations
 
@@ -41,11 +44,11 @@ def build_menus(window: QMainWindow, slots: MenuSlots) -> dict[str, QAction]:
     file = bar.addMenu("&File")
     actions["add_folder"] = _add(file, "&Add a photo folder…", slots.add_folder, "Ctrl+O")
     file.addSeparator()
-    actions["close"] = _add(file, "&Close window", slots.close, QKeySequence.StandardKey.Close)
-    actions["quit"] = _add(file, "&Quit", slots.quit, QKeySequence.StandardKey.Quit)
+    actions["close"] = _add(file, "&Close window", slots.close, "Ctrl+W")
+    actions["quit"] = _add(file, "&Quit", slots.quit, "Ctrl+Q")
     actions["quit"].setMenuRole(QAction.MenuRole.QuitRole)
     edit = bar.addMenu("&Edit")
-    actions["find"] = _add(edit, "&Find", slots.find, QKeySequence.StandardKey.Find)
+    actions["find"] = _add(edit, "&Find", slots.find, "Ctrl+F")
     actions["clear_filters"] = _add(edit, "C&lear filters", slots.clear_filters)
     edit.addSeparator()
     actions["preferences"] = _add(edit, "&Preferences…", slots.preferences, "Ctrl+,")

@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Sequence
 
 from photofind.appinfo import APP_NAME, DESCRIPTION, VERSION
+from photofind.cli.failure import UsageError, first_line, print_chain
 from photofind.errors import Cancelled, PhotofindError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
@@ -88,10 +89,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _fail("interrupted")
         return EXIT_CANCELLED
+    except UsageError as exc:
+        _fail(first_line(exc))
+        return EXIT_USAGE
     except PhotofindError as exc:
         if args.debug:
-            traceback.print_exc()
-        _fail(str(exc) or type(exc).__name__)
+            print_chain(exc, sys.stderr)
+        _fail(first_line(exc))
         return EXIT_ERROR
     except BrokenPipeError:
         # The reader went away (`photofind search x | head`): not an error.
@@ -100,13 +104,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except OSError as exc:
         if args.debug:
-            traceback.print_exc()
+            print_chain(exc, sys.stderr)
         where = f": {exc.filename}" if exc.filename else ""
         _fail(f"{exc.strerror or exc}{where}")
         return EXIT_ERROR
     except Exception as exc:
         if args.debug:
-            traceback.print_exc()
+            print_chain(exc, sys.stderr)
             return EXIT_ERROR
         _fail(
             f"unexpected error: {type(exc).__name__}: {exc} "

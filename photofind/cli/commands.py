@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from photofind.cli.failure import UsageError
 from photofind.cli.output import (
     file_json,
     folder_state_text,
@@ -19,10 +20,17 @@ from photofind.cli.output import (
     status_lines,
 )
 from photofind.cli.progress import run_with_progress
-from photofind.cli.query_args import add_query_arguments, image_arg, query_from_args
+from photofind.cli.query_args import (
+    add_cut_arguments,
+    add_query_arguments,
+    cut_from_args,
+    image_arg,
+    query_from_args,
+)
 from photofind.errors import LibraryError, ModelError, PhotofindError
 
 if TYPE_CHECKING:
+    from photofind.search import SearchResult
     from photofind.session import Session
 
 Parents = list[argparse.ArgumentParser]
@@ -36,7 +44,7 @@ def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
     _add_search(sub, parents)
     p = sub.add_parser("similar", parents=parents, help="photos that look like a given one")
     p.add_argument("image", metavar="PATH", help="a photo (in the library or not) or its id")
-    p.add_argument("-k", type=int, default=20, metavar="N", help="number of results (20)")
+    add_cut_arguments(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=cmd_similar)
     p = sub.add_parser("duplicates", parents=parents, help="groups of near-identical photos")
@@ -81,7 +89,7 @@ def _add_search(sub: argparse._SubParsersAction, parents: Parents) -> None:
         "- fruit; marks move the search: --like ID --unlike ID.",
     )
     add_query_arguments(p)
-    p.add_argument("-k", type=int, default=20, metavar="N", help="number of results (20)")
+    add_cut_arguments(p)
     p.add_argument(
         "--sort", choices=("relevance", "date"), default="relevance", help="order of the results"
     )
@@ -262,33 +270,55 @@ def _watch(session: Session) -> None:
 def cmd_search(args: argparse.Namespace) -> int:
     with _session(args) as session:
         _require_model(session)
-        query = query_from_args(session, args, _folder_id, k=args.k, sort=args.sort)
-        hits = session.searcher.search(query)
-    _print_hits(args, hits, query_json(query))
+        query = query_from_args(
+            session, args, _folder_id, k=args.k, sort=args.sort, cut=cut_from_args(args)
+        )
+        result = session.searcher.find(query)
+    _print_result(args, result, query_json(query))
     return 0
 
 
 def cmd_similar(args: argparse.Namespace) -> int:
+    from photofind.search import Query
+
     with _session(args) as session:
         _require_model(session)
-        hits = session.searcher.similar(image_arg(args.image), k=args.k)
-    _print_hits(args, hits, {"image": args.image})
+        query = Query(image=image_arg(args.image), k=args.k, cut=cut_from_args(args))
+        result = session.searcher.find(query)
+    _print_result(args, result, {"image": args.image})
     return 0
 
 
-def _print_hits(args: argparse.Namespace, hits: list, query: dict[str, Any]) -> None:
+def _print_result(args: argparse.Namespace, result: SearchResult, query: dict[str, Any]) -> None:
+    """The matches on stdout (one line each, or one JSON document); how many on stderr."""
     if args.json:
-        print_json({"query": query, "hits": [hit_json(h) for h in hits]})
+        print_json(
+            {
+                "query": query,
+                "matches": result.matches,
+                "searched": result.searched,
+                "hits": [hit_json(h) for h in result.hits],
+                "weaker": [hit_json(h) for h in result.weaker],
+            }
+        )
         return
-    if not hits:
-        say(sys.stderr, "no matching photos")
-    for rank, hit in enumerate(hits, 1):
+    for rank, hit in enumerate(result.hits, 1):
         say(sys.stdout, human_hit(rank, hit))
+    weaker = f"; {len(result.weaker):,}{'+' if len(result.weaker) >= args.k else ''} weaker " \
+        "ones with --more or --all" if result.weaker else ""  # fmt: skip
+    if not result.hits:
+        say(sys.stderr, f"no matching photos{weaker}")
+    elif result.truncated:
+        say(sys.stderr, f"{result.matches:,} matching photos, the best {len(result.hits):,} "
+            f"shown (-k {result.matches} shows them all)")  # fmt: skip
+    elif args.cut is not None:
+        noun = "photo" if result.matches == 1 else "photos"
+        say(sys.stderr, f"{result.matches:,} matching {noun}{weaker}")
 
 
 def cmd_duplicates(args: argparse.Namespace) -> int:
     if not 0.0 < args.threshold <= 1.0:
-        raise PhotofindError(f"--threshold must be between 0 and 1, not {args.threshold}")
+        raise UsageError(f"--threshold must be between 0 and 1, not {args.threshold}")
     with _session(args) as session:
         _require_model(session)
         groups = run_with_progress(

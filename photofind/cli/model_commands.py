@@ -40,10 +40,10 @@ def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
 
 def _store(args: argparse.Namespace) -> ModelStore:
     from photofind.library.home import LibraryPaths
-    from photofind.modelstore import ModelStore
+    from photofind.session import model_store
 
     paths = LibraryPaths.resolve(Path(args.library).expanduser() if args.library else None)
-    return ModelStore(paths.models_dir)
+    return model_store(paths)
 
 
 def _name(item: Any) -> str:

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from photofind.errors import PhotofindError
+from photofind.cli.failure import UsageError, bounded_int
 
 if TYPE_CHECKING:
     from photofind.search import Query
@@ -55,20 +55,56 @@ def add_query_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--folder", action="append", default=[], metavar="PATH", help="only in this folder"
     )
-    p.add_argument("--after", metavar="YYYY-MM-DD", help="taken on or after this day")
-    p.add_argument("--before", metavar="YYYY-MM-DD", help="taken before this day")
+    p.add_argument(
+        "--after", metavar="DATE", help="taken on or after this day (2023-05-01, May 2023, 2023)"
+    )
+    p.add_argument("--before", metavar="DATE", help="taken before this day (or month, or year)")
     p.add_argument(
         "--type", action="append", default=[], metavar="EXT", help="only this file type (jpg)"
     )
     p.add_argument("--min-score", type=float, metavar="S", help="leave out weaker matches")
 
 
+def add_cut_arguments(p: argparse.ArgumentParser) -> None:
+    """-k and how many of the ranked photos count as matches (`photofind.search.cut`)."""
+    from photofind.search.query import MAX_K
+
+    p.add_argument(
+        "-k",
+        type=bounded_int(1, MAX_K),
+        default=20,
+        metavar="N",
+        help="show at most N matches (20)",
+    )
+    group = p.add_mutually_exclusive_group()
+    for flag, value, text in (
+        ("--fewer", "fewer", "only the closest matches"),
+        ("--more", "more", "weaker matches too"),
+        ("--all", None, "no cut: every photo, best first (at most N)"),
+    ):
+        group.add_argument(flag, dest="cut", action="store_const", const=value, help=text)
+    p.set_defaults(cut="normal")
+
+
+def cut_from_args(args: argparse.Namespace) -> str | None:
+    """The Query.cut the options ask for ("normal" unless --fewer, --more or --all)."""
+    return args.cut
+
+
 def parse_day(text: str, option: str) -> float:
-    """A local date ("2023-05-01") or date and time as unix seconds; PhotofindError if bad."""
+    """A local date and time ("2023-05-01", "2023-05-01T10:00") as unix seconds, or the first
+    moment of a typed day, month or year ("1 May 2023", "May 2023", "2023": the forms
+    `photofind.search.dates.parse_day` reads); UsageError if it is none of them."""
+    from photofind.search.dates import parse_day as typed_day
+    from photofind.search.query import QueryError
+
     try:
         when = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise PhotofindError(f"{option} needs a date like 2023-05-01, not {text!r}") from None
+        try:
+            when = datetime.combine(typed_day(text)[0], datetime.min.time())
+        except QueryError:
+            raise UsageError(f"{option} needs a date like 2023-05-01, not {text!r}") from None
     if when.tzinfo is None:
         when = when.astimezone()  # naive = local time, as EXIF dates are read
     return when.timestamp()
@@ -115,7 +151,7 @@ def query_from_args(
         **fields,  # type: ignore[arg-type]
     )
     if not query.has_target and not query.tag:
-        raise PhotofindError("nothing to search for: give a TERM, --image PATH, --like or --tag")
+        raise UsageError("nothing to search for: give a TERM, --image PATH, --like or --tag")
     return query
 
 

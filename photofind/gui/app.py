@@ -20,6 +20,7 @@ from photofind.appinfo import (
 )
 from photofind.clip.formats import IMAGE_SUFFIXES
 from photofind.gui.binding_guard import guard_none
+from photofind.gui.palette import follow_system
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,9 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     icon = resource_path("icons/photofind.svg")
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
-    return app  # Qt 6 follows the system light or dark palette by itself
+    if isinstance(app, QApplication):
+        follow_system(app)  # light or dark, as the system is set
+    return app
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     level = logging.getLevelName(os.environ.get("PHOTOFIND_LOG", "WARNING").upper())
     logging.basicConfig(level=level if isinstance(level, int) else logging.WARNING)
     app = create_app(argv)
-    window = MainWindow(lambda: open_session())
+    from photofind.gui.preferences import Preferences
+
+    threads = Preferences.load().threads or None
+    window = MainWindow(lambda: open_session(threads=threads))
     window.search_finished.connect(
         lambda: log.info("search %r: %s", window.search_field.text(), window.hint.text() or "-")
     )

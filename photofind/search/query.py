@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from photofind.errors import PhotofindError
+from photofind.search.cut import STRICTNESS
 
 if TYPE_CHECKING:
     from photofind.library.catalog import FileRecord
@@ -76,6 +77,7 @@ class Query:
     kinds: tuple[str, ...] = ()
     min_score: float | None = None
     sort: str = "relevance"
+    cut: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.k, int) or not 1 <= self.k <= MAX_K:
@@ -84,6 +86,8 @@ class Query:
             raise QueryError(f"the image weight must be between 0 and 1, not {self.image_weight}")
         if self.sort not in SORTS:
             raise QueryError(f"unknown sort {self.sort!r}: use one of {', '.join(SORTS)}")
+        if self.cut is not None and self.cut not in STRICTNESS:
+            raise QueryError(f"unknown cut {self.cut!r}: use one of {', '.join(STRICTNESS)}")
         if self.min_score is not None and not -1.0 <= self.min_score <= 1.0:
             raise QueryError(f"the minimum score must be between -1 and 1, not {self.min_score}")
         if (
@@ -133,6 +137,7 @@ class Query:
             "kinds": list(self.kinds),
             "min_score": self.min_score,
             "sort": self.sort,
+            "cut": self.cut,
         }
 
     @classmethod
@@ -181,6 +186,29 @@ class Hit:
     def date(self) -> float:
         """Date taken, else modification time (unix seconds)."""
         return photo_date(self.file)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What `Searcher.find` returns: the matches and, for "show weaker matches", what follows.
+
+    `hits` are the photos above the query's cut, in the query's order (best first, or newest
+    first with sort="date"), at most `k`. `matches` counts every photo above the cut (more
+    than len(hits) when k bounds them): the number a front end shows. `weaker` continues the
+    ranking below the cut, best first, at most k more. `searched` is how many photos were
+    scored (the library, or what the filters let through). Without a cut (`Query.cut` None)
+    every ranked hit is a match and `weaker` is empty.
+    """
+
+    hits: list[Hit]
+    matches: int
+    weaker: list[Hit]
+    searched: int
+
+    @property
+    def truncated(self) -> bool:
+        """Whether k left matches out."""
+        return self.matches > len(self.hits)
 
 
 def photo_date(file: FileRecord) -> float:

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from photofind.errors import ImageLoadError, ModelError
+from photofind.search.cut import cut
 from photofind.search.duplicates import find_duplicates
 from photofind.search.feedback import feedback_vector
-from photofind.search.query import Hit, Query, QueryError
+from photofind.search.query import Hit, Query, QueryError, SearchResult
 
 if TYPE_CHECKING:
     from photofind.clip import ClipModel
@@ -99,14 +100,54 @@ class Searcher:
     # -- public API ------------------------------------------------------------------------
 
     def search(self, query: Query) -> list[Hit]:
-        """The best `query.k` hits, best first (or newest first with sort="date").
+        """The best `query.k` hits, best first (or newest first with sort="date"); with
+        `query.cut`, only the matches (`find` also says how many and what lies below).
 
         Only files whose status is 'ok' and that still exist appear; files of offline folders
         stay in the results with `Hit.offline` set. Raises QueryError for a query with nothing
         to look for, ImageLoadError for an unreadable query image, ModelError without a model.
         """
+        return self.find(query).hits
+
+    def find(self, query: Query) -> SearchResult:
+        """The photos that match `query`: the hits above its cut, their count, and the ranking
+        below it ("show weaker matches"). See `photofind.search.cut` for where the cut falls.
+
+        The cut reads the scores of every photo the query searches (the library, or what its
+        filters let through; the query's own photos and rejected marks left out). Without a
+        cut (`query.cut` None) it is `search` with counts. Raises as `search` does.
+        """
         with self._pin():
-            return self._search(query)
+            if query.cut is None:
+                hits = self._search(query)
+                return SearchResult(hits, len(hits), [], len(hits))
+            return self._find(query)
+
+    def _find(self, query: Query) -> SearchResult:
+        tagged: dict[int, float] | None = None
+        if query.tag:
+            if self.tags is None:
+                raise QueryError("labels are not available here")
+            tagged = self.tags.tagged(query.tag)
+        if not query.has_target and tagged is not None:
+            hits = self._browse(query, tagged)  # a label alone: its own cut-off decided
+            return SearchResult(hits, len(hits), [], len(tagged))
+        vector, exclude = self.query_vector(query)
+        allowed = self._allowed(query, tagged, exclude)
+        if allowed is not None and not allowed:
+            return SearchResult([], 0, [], 0)
+        vectors = self._vectors()
+        limit = len(vectors) if allowed is None else min(len(vectors), len(allowed))
+        scored = [
+            (i, s)
+            for i, s in vectors.query(vector, limit, filter_ids=allowed)
+            if i not in exclude and (query.min_score is None or s >= query.min_score)
+        ]
+        found = cut(np.fromiter((s for _, s in scored), np.float64, len(scored)), query.cut)
+        hits = self._usable(scored[: found.matches], query)
+        matches = found.matches if len(hits) >= query.k else len(hits)
+        weaker = self._usable(scored[found.matches :], replace(query, sort="relevance"))
+        return SearchResult(hits, matches, weaker, len(scored))
 
     def _search(self, query: Query) -> list[Hit]:
         tagged: dict[int, float] | None = None
@@ -211,10 +252,10 @@ class Searcher:
             hits.sort(key=lambda h: (-h.date, -h.score, h.file.id))
         return hits
 
-    def similar(self, image: Path | int, k: int = 50) -> list[Hit]:
+    def similar(self, image: Path | int, k: int = 50, cut: str | None = None) -> list[Hit]:
         """Photos that look like `image` (a file id, a library photo or any picture file),
-        best first; the photo itself is left out."""
-        return self.search(Query(image=image, k=k))
+        best first; the photo itself is left out. With `cut`, only its look-alikes."""
+        return self.search(Query(image=image, k=k, cut=cut))
 
     def duplicates(
         self,

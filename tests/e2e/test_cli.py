@@ -34,8 +34,8 @@ def run(*args: str, library: Path | None = None, model: Path | None = None, chec
     return done
 
 
-def assert_one_line_error(done: subprocess.CompletedProcess, *words: str) -> None:
-    assert done.returncode == 1, done
+def assert_one_line_error(done: subprocess.CompletedProcess, *words: str, code: int = 1) -> None:
+    assert done.returncode == code, done
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
     assert lines[0].startswith("photofind: ")
@@ -73,7 +73,7 @@ def test_search_json_puts_the_described_photo_first(indexed) -> None:
         ("a photo of a blue square", "blue-square.jpg"),
         ("a photo of a green triangle", "green-triangle.png"),
     ]:
-        done = run("search", text, "-k", "3", "--json", library=library, model=model)
+        done = run("search", text, "-k", "3", "--all", "--json", library=library, model=model)
         result = json.loads(done.stdout)
         assert result["hits"][0]["path"] == str(photos / expected)
         assert len(result["hits"]) == 3
@@ -84,7 +84,7 @@ def test_search_json_puts_the_described_photo_first(indexed) -> None:
 def test_search_options_and_human_output(indexed) -> None:
     library, photos, model = indexed
     done = run(
-        "search", "a photo of a circle -red", "--type", "jpg", "-k", "2",
+        "search", "a photo of a circle -red", "--type", "jpg", "-k", "2", "--all",
         library=library, model=model,
     )  # fmt: skip
     lines = done.stdout.strip().splitlines()
@@ -92,7 +92,8 @@ def test_search_options_and_human_output(indexed) -> None:
     assert lines[0].endswith(str(photos / "blue-circle.jpg"))
     folder = run(
         "search", "a photo of a red circle", "--folder", str(photos), "--after", "1990-01-01",
-        "--before", "2999-12-31", "--sort", "date", "--json", library=library, model=model,
+        "--before", "2999-12-31", "--sort", "date", "--all", "--json", library=library,
+        model=model,
     )  # fmt: skip
     assert len(json.loads(folder.stdout)["hits"]) == 4
     none = run("search", "red", "--after", "2999-01-01", "--json", library=library, model=model)
@@ -146,14 +147,14 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     done = run("search", "-k", "many", library=tmp_path / "lib", check=False)
     assert done.returncode == 2
     done = run("search", "x", "-k", "0", library=tmp_path / "lib", check=False)
-    assert done.returncode == 1  # no model comes first; either way one line
-    assert len(done.stderr.strip().splitlines()) == 1
+    assert done.returncode == 2  # a bad argument is refused before the model is looked for
+    assert done.stderr.strip().splitlines()[-1].endswith("must be between 1 and 10000, not 0")
 
 
 def test_bad_date_is_a_one_line_error(indexed) -> None:
     library, _, model = indexed
     done = run("search", "red", "--after", "yesterday", library=library, model=model, check=False)
-    assert_one_line_error(done, "--after", "2023-05-01")
+    assert_one_line_error(done, "--after", "2023-05-01", code=2)
 
 
 def test_ctrl_c_during_index_saves_and_exits_130(tmp_path: Path, tiny_model_dir: Path) -> None:

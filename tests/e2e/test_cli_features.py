@@ -48,17 +48,19 @@ def lib(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path):
 
 def test_unquoted_negative_terms_and_not(lib) -> None:
     call, _ = lib
-    plain = names(call("search", "a", "photo", "of", "a", "circle", "-k", "4", "--json"))
+    plain = names(call("search", "a", "photo", "of", "a", "circle", "-k", "4", "--all", "--json"))
     assert plain[0].endswith("circle")
     seen = []
     for words in (["-red", "-blue"], ["--not", "red", "--not", "blue"], ["-red", "--not", "blue"]):
-        done = call("search", "a", "photo", "of", "a", "circle", *words, "-k", "4", "--json")
+        done = call(
+            "search", "a", "photo", "of", "a", "circle", *words, "-k", "4", "--all", "--json"
+        )
         assert json.loads(done.stdout)["query"]["negative"] == ["red", "blue"]
         seen.append(names(done))
     assert seen[0] == seen[1] == seen[2]
     assert not seen[0][0].startswith(("red", "blue")) and seen[0] != plain
     # A negative word that starts like an option (-k, -v) is still a word, not `-k ids`.
-    done = call("search", "circle", "-kids", "-verbose", "-k", "3", "--json")
+    done = call("search", "circle", "-kids", "-verbose", "-k", "3", "--all", "--json")
     assert json.loads(done.stdout)["query"]["negative"] == ["kids", "verbose"]
     assert len(json.loads(done.stdout)["hits"]) == 3
 
@@ -84,12 +86,16 @@ def test_rclip_arithmetic_on_the_command_line(lib) -> None:
 
 def test_marks_move_the_search(lib) -> None:
     call, photos = lib
-    base = names(call("search", "a photo of a circle", "-k", "4", "--json"))
+    base = names(call("search", "a photo of a circle", "-k", "4", "--all", "--json"))
     liked = str(photos / "yellow-square.jpg")
-    moved = names(call("search", "a photo of a circle", "--like", liked, "-k", "4", "--json"))
+    moved = names(
+        call("search", "a photo of a circle", "--like", liked, "-k", "4", "--all", "--json")
+    )
     assert moved != base and "yellow-circle" in moved[:2]
     first = json.loads(call("search", "a photo of a circle", "-k", "1", "--json").stdout)["hits"][0]
-    done = call("search", "a photo of a circle", "--unlike", str(first["id"]), "-k", "12", "--json")
+    done = call(
+        "search", "a photo of a circle", "--unlike", str(first["id"]), "-k", "12", "--all", "--json"
+    )
     assert base[0] not in names(done)  # a rejected photo leaves the results
     done = call("search", "--like", liked, "-k", "3", "--json")  # marks alone are a query
     assert names(done)[0] == "yellow-square"

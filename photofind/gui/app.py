@@ -28,7 +28,12 @@ log = logging.getLogger(__name__)
 def create_app(argv: list[str] | None = None) -> QApplication:
     """The one QApplication, named and iconed; every window, test and script starts here."""
     guard_none()
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    existing = QApplication.instance()
+    app = (
+        existing
+        if isinstance(existing, QApplication)
+        else QApplication(argv if argv is not None else sys.argv)
+    )
     app.setApplicationName(APP_DISPLAY_NAME)
     app.setApplicationDisplayName(APP_DISPLAY_NAME)
     app.setOrganizationName(ORGANIZATION)
@@ -38,8 +43,7 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     icon = resource_path("icons/photofind.svg")
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
-    if isinstance(app, QApplication):
-        follow_system(app)  # light or dark, as the system is set
+    follow_system(app)  # light or dark, as the system is set
     return app
 
 

@@ -1,10 +1,11 @@
 """The filters under the search field, always in view: folder, dates, and one "Clear filters".
 
-Nothing narrows a search unless it shows here (issue 11: no hidden filter): choosing a folder
-in the sidebar puts a folder chip in this bar, a date choice shows as the date button's
-text, and "Clear filters" drops every one of them. GUI thread only.
-Signals: `changed()` whenever a filter changes; `folder_cleared()` when the folder chip's ×
-is pressed (the sidebar then shows "All photos").
+Nothing narrows a search unless it shows here (issue 11: no hidden filter). The bar holds
+the one current `Filters` value (photofind/search/dates.py) that every query goes through:
+choosing a folder in the sidebar puts it there and shows a folder chip, a date choice shows
+as the date button's text, and "Clear filters" goes back to `Filters()`. GUI thread only.
+Signals: `changed()` whenever a filter changes; `folder_cleared()` when the folder goes (the
+chip's × or Clear filters; the sidebar then shows "All photos").
 """
 
 from __future__ import annotations
@@ -26,24 +27,25 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
-from photofind.gui.date_presets import DateRange, presets
+from photofind.errors import PhotofindError
+from photofind.search.dates import DateRange, Filters, days, parse_day, presets, year
 
 
-def parse_day(text: str) -> date | None:
-    """A typed date: 2024-03-05, 2024/3/5 or 2024.3.5 (year first, as the field shows)."""
-    parts = [p for p in text.strip().replace("/", "-").replace(".", "-").split("-") if p]
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
-        return None
+def typed_day(text: str, last: bool = False) -> date | None:
+    """The first (or `last`) day a typed date means ("2023-05-01", "1 May 2023", "May
+    2023", "2023"), or None while it is not a date yet."""
     try:
-        return date(int(parts[0]), int(parts[1]), int(parts[2]))
-    except ValueError:
+        first, end = parse_day(text)
+    except PhotofindError:
         return None
+    return end if last else first
 
 
 class DateField(QWidget):
-    """A date typed as text, or picked from a calendar that opens at the field's date."""
+    """A date typed as text, or picked from a calendar that opens at the field's date.
+    `last`: a typed month or year means its last day (the end of a range)."""
 
-    def __init__(self, day: date, parent: QWidget | None = None) -> None:
+    def __init__(self, day: date, parent: QWidget | None = None, last: bool = False) -> None:
         super().__init__(parent)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
@@ -57,17 +59,18 @@ class DateField(QWidget):
         row.addWidget(self.edit, 1)
         row.addWidget(self.pick)
         self.calendar: QCalendarWidget | None = None
-        self._last = day
+        self._good = day
+        self._end = last
 
     def day(self) -> date:
         """The typed date, or the last good one while the text is not a date."""
-        return parse_day(self.edit.text()) or self._last
+        return typed_day(self.edit.text(), self._end) or self._good
 
     def _check(self, text: str) -> None:
-        day = parse_day(text)
+        day = typed_day(text, self._end)
         if day is not None:
-            self._last = day
-        self.edit.setToolTip("" if day else "Type a date as YYYY-MM-DD")
+            self._good = day
+        self.edit.setToolTip("" if day else "Type a date: 2023-05-01, 1 May 2023, May 2023, 2023")
 
     def open_calendar(self) -> QCalendarWidget:
         menu = QMenu(self)
@@ -91,14 +94,15 @@ class DateField(QWidget):
 class CustomRangeDialog(QDialog):
     """Two dates, typed or picked; the calendars open at the library's own dates."""
 
-    def __init__(self, span: tuple[date, date] | None, current: DateRange | None, parent=None):
+    def __init__(self, span: DateRange | None, current: DateRange | None, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Photos taken between")
-        start, end = span or (date.today().replace(month=1, day=1), date.today())
-        if current is not None and current.start and current.end:
-            start, end = current.start, current.end
+        start, end = date.today().replace(month=1, day=1), date.today()
+        for shown in (span, current):  # the chosen range, else the library's, else this year
+            if shown is not None and shown.start is not None and shown.end is not None:
+                start, end = date.fromtimestamp(shown.start), date.fromtimestamp(shown.end)
         self.start = DateField(start)
-        self.end = DateField(end)
+        self.end = DateField(end, last=True)
         form = QFormLayout(self)
         form.addRow("From", self.start)
         form.addRow("To", self.end)
@@ -111,8 +115,7 @@ class CustomRangeDialog(QDialog):
 
     def chosen(self) -> DateRange:
         a, b = self.start.day(), self.end.day()
-        a, b = min(a, b), max(a, b)
-        return DateRange(a, b, f"{a:%d %b %Y} – {b:%d %b %Y}")
+        return days(min(a, b), max(a, b))
 
 
 def _day(q: QDate) -> date:
@@ -128,9 +131,9 @@ class FilterBar(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.dates: DateRange | None = None
-        self.folder_name: str | None = None
-        self.span: tuple[date, date] | None = None  # the library's first and last photo
+        self.filters = Filters()  # what narrows every search now
+        self.folder_name: str | None = None  # the chosen folder's name, for its chip
+        self.span: DateRange | None = None  # the library's first and last photo
         self.years: list[int] = []
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -157,28 +160,33 @@ class FilterBar(QWidget):
 
     # -- what the filters are -------------------------------------------------------------
 
-    def active(self) -> bool:
-        return self.dates is not None or self.folder_name is not None
+    @property
+    def dates(self) -> DateRange | None:
+        return self.filters.dates
 
-    def set_library_dates(self, span: tuple[date, date] | None, years: list[int]) -> None:
+    def active(self) -> bool:
+        return self.filters.active
+
+    def set_library_dates(self, span: DateRange | None, years: list[int]) -> None:
         """The library's first and last photo dates and its years (the menu's year list)."""
         self.span, self.years = span, sorted(set(years), reverse=True)
 
     def set_dates(self, dates: DateRange | None) -> None:
-        if dates != self.dates:
-            self.dates = dates
+        if dates != self.filters.dates:
+            self.filters = self.filters.with_dates(dates)
             self._show()
             self.changed.emit()
 
-    def set_folder(self, name: str | None) -> None:
-        """Shown when the sidebar narrows the search to a folder (the sidebar owns which)."""
-        self.folder_name = name
+    def set_folder(self, folder_id: int | None, name: str | None) -> None:
+        """The sidebar chose a folder (or "All photos"); the caller runs the search."""
+        self.filters = self.filters.with_folders(*(() if folder_id is None else (folder_id,)))
+        self.folder_name = name if folder_id is not None else None
         self._show()
 
     def clear(self) -> None:
         """Every filter off, one search."""
-        had_folder = self.folder_name is not None
-        self.dates = None
+        had_folder = bool(self.filters.folders)
+        self.filters = self.filters.cleared()
         self.folder_name = None
         self._show()
         if had_folder:
@@ -188,15 +196,17 @@ class FilterBar(QWidget):
     # -- drawing --------------------------------------------------------------------------
 
     def _show(self) -> None:
-        self.date_button.setText(f"Dates: {self.dates.label}" if self.dates else "Any date")
+        dates = self.filters.dates
+        self.date_button.setText(f"Dates: {dates.label}" if dates else "Any date")
         name = self.folder_name or ""
         short = self.fontMetrics().elidedText(name, Qt.TextElideMode.ElideMiddle, CHIP_TEXT)
         self.folder_chip.setText(f"Folder: {short}  ×" if name else "")
         self.folder_chip.setToolTip(f"Searching {name} only; click to search every folder")
-        self.folder_chip.setVisible(self.folder_name is not None)
+        self.folder_chip.setVisible(bool(self.filters.folders))
         self.clear_button.setVisible(self.active())
 
     def _drop_folder(self) -> None:
+        self.filters = self.filters.with_folders()
         self.folder_name = None
         self._show()
         self.folder_cleared.emit()
@@ -210,10 +220,8 @@ class FilterBar(QWidget):
             self._add(menu, preset.label, preset)
         if self.years:
             menu.addSeparator()
-            for year in self.years:
-                self._add(
-                    menu, str(year), DateRange(date(year, 1, 1), date(year, 12, 31), str(year))
-                )
+            for number in self.years:
+                self._add(menu, str(number), year(number))
         menu.addSeparator()
         custom = menu.addAction("Custom range…")
         custom.triggered.connect(self.ask_custom_range)

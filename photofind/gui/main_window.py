@@ -18,10 +18,12 @@ from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QSettings, Qt, 
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -51,7 +53,7 @@ from photofind.gui.status_bar import StatusBar
 from photofind.gui.thumbnails import ThumbnailLoader
 from photofind.gui.welcome_page import WelcomePage
 from photofind.library.thumbcache import ThumbnailCache
-from photofind.search import Hit, Query
+from photofind.search import Hit, Query, SearchResult
 from photofind.session import Session
 
 log = logging.getLogger(__name__)
@@ -134,6 +136,12 @@ class MainWindow(QMainWindow):
         self.actions = ResultActions(self.view, self.pool, self._library, self)
         self.features.attach_view(self.view)
         self.hint = QLabel()
+        self.weaker_button = QPushButton()
+        self.weaker_button.setFlat(True)
+        self.weaker_button.setToolTip("Photos below where the matches end, best first")
+        self.weaker_button.clicked.connect(self.show_weaker)
+        self.weaker_button.hide()
+        self._weaker: list[Hit] = []  # the newest search's photos below its cut
         self.repair = RepairBar()
         right = QWidget()
         column = QVBoxLayout(right)
@@ -141,7 +149,10 @@ class MainWindow(QMainWindow):
         column.addWidget(self.repair)
         column.addWidget(self.search_bar)
         column.addWidget(self.view, 1)
-        column.addWidget(self.hint)
+        hint_row = QHBoxLayout()
+        hint_row.addWidget(self.hint, 1)
+        hint_row.addWidget(self.weaker_button)
+        column.addLayout(hint_row)
         column.addWidget(self.features.marks)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -322,7 +333,7 @@ class MainWindow(QMainWindow):
             self.search_now()
 
     def _folder_chosen(self) -> None:
-        self.search_bar.filters.set_folder(self.folders.chosen_name())
+        self.search_bar.filters.set_folder(self.folders.chosen_folder(), self.folders.chosen_name())
         self.search_now()
 
     def _load_library_dates(self) -> None:
@@ -441,6 +452,7 @@ class MainWindow(QMainWindow):
             self.status.indexing_ended(f"Up to date ({report.indexed:,} new{failed})")
         self.refresh_folders()
         self.features.refresh()
+        self._load_library_dates()
         if self.search_bar.has_query():
             self.search_now()
         else:
@@ -449,6 +461,7 @@ class MainWindow(QMainWindow):
     def _watcher_indexed(self, report: Any) -> None:
         self.refresh_folders()
         self.features.refresh()
+        self._load_library_dates()
         if report.indexed and self.search_bar.has_query():
             self.search_now()
         elif report.indexed:
@@ -477,11 +490,8 @@ class MainWindow(QMainWindow):
         query = self.features.shape_query(base)
         if query is None:
             return None
-        changes = self.search_bar.query_changes()
-        folder = self.folders.chosen_folder()
-        if folder is not None:
-            changes["folders"] = (folder,)
-        return replace(query, **changes)
+        query = replace(query, **self.search_bar.query_changes())
+        return self.search_bar.filters.filters.apply(query)  # folders and dates: all in view
 
     def search_now(self) -> None:
         self.debounce.stop()
@@ -491,24 +501,47 @@ class MainWindow(QMainWindow):
         self._by_date = query is not None and query.sort == "date"
         self.controller.search(call)
 
-    def _show(self, hits: list[Hit]) -> None:
+    def _show(self, answer: SearchResult | list[Hit]) -> None:
+        """Hits on screen: the matches of a search (with its weaker ones behind a button), an
+        album's photos, or (no query) the timeline of the whole library."""
         if not self._asked and self.session is not None:
-            # No query: the timeline of the whole library; its first page is the answer.
+            # No query: the timeline; its first page is the answer.
+            self._weaker = []
+            self.weaker_button.hide()
             self._timeline_asked = True
             self.timeline.start(self.session.library.catalog)
             return
         self.timeline.stop()
+        found = answer if isinstance(answer, SearchResult) else None
+        hits = found.hits if found is not None else list(answer)  # type: ignore[arg-type]
+        self._weaker = found.weaker if found is not None else []
         self.results.set_hits(hits, date_headers(hits) if self._by_date else None)
         self.features.results_shown(hits)
         if not self._asked:
             self.hint.setText("")
+        elif found is not None and hits:
+            more = f" (the best {len(hits):,} shown)" if found.truncated else ""
+            self.hint.setText(f"{found.matches:,} matching photos{more}")
         else:
             self.hint.setText(f"{len(hits):,} photos" if hits else "No photos match")
+        self.weaker_button.setText(f"Show {len(self._weaker):,} weaker matches")
+        self.weaker_button.setVisible(bool(self._weaker))
         if hits:  # Space previews the best match; nothing is selected until clicked
             self.view.selectionModel().setCurrentIndex(
                 self.results.index(0), QItemSelectionModel.SelectionFlag.NoUpdate
             )
         self.search_finished.emit()
+
+    def show_weaker(self) -> None:
+        """The photos below the cut, after the matches ("show weaker matches")."""
+        if not self._weaker:
+            return
+        hits = [*self.results.hits, *self._weaker]
+        self.hint.setText(f"{self.hint.text()}, then {len(self._weaker):,} weaker")
+        self._weaker = []
+        self.weaker_button.hide()
+        self.results.set_hits(hits, date_headers(hits) if self._by_date else None)
+        self.features.results_shown(hits)
 
     def _typing(self, text: str) -> None:
         if text.strip():  # a query is coming: a timeline page still on its way is not it
@@ -527,6 +560,8 @@ class MainWindow(QMainWindow):
         return self.session.library if self.session is not None else None
 
     def _search_failed(self, exc: BaseException) -> None:
+        self._weaker = []
+        self.weaker_button.hide()
         self.results.set_hits([])
         self.hint.setText(str(exc))
         self.search_finished.emit()
@@ -664,16 +699,8 @@ class MainWindow(QMainWindow):
 
 
 def library_dates(session: Session) -> tuple:
-    """(first and last photo date, the years with photos), read in a worker."""
-    from datetime import date
+    """(the library's first-to-last date range, its years), read in a worker."""
+    from photofind.search.dates import library_span, library_years
 
-    rows = session.library.catalog.select(
-        "SELECT DISTINCT CAST(strftime('%Y', COALESCE(taken_at, mtime_ns / 1e9), 'unixepoch', "
-        "'localtime') AS INTEGER) FROM files"
-    )
-    span = session.library.catalog.select(
-        "SELECT min(COALESCE(taken_at, mtime_ns / 1e9)), max(COALESCE(taken_at, mtime_ns / 1e9)) "
-        "FROM files"
-    )[0]
-    first = (date.fromtimestamp(span[0]), date.fromtimestamp(span[1])) if span[0] else None
-    return first, [int(r[0]) for r in rows if r[0] is not None]
+    catalog = session.library.catalog
+    return library_span(catalog), library_years(catalog)

@@ -26,6 +26,10 @@ from photofind.gui.filter_bar import FilterBar
 # Typing stops, the timer fires, the search runs: first results land under 150 ms (the
 # tiny model's query takes a few ms; a real CLIP text encoder 10-30 ms on a laptop CPU).
 DEBOUNCE_MS = 90
+# Where a search's matches end, in words (photofind/search/cut.py); "all" ranks every photo,
+# as the CLI's --all does.
+STRICTNESS_CHOICES = (("Fewer results", "fewer"), ("Usual results", "normal"),
+                      ("More results", "more"), ("Every photo, best first", "all"))  # fmt: skip
 CHIP_ICON = 24
 
 
@@ -62,6 +66,15 @@ class SearchBar(QWidget):
         self.sort_box.setAccessibleName("Order")
         self.sort_box.currentIndexChanged.connect(self.search_requested)
         bar.addWidget(self.sort_box)
+        self.strictness = QComboBox()  # the cut in a person's words, never a raw score
+        for label, value in STRICTNESS_CHOICES:
+            self.strictness.addItem(label, value)
+        self.strictness.setCurrentIndex(1)
+        self.strictness.setAccessibleName("How many results")
+        self.strictness.setToolTip("Where the matches end: only the closest, or more of the "
+                                   "photos that are a bit like it")  # fmt: skip
+        self.strictness.currentIndexChanged.connect(self.search_requested)
+        bar.addWidget(self.strictness)
         self.filters = FilterBar()
         self.filters.changed.connect(self.search_requested)
         column.addWidget(self.filters)
@@ -114,13 +127,16 @@ class SearchBar(QWidget):
         self.field.clear()
         self.clear_image()
 
+    def rank_everything(self) -> None:
+        """No cut: every photo, best first."""
+        self.strictness.setCurrentIndex(self.strictness.findData("all"))
+
     def query_changes(self) -> dict[str, Any]:
-        """The bar's part of a `Query`: image, sort and dates."""
-        dates = self.filters.dates
-        start, end = dates.timestamps() if dates is not None else (None, None)
+        """The bar's part of a `Query` besides the filters: the image and the order."""
         return {
             "image": self.image_query,
             "sort": "date" if self.sort_box.currentIndex() == 1 else "relevance",
-            "date_from": start,
-            "date_to": end,
+            "cut": None
+            if self.strictness.currentData() == "all"
+            else self.strictness.currentData(),
         }

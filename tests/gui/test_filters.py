@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from shell_fixtures import TIMEOUT, index_folder, model_window, names, photos, search
 
-from photofind.gui.date_presets import DateRange, presets
 from photofind.gui.filter_bar import CustomRangeDialog
+from photofind.search.dates import days, presets
 
 A = [("red", "circle"), ("blue", "square")]
 B = [("green", "triangle"), ("yellow", "star")]
@@ -18,6 +18,7 @@ B = [("green", "triangle"), ("yellow", "star")]
 @pytest.fixture
 def window(qtbot, tmp_path, tiny_model_dir):
     win = model_window(qtbot, tmp_path, tiny_model_dir)
+    win.search_bar.rank_everything()  # every photo ranked: what the filters let through shows
     index_folder(qtbot, win, photos(tmp_path / "A", A))
     index_folder(qtbot, win, photos(tmp_path / "B", B, start=2))
     yield win
@@ -65,6 +66,13 @@ def test_dates_presets_library_years_and_one_control_clears_every_filter(qtbot, 
         bar.set_dates(last_year)  # the photos were made today
     assert names(window) == set() and window.hint.text() == "No photos match"
     assert "Last year" in bar.date_button.text()
+    bar._fill_menu()  # the menu as it opens: Any date, presets, the library's years, custom
+    labels = [a.text() for a in bar.date_menu.actions() if a.text()]
+    assert labels[:4] == ["Any date", "This month", "This year", "Last year"]
+    assert labels[-2:] == [str(today.year), "Custom range…"]
+    with qtbot.waitSignal(window.search_finished, timeout=TIMEOUT):
+        next(a for a in bar.date_menu.actions() if a.text() == str(today.year)).trigger()
+    assert len(names(window)) == 4 and bar.date_button.text() == f"Dates: {today.year}"
     with qtbot.waitSignal(window.search_finished, timeout=TIMEOUT):
         bar.set_dates(this_year)
     assert len(names(window)) == 4
@@ -78,21 +86,32 @@ def test_dates_presets_library_years_and_one_control_clears_every_filter(qtbot, 
         bar.clear_button.click()  # one control: dates and folder both go
     assert len(names(window)) == 4
     assert bar.dates is None and "Any date" in bar.date_button.text()
+    assert not bar.filters.active
     assert window.folders.chosen_folder() is None and not bar.folder_chip.isVisible()
     assert not bar.clear_button.isVisible()
 
 
 def test_the_custom_range_opens_at_the_library_dates_and_takes_typed_dates(qtbot, window):
-    span = (date(2019, 6, 1), date(2021, 3, 4))
+    span = days(date(2019, 6, 1), date(2021, 3, 4))
     dialog = CustomRangeDialog(span, None)
     qtbot.addWidget(dialog)
-    assert dialog.start.day() == span[0] and dialog.end.day() == span[1]
+    assert dialog.start.day() == date(2019, 6, 1) and dialog.end.day() == date(2021, 3, 4)
     calendar = dialog.end.open_calendar()
-    assert calendar.selectedDate().toPython() == span[1], "the calendar opens at the library's"
+    assert calendar.selectedDate().toPython() == date(2021, 3, 4), "opens at the library's"
     dialog.start.edit.selectAll()
     qtbot.keyClicks(dialog.start.edit, "2020-02-03")  # typed, as a person types it
+    dialog.end.edit.selectAll()
+    qtbot.keyClicks(dialog.end.edit, "May 2020")  # a month typed as the end: its last day
     chosen = dialog.chosen()
-    assert chosen.start == date(2020, 2, 3) and chosen.end == span[1]
-    start, end = chosen.timestamps()
-    assert start is not None and end is not None and end - start > 365 * 86400
-    assert DateRange(date(2020, 1, 1), date(2020, 1, 1), "x").timestamps()[1] > start - 40 * 86400
+    assert chosen == days(date(2020, 2, 3), date(2020, 5, 31))
+    assert "3 Feb" in chosen.label and "31 May 2020" in chosen.label
+    dialog.end.edit.setText("not a date")
+    assert dialog.chosen() == days(date(2020, 2, 3), date(2020, 5, 31)), "the last good date"
+
+
+def test_the_library_span_and_years_reach_the_bar(qtbot, window):
+    bar = window.search_bar.filters
+    qtbot.waitUntil(lambda: bar.span is not None, timeout=TIMEOUT)
+    dialog = CustomRangeDialog(bar.span, None)
+    qtbot.addWidget(dialog)
+    assert dialog.start.day() == dialog.end.day() == date.today()

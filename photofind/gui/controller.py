@@ -258,10 +258,6 @@ class WindowController(QObject):
                  failed=lambda exc: self._search_failed(serial, exc))  # fmt: skip
         return serial
 
-    def drop_searches(self) -> None:
-        """Answers to searches started so far are not wanted (the timeline shows instead)."""
-        self.search_serial += 1
-
     def is_current(self, serial: int) -> bool:
         return serial == self.search_serial
 

@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -82,7 +82,8 @@ class MainWindow(QMainWindow):
         self.controller.index_at_launch = self.prefs.index_at_launch
         self._open_image: Path | None = None
         self._asked = False  # the newest search asked for something (else: no hint)
-        self._timeline_asked = False  # the timeline's first page answers the newest search
+        self._by_date = False  # the newest search sorts by date: date headers in the grid
+        self._timeline_asked = False  # the timeline's next first page answers a search
         self._build()
         self._connect()
         self._restore()
@@ -179,6 +180,7 @@ class MainWindow(QMainWindow):
             preferences=self.show_preferences, models=self.show_models,
             errors=self.show_errors, about=self.about, show_log=self.show_log,
         ))  # fmt: skip
+        self._add_duplicates_menu()
         # Space and Esc belong to the widget with focus, so typing a space still types one.
         self.search_field.installEventFilter(self)
         self.view.installEventFilter(self)
@@ -223,12 +225,13 @@ class MainWindow(QMainWindow):
         self.status.models_requested.connect(self.show_models)
         self.status.about_requested.connect(self.about)
         self.status.errors_requested.connect(self.show_errors)
+        # Return opens (ResultActions), a double-click previews, as in photo apps.
         self.view.doubleClicked.connect(lambda _index: self.preview_current())
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.timeline.page_loaded.connect(self._timeline_shown)
         self.actions.trashed.connect(lambda ids: self.results.remove_ids(set(ids)))
-        self.actions.message.connect(self.hint.setText)
-        self.search_field.textEdited.connect(self._text_edited)
+        self.actions.message.connect(self.status.show_message)
+        self.search_field.textEdited.connect(self._typing)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and watched in (self.search_field, self.view):
@@ -455,7 +458,7 @@ class MainWindow(QMainWindow):
         if self.search_bar.has_query():
             self.search_now()
         else:
-            self.timeline.refresh()
+            self.timeline.refresh()  # new photos join the timeline where they belong
 
     def _watcher_indexed(self, report: Any) -> None:
         self.refresh_folders()
@@ -492,25 +495,60 @@ class MainWindow(QMainWindow):
         query = replace(query, **self.search_bar.query_changes())
         return self.search_bar.filters.filters.apply(query)  # folders and dates: all in view
 
-    def _text_edited(self, text: str) -> None:
+    def search_now(self) -> None:
+        self.debounce.stop()
+        query = self.current_query()
+        call = self.features.search_call(query)
+        self._asked = call is not None
+        self._by_date = query is not None and query.sort == "date"
+        self.controller.search(call)
+
+    def _show(self, answer: SearchResult | list[Hit]) -> None:
+        """Hits on screen: the matches of a search (with its weaker ones behind a button), an
+        album's photos, or (no query) the timeline of the whole library."""
+        if not self._asked and self.session is not None:
+            # No query: the timeline; its first page is the answer.
+            self._weaker = []
+            self.weaker_button.hide()
+            self._timeline_asked = True
+            self.timeline.start(self.session.library.catalog)
+            return
+        self.timeline.stop()
+        found = answer if isinstance(answer, SearchResult) else None
+        hits = found.hits if found is not None else list(answer)  # type: ignore[arg-type]
+        self._weaker = found.weaker if found is not None else []
+        self.results.set_hits(hits, date_headers(hits) if self._by_date else None)
+        self.features.results_shown(hits)
+        if not self._asked:
+            self.hint.setText("")
+        elif found is not None and hits:
+            more = f" (the best {len(hits):,} shown)" if found.truncated else ""
+            self.hint.setText(f"{found.matches:,} matching photos{more}")
+        else:
+            self.hint.setText(f"{len(hits):,} photos" if hits else "No photos match")
+        self.weaker_button.setText(f"Show {len(self._weaker):,} weaker matches")
+        self.weaker_button.setVisible(bool(self._weaker))
+        if hits:  # Space previews the best match; nothing is selected until clicked
+            self.view.selectionModel().setCurrentIndex(
+                self.results.index(0), QItemSelectionModel.SelectionFlag.NoUpdate
+            )
+        self.search_finished.emit()
+
+    def show_weaker(self) -> None:
+        """The photos below the cut, after the matches ("show weaker matches")."""
+        if not self._weaker:
+            return
+        hits = [*self.results.hits, *self._weaker]
+        self.hint.setText(f"{self.hint.text()}, then {len(self._weaker):,} weaker")
+        self._weaker = []
+        self.weaker_button.hide()
+        self.results.set_hits(hits, date_headers(hits) if self._by_date else None)
+        self.features.results_shown(hits)
+
+    def _typing(self, text: str) -> None:
         if text.strip():  # a query is coming: a timeline page still on its way is not it
             self.timeline.stop()
             self._timeline_asked = False
-
-    def search_now(self) -> None:
-        self.debounce.stop()
-        call = self.features.search_call(self.current_query())
-        self._asked = call is not None
-        session = self.session
-        if call is None and session is not None:
-            self.controller.drop_searches()  # an answer still on its way is not wanted
-            self._timeline_asked = True  # its first page is this search's answer
-            self._weaker = []
-            self.weaker_button.hide()
-            self.timeline.start(session.library.catalog)  # no query: the whole library
-            return
-        self.timeline.stop()
-        self.controller.search(call)
 
     def _timeline_shown(self) -> None:
         count = self.results.rowCount()
@@ -522,39 +560,6 @@ class MainWindow(QMainWindow):
 
     def _library(self):
         return self.session.library if self.session is not None else None
-
-    def _show(self, answer: SearchResult | list[Hit]) -> None:
-        """Hits on screen: the matches of a search (with its weaker ones behind a button), or
-        an album's photos."""
-        found = answer if isinstance(answer, SearchResult) else None
-        hits = found.hits if found is not None else list(answer)  # type: ignore[arg-type]
-        self._weaker = found.weaker if found is not None else []
-        by_date = self.search_bar.sort_box.currentIndex() == 1
-        self.results.set_hits(hits, date_headers(hits) if by_date else None)
-        self.features.results_shown(hits)
-        if not self._asked:
-            self.hint.setText("")
-        elif found is not None and hits:
-            more = f" (the best {len(hits):,} shown)" if found.truncated else ""
-            self.hint.setText(f"{found.matches:,} matching photos{more}")
-        else:
-            self.hint.setText(f"{len(hits):,} photos" if hits else "No photos match")
-        self.weaker_button.setText(f"Show {len(self._weaker):,} weaker matches")
-        self.weaker_button.setVisible(bool(self._weaker))
-        if hits:
-            self.view.setCurrentIndex(self.results.index(0))
-        self.search_finished.emit()
-
-    def show_weaker(self) -> None:
-        """The photos below the cut, after the matches ("show weaker matches")."""
-        if not self._weaker:
-            return
-        hits = [*self.results.hits, *self._weaker]
-        self.hint.setText(f"{self.hint.text()}, then {len(self._weaker):,} weaker")
-        self._weaker = []
-        self.weaker_button.hide()
-        self.results.set_hits(hits)
-        self.features.results_shown(hits)
 
     def _search_failed(self, exc: BaseException) -> None:
         self._weaker = []
@@ -572,11 +577,6 @@ class MainWindow(QMainWindow):
         index = self.view.currentIndex()
         return index.data(HitRole) if index.isValid() else None
 
-    def _open_index(self, index) -> None:
-        hit = index.data(HitRole)
-        if hit is not None:
-            desktop.open_file(hit.file.path)
-
     def find_similar(self, hit: Hit) -> None:
         """Photos like `hit`, combined with the typed text (a chip shows the photo)."""
         self.search_bar.set_image(hit.file.id, hit.file.path.name, hit.file.path)
@@ -587,25 +587,46 @@ class MainWindow(QMainWindow):
             self.preview(hit)
 
     def preview(self, hit: Hit) -> None:
+        """The photo large; Left/Right walk through the grid's photos."""
         hits = self.results.hits
-        row = next((i for i, h in enumerate(hits) if h.file.id == hit.file.id), 0)
+        row = next((r for r, h in enumerate(hits) if h.file.id == hit.file.id), None)
+        if row is None:
+            PreviewDialog(hit, self, **self.features.preview_options(hit)).exec()
+            return
         PreviewDialog(hit, self, hits=hits, index=row,
                       options=self.features.preview_options).exec()  # fmt: skip
+
+    def show_duplicates(self) -> None:
+        """Groups of near-identical photos; trashing from there updates the grid."""
+        from photofind.gui.duplicates_view import DuplicatesDialog
+
+        if self.session is None or self.session.model is None:
+            return
+        dialog = DuplicatesDialog(self.session, self.pool, self)
+        dialog.trashed.connect(lambda ids: self.results.remove_ids(set(ids)))
+        dialog.exec()
+
+    def _add_duplicates_menu(self) -> None:
+        for action in self.menuBar().actions():
+            if action.text() == "&View" and action.menu() is not None:
+                item = action.menu().addAction("Near-&duplicates…")
+                item.triggered.connect(lambda _checked=False: self.show_duplicates())
+                self.menu_actions["duplicates"] = item
 
     def _context_menu(self, pos) -> None:
         index = self.view.indexAt(pos)
         hit = index.data(HitRole) if index.isValid() else None
         if hit is None:
             return
+        path = hit.file.path
         if not self.view.selectionModel().isSelected(index):
             self.view.setCurrentIndex(index)  # a right-click outside the selection takes it
-        path = hit.file.path
         menu = QMenu(self)
-        menu.addAction("Preview", self.preview_current)
+        menu.addAction("Preview", lambda: self.preview(hit))
         menu.addAction("Find similar", lambda: self.find_similar(hit))
         self.features.add_menu_actions(menu, hit)
         menu.addSeparator()
-        self.actions.add_to_menu(menu)  # open, show in folder, copy, trash: the selection
+        self.actions.add_to_menu(menu)  # on every selected photo
         menu.addAction("Copy image", lambda: desktop.copy_image(path))
         menu.exec(self.view.viewport().mapToGlobal(pos))
 

@@ -54,7 +54,10 @@ class ErrorsPanel(QDialog):
         """`files` are FileRecords with status "error" (path, error)."""
         self.table.setRowCount(len(files))
         for row, record in enumerate(files):
-            cells = (record.path.name, str(record.path.parent), record.error or "unreadable")
+            why = record.error or "unreadable"
+            if why.startswith(f"{record.path.name}: "):  # the name is in its own column
+                why = why[len(record.path.name) + 2 :]
+            cells = (record.path.name, str(record.path.parent), why)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
@@ -62,7 +65,8 @@ class ErrorsPanel(QDialog):
                 self.table.setItem(row, column, item)
         self.table.resizeColumnToContents(1)
         self.summary.setText(
-            f"{len(files):,} files could not be read. They are left as they are; photofind "
+            f"{len(files):,} {'file' if len(files) == 1 else 'files'} could not be read. They "
+            "are left as they are; photofind "
             "tries them again when they change. Double-click one to show it in its folder."
             if files else "Every file could be read."
         )  # fmt: skip

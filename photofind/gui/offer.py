@@ -31,8 +31,9 @@ def recommended_offer() -> ModelOffer:
     entry = registry.find_entry(name)
     size = int(entry.get("download_bytes") or 0)
     title = f"{entry.get('arch', name)}, {entry.get('good_for', 'general use')}"
+    licence = str(entry.get("license") or "unknown").split(" (")[0]  # the rest is in About
     return ModelOffer(name, title, f"{size / 1e6:,.0f} MB" if size else "size unknown",
-                      f"licence: {entry.get('license') or 'unknown'}")  # fmt: skip
+                      f"licence: {licence}")  # fmt: skip
 
 
 def download_problem(exc: BaseException) -> str | None:

@@ -81,6 +81,7 @@ class PreferencesDialog(QDialog):
                  parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.setWindowTitle("Preferences")
+        self.setMinimumWidth(520)
         self.prefs = prefs
         self.cache = cache
         self.hooks = hooks
@@ -126,9 +127,11 @@ class PreferencesDialog(QDialog):
         form = QFormLayout(box)
         self.model_box = QComboBox()
         names = self.hooks.models()
-        self.model_box.addItems(names)
         current = self.hooks.current_model()
-        if current in names:
+        self.model_box.addItems(names)
+        if current is not None and current not in names:  # loaded from a folder, not installed
+            self.model_box.insertItem(0, current)
+        if current is not None:
             self.model_box.setCurrentText(current)
         form.addRow("Model in use", self.model_box)
         return box
@@ -213,6 +216,6 @@ class PreferencesDialog(QDialog):
         self.prefs = self.chosen()
         self.prefs.save()
         name = self.model_box.currentText()
-        if name and name != self.hooks.current_model():
+        if name and name != self.hooks.current_model() and name in self.hooks.models():
             self.hooks.use_model(name)
         super().accept()

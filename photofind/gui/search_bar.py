@@ -70,6 +70,10 @@ class SearchBar(QWidget):
         for label, value in STRICTNESS_CHOICES:
             self.strictness.addItem(label, value)
         self.strictness.setCurrentIndex(1)
+        self.strictness.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.strictness.setMinimumContentsLength(13)  # "Usual results"; the list shows all
         self.strictness.setAccessibleName("How many results")
         self.strictness.setToolTip("Where the matches end: only the closest, or more of the "
                                    "photos that are a bit like it")  # fmt: skip

@@ -58,7 +58,9 @@ class WelcomePage(QScrollArea):
         self.download_button.setDefault(True)
         self.download_button.clicked.connect(self.download_requested)
         self.offer_label = self._text(f"{self.offer.title} · {self.offer.licence}")
-        self.offer_label.setEnabled(False)  # the quiet small print under the button
+        small = self.offer_label.font()  # the small print under the button
+        small.setPointSizeF(small.pointSizeF() * 0.9)
+        self.offer_label.setFont(small)
         self.progress = QProgressBar()
         self.progress.setMinimumWidth(200)
         self.progress.setFormat("%p%")

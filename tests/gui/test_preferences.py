@@ -52,3 +52,4 @@ def test_preferences_persist_and_clear_the_cache(qtbot, tmp_path, tiny_model_dir
     )
     assert again.session.library.status()["pending"] == 0, "new.jpg waits: nothing scanned it"
     again.close()
+    Preferences().save()  # a later test's window (same settings path) indexes at launch again

@@ -21,7 +21,6 @@ import sys
 from pathlib import Path
 
 import onnx
-import open_clip
 from onnx import TensorProto, helper
 
 LEGAL_TEXT = {
@@ -64,6 +63,8 @@ def rclip_graph(src: Path, dst: Path, *, length: int | None, float16: bool) -> N
 
 
 def write_layout(export: Path, out: Path, *, float16: bool = False) -> Path:
+    import open_clip  # only for its copy of the vocabulary
+
     manifest = json.loads((export / "manifest.json").read_text())
     sub = out / f"{manifest['arch']}-{manifest['pretrained'] or 'none'}"
     sub.mkdir(parents=True, exist_ok=True)

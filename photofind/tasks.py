@@ -273,3 +273,40 @@ def describe(progress: Progress) -> str:
     if progress.unit == BYTES and progress.current:
         parts.append(progress.current)
     return ", ".join(parts)
+
+
+# What each phase is doing, in the words of a status bar (the window's and the CLI's alike).
+_DOING = {
+    "scan": "Looking for photos",
+    "index": "Indexing",
+    "labels": "Tagging photos",
+    "rebuild": "Rebuilding the search index",
+    "duplicates": "Looking for duplicates",
+    "download": "Downloading",
+}
+
+
+def status_text(progress: Progress) -> str:
+    """One sentence for a status bar: "Indexing 120 / 480 · 12.3/s · 0:29 left",
+    "Looking for photos… 1,204 found", "Downloading 4.0 MB / 12.3 MB (33%) · 1.2 MB/s ·
+    0:07 left · visual.onnx". The window's status bar and model dialog show this; the CLI
+    prints `describe` (terse, greppable) for the same reports."""
+    if progress.phase == "wait":  # another photofind process is indexing this library
+        return progress.current or "Waiting for another photofind to finish indexing…"
+    doing = _DOING.get(progress.phase, progress.phase.capitalize())
+    if progress.total <= 0:
+        found = format_amount(progress.done, progress.unit)
+        return f"{doing}… {found} found" if progress.unit == ITEMS else f"{doing}… {found}"
+    parts = [f"{doing} {format_amount(progress.done, progress.unit)} / "
+             f"{format_amount(progress.total, progress.unit)}"]  # fmt: skip
+    if progress.unit == BYTES or progress.phase == "labels":
+        parts[0] += f" ({100 * (progress.fraction or 0):.0f}%)"
+    if progress.rate > 0:
+        parts.append(format_rate(progress.rate, progress.unit))
+    if progress.eta is not None and progress.done < progress.total:
+        parts.append(f"{format_duration(progress.eta)} left")
+    if progress.errors:
+        parts.append(f"{progress.errors:,} unreadable")
+    if progress.unit == BYTES and progress.current:
+        parts.append(progress.current)
+    return " · ".join(parts)

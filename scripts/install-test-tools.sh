@@ -2,9 +2,10 @@
 # Installs the system tools the test suite calls, where they are missing (Debian/Ubuntu, as
 # root or through sudo); the tests fail, never skip, without them: desktop-file-validate,
 # appstreamcli, update-desktop-database / gtk-update-icon-cache (install-desktop.sh), strace
-# (the privacy test's socket guard), openssl (the test CA), and Xvfb with the libraries Qt's
+# (the privacy test's socket guard), openssl (the test CA), zsh and fish (the completion
+# scripts are checked by them), and Xvfb with the libraries Qt's
 # xcb platform loads (tests/journeys runs the real window on an X display).
-packages="desktop-file-utils appstream gtk-update-icon-cache strace openssl xvfb libxcb-cursor0
+packages="desktop-file-utils appstream gtk-update-icon-cache strace openssl zsh fish xvfb libxcb-cursor0
     libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0
     libxcb-render-util0 libxcb-image0 libegl1 libgl1"
 missing=""

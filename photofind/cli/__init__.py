@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from photofind.appinfo import APP_NAME, DESCRIPTION, VERSION
-from photofind.cli.failure import UsageError, first_line, print_chain
+from photofind.cli.failure import UsageError, first_line, os_error_text, print_chain
 from photofind.errors import Cancelled, PhotofindError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
@@ -107,8 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         if args.debug:
             print_chain(exc, sys.stderr)
-        where = f": {exc.filename}" if exc.filename else ""
-        _fail(f"{exc.strerror or exc}{where}")
+        _fail(os_error_text(exc))
         return EXIT_ERROR
     except Exception as exc:
         if args.debug:

@@ -46,7 +46,9 @@ def _paths(node: Node, path: str = "") -> list[tuple[str, Node]]:
 
 def bash(node: Node, prog: str) -> str:
     func = "_" + prog.replace("-", "_")
-    children, options, valued = [], [], set()
+    children: list[str] = []
+    options: list[str] = []
+    valued: set[str] = set()
     for path, level in _paths(node):
         children.append(f'        "{path}") echo "{" ".join(level.commands)}" ;;')
         options.append(f'        "{path}") echo "{" ".join(level.options)}" ;;')

@@ -41,6 +41,15 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def os_error_text(exc: OSError) -> str:
+    """ "Permission denied: /x/y" — the reason, then the file, each once. An OSError made
+    without an errno has no strerror and its text may already name the file: kept as is."""
+    if not exc.strerror:
+        return first_line(exc)
+    files = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
+    return f"{exc.strerror}: {files}" if files else exc.strerror
+
+
 def print_chain(exc: BaseException, stream: TextIO) -> None:
     """The traceback of `exc` and of every exception behind it, for --debug.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from photofind.library.metadata import photo_date
@@ -98,8 +99,21 @@ def status_lines(status: dict[str, Any]) -> list[str]:
         lines.append("folders: none (add one with `photofind folders add PATH`)")
     if status["errors"]:
         lines.append("files that could not be read:")
-        lines.extend(f"  {e['path']}: {e['error']}" for e in status["errors"])
+        lines.extend(
+            f"  {e['path']}: {error_text(e['path'], e['error'])}" for e in status["errors"]
+        )
     return lines
+
+
+def error_text(path: str, error: str | None) -> str:
+    """A file's recorded error without the file name it may start with ("a.jpg: not an image"
+    beside the path would name the file twice)."""
+    text = error or "unreadable"
+    name = Path(path).name
+    for prefix in (f"{path}: ", f"{name}: "):
+        if text.startswith(prefix):
+            return text[len(prefix) :]
+    return text
 
 
 def query_json(query: Any) -> dict[str, Any]:

@@ -127,29 +127,33 @@ def query_from_args(
     """The Query the words and options describe; QueryError/PhotofindError if they cannot.
 
     `folder_id` turns a --folder value into a folder id (the commands own that lookup)."""
-    from photofind.search import Query
+    from photofind.search import Query, QueryError
     from photofind.search.expression import parse_expression
 
     expression = parse_expression([t.strip() for t in args.text])
     date_to = None
     if args.before:
         date_to = parse_day(args.before, "--before") - 1e-3  # "before" excludes that day
-    query = Query(
-        text=expression.text,
-        negative=expression.negative + tuple(args.negative),
-        terms=expression.terms,
-        image=image_arg(args.image) if args.image else None,
-        image_weight=args.image_weight,
-        like=tuple(image_arg(m) for m in args.like),
-        unlike=tuple(image_arg(m) for m in args.unlike),
-        tag=args.tag,
-        folders=tuple(folder_id(session, f) for f in args.folder),
-        date_from=parse_day(args.after, "--after") if args.after else None,
-        date_to=date_to,
-        kinds=tuple(args.type),
-        min_score=args.min_score,
-        **fields,  # type: ignore[arg-type]
-    )
+    values: dict[str, object] = {
+        "text": expression.text,
+        "negative": expression.negative + tuple(args.negative),
+        "terms": expression.terms,
+        "image": image_arg(args.image) if args.image else None,
+        "image_weight": args.image_weight,
+        "like": tuple(image_arg(m) for m in args.like),
+        "unlike": tuple(image_arg(m) for m in args.unlike),
+        "tag": args.tag,
+        "folders": tuple(folder_id(session, f) for f in args.folder),
+        "date_from": parse_day(args.after, "--after") if args.after else None,
+        "date_to": date_to,
+        "kinds": tuple(args.type),
+        "min_score": args.min_score,
+        **fields,
+    }
+    try:
+        query = Query(**values)  # type: ignore[arg-type]
+    except QueryError as exc:  # an option's value out of range (--image-weight 3): usage
+        raise UsageError(str(exc)) from exc
     if not query.has_target and not query.tag:
         raise UsageError("nothing to search for: give a TERM, --image PATH, --like or --tag")
     return query

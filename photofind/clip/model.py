@@ -91,12 +91,17 @@ class ClipModel:
 
     def preload(self, *kinds: Kind) -> None:
         """Start opening these sessions in background threads and return at once; the first
-        use waits for them (and raises what opening raised)."""
+        use waits for them (and raises what opening raised).
+
+        The loaders are not daemon threads: a command that finishes first (an index with
+        nothing to do) must let ONNX Runtime finish building the session before the
+        interpreter exits; a daemon thread killed inside it aborts the process (SIGABRT,
+        "terminate called without an active exception")."""
         for kind in kinds:
             future = self._claim(kind)
             if future is not None:
                 threading.Thread(
-                    target=self._fill, args=(kind, future), name=f"load-{kind}", daemon=True
+                    target=self._fill, args=(kind, future), name=f"load-{kind}", daemon=False
                 ).start()
 
     def loaded(self, kind: Kind) -> bool:

@@ -562,7 +562,8 @@ class Catalog:
     def embedding_removals(self, model: str) -> int:
         """How many vectors of `model` were ever removed (a trigger counts them); with
         `embedding_stamp`, it moves on every change to the model's vectors."""
-        rows = self._query("SELECT count FROM embedding_removals WHERE model = ?", (model,))
+        key = f"vectors_removed:{model}"  # written by the v5 trigger (library/schema.py)
+        rows = self._query("SELECT value FROM settings WHERE key = ?", (key,))
         return int(rows[0][0]) if rows else 0
 
     def embedding_ids_since(self, model: str, stamp: int) -> np.ndarray:

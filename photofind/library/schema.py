@@ -157,17 +157,17 @@ def _v4_labels_and_albums(conn: sqlite3.Connection) -> None:
 def _v5_embedding_removals(conn: sqlite3.Connection) -> None:
     """Count removed vectors per model (a trigger, so every way a vector goes counts: a file
     deleted, a folder removed, a photo changed, a model dropped), so a process that holds a
-    vector index sees that another one removed vectors: a removal moves no `seq`."""
+    vector index sees that another one removed vectors: a removal moves no `seq`.
+
+    The counts are rows of `settings` (key "vectors_removed:<model>"), not a table of their
+    own: a new table costs its own pages, and a library on a nearly full disk must still open.
+    """
     _run(
         conn,
         """
-        CREATE TABLE embedding_removals (
-            model TEXT PRIMARY KEY,
-            count INTEGER NOT NULL
-        );
         CREATE TRIGGER embeddings_removed AFTER DELETE ON embeddings BEGIN
-            INSERT INTO embedding_removals (model, count) VALUES (OLD.model, 1)
-                ON CONFLICT (model) DO UPDATE SET count = count + 1;
+            INSERT INTO settings (key, value) VALUES ('vectors_removed:' || OLD.model, '1')
+                ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;
         END;
         """,
     )

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import errno
+import logging as logging_std
 import os
 import re
 import socket
@@ -61,6 +62,8 @@ from photofind.modelstore import blobs, tls
 from photofind.modelstore.blobs import BytesCallback, HubFile
 from photofind.modelstore.store import wait_for_lock
 from photofind.tasks import TaskControl
+
+log = logging_std.getLogger(__name__)
 
 # Even if something imported huggingface_hub first, its module-level switches say the same.
 constants.HF_HUB_DISABLE_TELEMETRY = True
@@ -112,6 +115,13 @@ def offline() -> bool:
 # -- the HTTP client: huggingface_hub's, with the CA certificates tls.py chooses ---------------
 
 _client_trust: tuple[str | None, ...] | None = None
+# What a client is made from (httpx2 reads the proxy variables when it is made).
+PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+def _settings() -> tuple[str | None, ...]:
+    names = (*PROXY_VARIABLES, *(v.lower() for v in PROXY_VARIABLES))
+    return (*tls.configured(), *(os.environ.get(v) for v in names))
 
 
 _control: contextvars.ContextVar[TaskControl | None] = contextvars.ContextVar(
@@ -169,7 +179,7 @@ def _hang_up_on_cancel(response: httpx2.Response, control: TaskControl) -> None:
 def _client() -> httpx2.Client:
     """The client huggingface_hub makes by default, verifying with tls.py's CA choice."""
     global _client_trust
-    _client_trust = tls.configured()
+    _client_trust = _settings()
     return _Client(
         event_hooks={"request": [hf_request_event_hook]},
         follow_redirects=True,
@@ -182,8 +192,8 @@ set_client_factory(_client)
 
 
 def _refresh_client() -> None:
-    """A new client when the CA configuration changed since the last one was made."""
-    if _client_trust is not None and _client_trust != tls.configured():
+    """A new client when the CA or proxy settings changed since the last one was made."""
+    if _client_trust is not None and _client_trust != _settings():
         close_session()
     constants.HF_HUB_OFFLINE = offline()  # huggingface_hub's request hook reads this
 
@@ -199,8 +209,12 @@ def fetch(
     on_plan: Callable[[list[HubFile], dict[str, int]], None] | None = None,
     on_bytes: BytesCallback | None = None,
     control: TaskControl | None = None,
+    branch_allowed: bool = False,
 ) -> Snapshot:
     """Bring the files of `repo` at `commit` matching `patterns` into the hub cache.
+
+    `branch_allowed` lets `commit` name a branch, resolved to its commit now (and logged as
+    a warning): for catalog entries that say why no commit could be pinned yet.
 
     A pattern is a path or a glob (`visual/*`). `on_plan(files, on_disk)` is called once with
     what will be fetched and how many bytes of each an earlier run left; `on_bytes(path, size)`
@@ -210,7 +224,8 @@ def fetch(
     _refresh_client()
     token = _control.set(control)
     try:
-        return _fetch(repo, _pinned(repo, commit), patterns, on_plan, on_bytes, control)
+        pinned = _pinned(repo, commit, branch_allowed)
+        return _fetch(repo, pinned, patterns, on_plan, on_bytes, control)
     finally:
         _control.reset(token)
 
@@ -266,12 +281,13 @@ def _api() -> HfApi:
     return HfApi(endpoint=endpoint(), library_name=LIBRARY, library_version=VERSION, token=False)
 
 
-def _pinned(repo: str, revision: str) -> str:
+def _pinned(repo: str, revision: str, branch_allowed: bool = False) -> str:
     """The commit to install from: the catalog pins one, so what is installed is what was
-    tested. Only the test suite may name a branch (UNPINNED_FOR_TESTS), resolved here."""
+    tested. A branch is resolved here only for an entry that says it is not pinned yet
+    (`branch_allowed`) or in the test suite (UNPINNED_FOR_TESTS)."""
     if COMMIT.fullmatch(revision):
         return revision
-    if os.environ.get(UNPINNED_FOR_TESTS) != "1":
+    if not branch_allowed and os.environ.get(UNPINNED_FOR_TESTS) != "1":
         raise DownloadError(
             f"{repo}: the catalog names revision {revision!r}, not a commit (a fault in "
             "photofind's catalog; please report it)"
@@ -281,6 +297,7 @@ def _pinned(repo: str, revision: str) -> str:
         return ref.read_text(encoding="utf-8").strip()
     with _translated(repo):
         sha = str(_api().repo_info(repo, revision=revision).sha)
+    log.warning("%s: the catalog pins no commit; installing %s of %s", repo, sha, revision)
     ref.parent.mkdir(parents=True, exist_ok=True)
     ref.write_text(sha, encoding="utf-8")  # as huggingface_hub records a branch it resolved
     return sha

@@ -41,11 +41,12 @@ def kind_of_folder(folder: Path) -> str | None:
 
 def wanted_files(entry: dict[str, Any]) -> list[str]:
     """Paths inside the source repository (relative to its subfolder) an install fetches;
-    an entry with "*" in a path (fnmatch) wants every file of the repository it matches."""
+    a path with "*" (fnmatch) stands for every file it matches. The entry's own `files` win;
+    without them, the layout's list (tests/core/test_registry.py keeps the two equal)."""
+    if entry.get("files"):
+        return [item["path"] for item in entry["files"]]
     kind = kind_of_entry(entry)
-    if kind is not None:
-        return _WANTED[kind](entry)
-    return [item["path"] for item in entry.get("files", [])]
+    return _WANTED[kind](entry) if kind is not None else []
 
 
 def convert(

@@ -8,7 +8,8 @@ Every change to the store runs under one lock between processes (`models/.lock`,
 lock that dies with its process), and starts by removing what a process killed mid-change
 left behind (`.incoming-*` folders, `active.tmp`): while the lock is held nobody else is
 writing, so everything of that kind is a dead process's. Downloads have their own lock per
-model (`models/.downloads/<name>.lock`) and keep their finished files for the next try.
+model (`models/.downloads/<name>.lock`); their files live in the user's hub cache
+(hubclient.py), where a partial one waits for the next try.
 """
 
 from __future__ import annotations
@@ -138,13 +139,19 @@ class ModelStore:
 
     def import_folder(self, source: Path, *, name: str | None = None) -> InstalledModel:
         """Copy a model folder made by models/export_onnx.py (verified before and after), or
-        convert one in Immich's layout (a download from its hub, or an Immich server's cache)."""
-        from photofind.modelstore import immich
+        convert one in a published layout (`layouts.kind_of_folder`: Immich's, from its hub or
+        an Immich server's cache; rclip's model folder)."""
+        from photofind.modelstore import layouts
 
         source = Path(source)
-        if not (source / "manifest.json").exists() and immich.is_immich_folder(source):
-            name = name or source.name
-            return self.install_from(lambda work: immich.convert(source, work, name=name), name)
+        kind = None if (source / "manifest.json").exists() else layouts.kind_of_folder(source)
+        if kind is not None:
+            chosen = name or source.name
+
+            def convert(work: Path) -> None:
+                layouts.convert(kind, source, work, name=chosen)
+
+            return self.install_from(convert, chosen)
         manifest = verify_model_folder(source)
         name = name or manifest.name
         return self.install_from(lambda work: _copy_tree(source, work), name)
@@ -215,6 +222,8 @@ class ModelStore:
                 f"another photofind is already downloading {name}; let it finish"
             ) from None
         try:
+            # Where photofind < the hub cache kept finished files: nothing reads it any more.
+            shutil.rmtree(self.root / DOWNLOADS / name, ignore_errors=True)
             report = _DownloadReport(progress, control)
             snapshot = hubclient.fetch(
                 source["repo"],
@@ -223,6 +232,8 @@ class ModelStore:
                 on_plan=report.plan,
                 on_bytes=report.grew,
                 control=control,
+                # registry.json says why where it could not pin a commit (revision_note)
+                branch_allowed=bool(source.get("revision_note")),
             )
             report.finish()
             got = [
@@ -253,17 +264,20 @@ class ModelStore:
 
 class _DownloadReport:
     """Bytes on disk over the whole download, reported as `Progress(phase="download")` at
-    most every REPORT_EVERY seconds (and at the start and the end)."""
+    most every REPORT_EVERY seconds, and at the start, at the end of every file (so each file
+    is named at least once, however fast it came) and at the end."""
 
     def __init__(self, progress: ProgressCallback | None, control: TaskControl | None) -> None:
         self.progress, self.control = progress, control
         self.meter: ProgressMeter | None = None
         self.sizes: dict[str, int] = {}
+        self.expected: dict[str, int] = {}
         self.last = -float("inf")
 
     def plan(self, files: list[HubFile], on_disk: dict[str, int]) -> None:
         """What will be fetched, and how much of each file an earlier run left."""
         self.sizes = dict(on_disk)
+        self.expected = {f.path: f.size for f in files}
         total = sum(f.size for f in files)
         done = sum(on_disk.values())
         self.meter = ProgressMeter(
@@ -274,7 +288,7 @@ class _DownloadReport:
 
     def grew(self, path: str, size: int) -> None:
         self.sizes[path] = size
-        self.report(path)
+        self.report(path, force=size >= self.expected.get(path, size + 1))
 
     def report(self, current: str | None, force: bool = False) -> None:
         now = time.monotonic()

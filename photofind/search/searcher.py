@@ -145,7 +145,7 @@ class Searcher:
             for i, s in vectors.query(vector, limit, filter_ids=allowed)
             if i not in exclude and (query.min_score is None or s >= query.min_score)
         ]
-        found = cut(np.fromiter((s for _, s in scored), np.float64, len(scored)), query.cut)
+        found = cut(np.fromiter((s for _, s in scored), np.float64, len(scored)), query.cut or "")
         hits = self._usable(scored[: found.matches], query)
         matches = found.matches if len(hits) >= query.k else len(hits)
         weaker = self._usable(scored[found.matches :], replace(query, sort="relevance"))
@@ -388,7 +388,8 @@ class Searcher:
 
     def _encode(self, path: Path) -> np.ndarray:
         if not path.is_file():
-            raise ImageLoadError(f"cannot read {path}: no such file")
+            what = "a folder, not a picture" if path.is_dir() else "no such file"
+            raise ImageLoadError(f"cannot read {path}: {what}")
         return np.asarray(self._model().image.encode_images([path]), dtype=np.float32)[0]
 
     # -- ranking ---------------------------------------------------------------------------

@@ -91,7 +91,7 @@ def test_a_repository_or_commit_the_hub_lacks_and_no_network(tmp_path, server, e
 
 def test_catalog_models_without_downloads_say_so(tmp_path):
     with pytest.raises(DownloadError, match="no published download yet"):
-        ModelStore(tmp_path / "models").install(registry.default_name())
+        ModelStore(tmp_path / "models").install("MobileCLIP2-S0__dfndr2b")  # no ONNX anywhere
     with pytest.raises(ModelError, match="no model named"):
         ModelStore(tmp_path / "models").install("no-such-model")
 
@@ -112,7 +112,7 @@ def test_catalog_entries_carry_what_the_model_picker_shows():
         names
     )
     for entry in registry.entries():
-        assert entry["download_bytes"] > 0 and entry["license"] and entry["embed_dim"] in (512, 768)
+        assert entry["download_bytes"] > 0 and entry["license"] and entry["embed_dim"] > 0
         assert entry["quality"]["source"]
 
 

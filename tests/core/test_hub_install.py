@@ -90,6 +90,7 @@ def test_install_reports_download_progress_every_printer_can_draw(
     assert {p.phase for p in seen} == {"download"} and {p.unit for p in seen} == {BYTES}
     assert seen[-1].done == seen[-1].total == total
     assert [p.done for p in seen] == sorted(p.done for p in seen)
+    assert {p.current for p in seen} >= set(immich.FILES)  # each file named, however fast
     assert "MB" in plain.getvalue() and "download: " in plain.getvalue()
     assert "100%" in terminal.getvalue().rsplit("\r", 1)[-1]
     # Large files came through the hub's redirect to its CDN; README.md was never fetched.
@@ -152,6 +153,18 @@ def test_a_mirror_named_by_hf_endpoint_serves_everything(
         assert server.log == [] and mirror.log
     finally:
         mirror.close()
+
+
+def test_the_standard_proxy_variables_are_followed(tmp_path, server, repo, entry, monkeypatch):
+    """HTTP_PROXY names the proxy (here the replica itself, which answers absolute-URI
+    requests as a forward proxy would pass them on); the hub's name need not resolve."""
+    monkeypatch.setenv("HF_ENDPOINT", "http://hub.invalid")
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")  # the CDN is reached directly
+    ModelStore(tmp_path / "models").install("tiny__immich")
+    hub = [r for r in server.log if r.server == "hub"]
+    assert hub and all(r.path.startswith("http://hub.invalid/") for r in hub)
+    assert all(r.path.startswith("/repos/") for r in server.log if r.server == "cdn")
 
 
 def test_nothing_goes_out_but_the_listing_and_the_model_files(
@@ -355,6 +368,32 @@ def test_a_cancel_ends_a_download_the_hub_has_stalled(tmp_path, server, repo, en
     assert 0 < partial.stat().st_size <= gate.at  # (a chunk still in flight is not waited for)
 
 
+def test_an_entry_with_a_subfolder_fetches_only_that_folder(
+    tmp_path, server, tiny_immich_dir, monkeypatch
+):
+    """rclip keeps one model per folder of one repository (`source.subfolder`): the entry's
+    files are paths inside it, and nothing of the other folders is fetched."""
+    folder = tmp_path / "hub" / "many"
+    shutil.copytree(tiny_immich_dir, folder / "tiny")
+    shutil.copytree(tiny_immich_dir, folder / "other")
+    many = server.add_repo("someone/many-models", folder)
+    item = {
+        "name": "tiny__sub",
+        "source": {
+            "kind": "immich",
+            "repo": many.name,
+            "revision": many.commit,
+            "subfolder": "tiny/",
+        },
+        "files": [{"path": p} for p in immich.FILES],
+    }
+    monkeypatch.setattr(registry, "find_entry", lambda name: item)
+    ModelStore(tmp_path / "models").install("tiny__sub")
+    fetched = {r.path.split(f"/resolve/{many.commit}/")[-1] for r in server.log if
+               "/resolve/" in r.path and r.method == "GET"}  # fmt: skip
+    assert fetched == {f"tiny/{p}" for p in immich.FILES}
+
+
 def test_a_second_install_of_the_same_model_is_refused_while_one_runs(
     tmp_path, server, repo, entry
 ):
@@ -397,6 +436,21 @@ def test_a_catalog_entry_must_pin_a_commit(tmp_path, server, repo, entry, monkey
     assert server.log == []
 
 
+def test_an_entry_that_says_why_it_is_not_pinned_installs_the_branchs_commit(
+    tmp_path, server, repo, entry, monkeypatch, caplog
+):
+    """No commit of the published repositories could be verified from here (registry.json's
+    revision_note): such an entry still installs for a real user, from the commit the branch
+    names now, and says so in the log."""
+    monkeypatch.delenv(hubclient.UNPINNED_FOR_TESTS)
+    entry["source"]["revision"] = "main"
+    entry["source"]["revision_note"] = "not pinned: no commit could be verified"
+    with caplog.at_level("WARNING", logger="photofind.modelstore.hubclient"):
+        installed = ModelStore(tmp_path / "models").install("tiny__immich")
+    assert installed.name == "tiny__immich"
+    assert any("pins no commit" in r.getMessage() for r in caplog.records)
+
+
 def test_the_hub_is_huggingface_unless_hf_endpoint_says_otherwise(monkeypatch):
     monkeypatch.delenv("HF_ENDPOINT", raising=False)
     assert hubclient.endpoint() == "https://huggingface.co"
@@ -417,7 +471,7 @@ def test_catalog_entries_from_immichs_hub_name_every_file():
     assert {e["name"] for e in hub_entries} >= {"ViT-B-32__openai", "ViT-B-32__laion2b_s34b_b79k"}
     for item in hub_entries:
         assert item["source"]["repo"].startswith("immich-app/") and item["source"]["revision"]
-        assert [f["path"] for f in item["files"]] == list(immich.FILES)
+        assert [f["path"] for f in item["files"]] == immich.wanted_files(item)
 
 
 def test_git_blob_hash_matches_gits():

@@ -117,3 +117,43 @@ def test_unusable_folders_are_refused_with_the_reason(case, tmp_path):
         rclip.convert(source, tmp_path / "out", name="x")
     assert "not an rclip model repository" in str(caught.value)
     assert reason in str(caught.value)
+
+
+def test_a_float32_export_as_rclip_publishes_it_today(tmp_path, tiny_model_dir):
+    # rclip's scripts/convert_model.py exports float32 input; the fixture takes float16.
+    import importlib.util
+
+    tool = Path(__file__).resolve().parents[2] / "models" / "rclip_layout.py"
+    spec = importlib.util.spec_from_file_location("rclip_layout", tool)
+    assert spec is not None and spec.loader is not None
+    rclip_layout = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rclip_layout)  # the dev tool itself (needs only onnx)
+    rclip_graph = rclip_layout.rclip_graph
+
+    source = tmp_path / "rclip-models"
+    shutil.copytree(RCLIP, source)
+    rclip_graph(tiny_model_dir / "visual.onnx", source / SUB / "visual.onnx", length=None,
+                float16=False)  # fmt: skip
+    target = tmp_path / "converted"
+    rclip.convert(source, target, name="tiny__rclip32")
+    model = ClipModel.load(target)
+    assert model.manifest.inputs.image_dtype == "float32"
+    images = sorted((tiny_model_dir / "reference").glob("image*"))
+    original = ClipModel.load(tiny_model_dir).image.encode_images(images)
+    assert (original * model.image.encode_images(images)).sum(1).min() > 0.9999
+
+
+def test_converting_for_a_catalog_entry_records_its_facts(tmp_path):
+    # What the installer hands over after a download: the entry's facts go into the manifest.
+    entry = {
+        **registry.find_entry(registry.default_name()),
+        "source": {"kind": "rclip", "repo": "yurijmikhalevich/rclip-models",
+                   "revision": "main", "model_folder": SUB},
+    }  # fmt: skip
+    target = tmp_path / "installed"
+    layouts.convert("rclip", RCLIP, target, name=entry["name"], entry=entry)
+    manifest = read_manifest(target)
+    assert (manifest.arch, manifest.pretrained) == ("ViT-B-32-256", "datacomp_s34b_b86k")
+    assert manifest.raw["source"]["repo"] == "yurijmikhalevich/rclip-models"
+    assert manifest.raw["source"]["model_folder"] == SUB and not manifest.multilingual
+    assert manifest.license.startswith("MIT")

@@ -40,6 +40,8 @@ def test_a_downloadable_entry_pins_a_commit_or_says_why_not(entry):
         assert revision == "main" and "not pinned" in source["revision_note"]
     wanted = layouts.wanted_files(entry)
     assert wanted and all(not w.startswith("/") and ".." not in w for w in wanted)
+    layout_default = layouts.wanted_files({k: v for k, v in entry.items() if k != "files"})
+    assert wanted == layout_default  # the entry's list is the layout's, nothing forgotten
     assert registry.downloadable(entry)
 
 

@@ -8,7 +8,15 @@ import pytest
 
 from photofind import tasks
 from photofind.errors import Cancelled
-from photofind.tasks import BYTES, Progress, ProgressMeter, TaskControl, describe, format_size
+from photofind.tasks import (
+    BYTES,
+    Progress,
+    ProgressMeter,
+    TaskControl,
+    describe,
+    format_size,
+    status_text,
+)
 
 
 class FakeClock:
@@ -162,3 +170,18 @@ def test_the_old_import_path_gives_the_same_types() -> None:
 
     assert events.Progress is tasks.Progress and events.TaskControl is tasks.TaskControl
     assert events.ProgressMeter is tasks.ProgressMeter
+
+
+def test_status_text_says_what_each_phase_does_with_its_numbers() -> None:
+    text = status_text(Progress("index", 120, 480, rate=12.0, eta=30.0))
+    assert text.startswith("Indexing 120 / 480") and "12.0/s" in text and "0:30 left" in text
+    assert status_text(Progress("scan", 1204, 0)) == "Looking for photos… 1,204 found"
+    download = status_text(
+        Progress(
+            "download", 4_000_000, 12_300_000, rate=1.2e6, eta=7, current="visual.onnx", unit=BYTES
+        )
+    )
+    assert download == "Downloading 4.0 MB / 12.3 MB (33%) · 1.2 MB/s · 0:07 left · visual.onnx"
+    assert status_text(Progress("wait", 0, 0, current="waiting for pid 12")) == "waiting for pid 12"
+    done = status_text(Progress("index", 480, 480, rate=10.0, eta=0.0, errors=2))
+    assert "left" not in done and "2 unreadable" in done

@@ -37,6 +37,7 @@ def indexed(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path):
         ["search"],
         ["search", "red", "--after", "someday"],
         ["search", "red", "--all", "--fewer"],
+        ["search", "red", "--image-weight", "3"],
         ["duplicates", "--threshold", "7"],
         ["folders"],
         ["completion", "tcsh"],
@@ -68,6 +69,14 @@ def test_runtime_errors_exit_1_with_one_line_naming_the_file_once(indexed, args,
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("photofind: "), done.stderr
     assert lines[0].count(words) == 1, lines[0]
+
+
+def test_status_names_an_unreadable_file_once(indexed) -> None:
+    library, photos = indexed
+    done = photofind(library, "status")
+    line = next(x for x in done.stdout.splitlines() if "broken.jpg" in x)
+    assert line.strip().startswith(str(photos / "broken.jpg"))
+    assert line.count("broken.jpg") == 1, line
 
 
 def test_debug_shows_the_cause_chain_of_a_one_line_error(indexed, tmp_path: Path) -> None:

@@ -29,6 +29,8 @@ def fail_with(exc: BaseException):
         (Cancelled("cancelled"), 130, "cancelled"),
         (KeyboardInterrupt(), 130, "interrupted"),
         (PermissionError(13, "Permission denied", "/x/y"), 1, "Permission denied: /x/y"),
+        (FileNotFoundError(2, "No such file", "/a", None, "/b"), 1, "No such file: /a -> /b"),
+        (OSError("cannot map /x/y: out of memory"), 1, ": cannot map /x/y: out of memory"),
         (RuntimeError("boom\nsecond line"), 1, "unexpected error: RuntimeError: boom"),
     ],
 )

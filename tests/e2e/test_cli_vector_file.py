@@ -42,7 +42,7 @@ def test_search_rebuilds_an_index_damaged_in_its_middle(tmp_path: Path, tiny_mod
     run("index", library=library, model=tiny_model_dir)
     dim = json.loads((tiny_model_dir / "manifest.json").read_text())["embed_dim"]
     _grow_catalog(library, photos, 14_000, dim)
-    query = ("search", "a photo of a red circle", "-k", "2", "--json")
+    query = ("search", "a photo of a red circle", "-k", "2", "--all", "--json")
     run(*query, library=library, model=tiny_model_dir)  # the index catches up and is saved
     path = LibraryPaths.resolve(library).vector_file(MODEL)
     size = path.stat().st_size

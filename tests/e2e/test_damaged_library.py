@@ -76,7 +76,7 @@ def test_a_library_on_read_only_media_can_be_searched(tmp_path, tiny_model_dir):
     with cleanup_mounts(readonly):
         mount("--bind", str(library), str(readonly))
         mount("-o", "remount,bind,ro", str(readonly))
-        done = photofind(readonly, "search", "a photo of a red circle", "-k", "2",
+        done = photofind(readonly, "search", "a photo of a red circle", "-k", "2", "--all",
                          model=tiny_model_dir)  # fmt: skip
         assert len(done.stdout.splitlines()) == 2 and "Traceback" not in done.stderr
         assert "6 indexed" in photofind(readonly, "status").stdout
@@ -163,5 +163,6 @@ def test_index_killed_again_and_again_loses_and_duplicates_nothing(tmp_path, tin
     photofind(library, "index", model=tiny_model_dir)
     assert counts(library) == (160, 160, 160)
     assert len(embeddings(library)) == 160
-    hits = photofind(library, "search", "a photo of a blue circle", "-k", "3", model=tiny_model_dir)
+    hits = photofind(library, "search", "a photo of a blue circle", "-k", "3", "--all",
+                     model=tiny_model_dir)  # fmt: skip
     assert len(hits.stdout.splitlines()) == 3

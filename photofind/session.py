@@ -15,11 +15,14 @@ from typing import TYPE_CHECKING
 
 from photofind.errors import ModelError
 from photofind.library.home import LibraryPaths
+from photofind.tasks import ProgressCallback, TaskControl
 
 if TYPE_CHECKING:
     from photofind.clip import ClipModel
     from photofind.clip.model import Kind
+    from photofind.library.indexer import IndexReport
     from photofind.library.library import Library
+    from photofind.modelstore import ModelStore
     from photofind.search import Searcher
     from photofind.search.tags import Tags
 
@@ -42,14 +45,52 @@ class ModelChoice:
 @dataclass
 class Session:
     """An open library with its model and searcher. Close it (or use `with`) to save the
-    vector index. Any thread may search; see `Searcher` and `Library` for the rules."""
+    vector index. Any thread may search; see `Searcher` and `Library` for the rules.
+
+    The library owns the current model (`library.model`, swapped with its vectors in one
+    assignment by a switch); `Session.model` reads it, so the two never disagree.
+    """
 
     paths: LibraryPaths
-    model: ClipModel | None
     library: Library
     searcher: Searcher
     model_choice: ModelChoice = field(default_factory=lambda: ModelChoice(None))
     tags: Tags | None = None  # zero-shot labels; they follow the indexer (see open_session)
+
+    @property
+    def model(self) -> ClipModel | None:
+        """The model that answers queries now (the library's)."""
+        return self.library.model
+
+    @property
+    def store(self) -> ModelStore:
+        """This library's installed models (`model_store(paths)`)."""
+        return model_store(self.paths)
+
+    def switch_model(
+        self,
+        name: str,
+        control: TaskControl | None = None,
+        progress: ProgressCallback | None = None,
+        *,
+        threads: int | None = None,
+    ) -> IndexReport:
+        """Index every photo with the installed model `name`, then answer with it.
+
+        The one way to change the current model: slow (it embeds the library), so run it in a
+        worker; the current model answers until the new vectors are complete (see
+        `Library.switch_model`). Makes `name` the store's active model once it answers.
+        """
+        from photofind.clip import ClipModel
+
+        store = self.store
+        report = self.library.switch_model(
+            ClipModel.load(store.get(name), threads=threads), control, progress
+        )
+        if self.model is not None and self.model.name == name:
+            store.use(name)
+            self.model_choice = ModelChoice(store.get(name), "installed")
+        return report
 
     def close(self) -> None:
         self.library.close()
@@ -72,10 +113,11 @@ def choose_model(paths: LibraryPaths, model: Path | str | None = None) -> ModelC
         if value is None or str(value) == "":
             continue
         return ModelChoice(_model_folder(paths, value, source), source)
-    name = _store(paths).active_name()
+    store = model_store(paths)
+    name = store.active_name()
     if not name:
         return ModelChoice(None)
-    return ModelChoice(Path(_store(paths).get(name)), "installed")
+    return ModelChoice(Path(store.get(name)), "installed")
 
 
 def _model_folder(paths: LibraryPaths, value: Path | str, source: str) -> Path:
@@ -84,16 +126,19 @@ def _model_folder(paths: LibraryPaths, value: Path | str, source: str) -> Path:
         return folder.absolute()
     text = str(value)
     if "/" not in text and os.sep not in text:
-        store = _store(paths)
+        store = model_store(paths)
         if text in {getattr(m, "name", m) for m in store.installed()}:
             return Path(store.get(text))
     raise ModelError(f"model folder {folder} (from {source}) does not exist")
 
 
-def _store(paths: LibraryPaths):
+def model_store(paths: LibraryPaths | None = None) -> ModelStore:
+    """The installed models of the library at `paths` (default: the one PHOTOFIND_HOME
+    names): the one place a `ModelStore` is built, so the CLI, the window and the session
+    agree on the folder."""
     from photofind.modelstore import ModelStore
 
-    return ModelStore(paths.models_dir)
+    return ModelStore((paths or LibraryPaths.resolve()).models_dir)
 
 
 def open_session(
@@ -133,7 +178,7 @@ def open_session(
     except BaseException:
         library.close()
         raise
-    return Session(paths, model, library, searcher, choice, tags)
+    return Session(paths, library, searcher, choice, tags)
 
 
 def is_fast(library: Library) -> bool:

@@ -64,10 +64,10 @@ def _done(args: argparse.Namespace, data: dict[str, Any], text: str) -> int:
 
 def _store(args: argparse.Namespace) -> ModelStore:
     from photofind.library.home import LibraryPaths
-    from photofind.modelstore import ModelStore
+    from photofind.session import model_store
 
     paths = LibraryPaths.resolve(Path(args.library).expanduser() if args.library else None)
-    return ModelStore(paths.models_dir)
+    return model_store(paths)
 
 
 def _name(item: Any) -> str:

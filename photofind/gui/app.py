@@ -6,7 +6,6 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import cast
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
@@ -21,6 +20,7 @@ from photofind.appinfo import (
 )
 from photofind.clip.formats import IMAGE_SUFFIXES
 from photofind.gui.binding_guard import guard_none
+from photofind.gui.palette import follow_system
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +28,11 @@ log = logging.getLogger(__name__)
 def create_app(argv: list[str] | None = None) -> QApplication:
     """The one QApplication, named and iconed; every window, test and script starts here."""
     guard_none()
-    app = cast(QApplication, QApplication.instance()) or QApplication(
-        argv if argv is not None else sys.argv
+    existing = QApplication.instance()
+    app = (
+        existing
+        if isinstance(existing, QApplication)
+        else QApplication(argv if argv is not None else sys.argv)
     )
     app.setApplicationName(APP_DISPLAY_NAME)
     app.setApplicationDisplayName(APP_DISPLAY_NAME)
@@ -40,7 +43,8 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     icon = resource_path("icons/photofind.svg")
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
-    return app  # Qt 6 follows the system light or dark palette by itself
+    follow_system(app)  # light or dark, as the system is set
+    return app
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,7 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     level = logging.getLevelName(os.environ.get("PHOTOFIND_LOG", "WARNING").upper())
     logs.setup(console=level if isinstance(level, int) else logging.WARNING)  # + the log file
     app = create_app(argv)
-    window = MainWindow(lambda: open_session())
+    from photofind.gui.preferences import Preferences
+
+    threads = Preferences.load().threads or None
+    window = MainWindow(lambda: open_session(threads=threads))
     window.search_finished.connect(
         lambda: log.info("search %r: %s", window.search_field.text(), window.hint.text() or "-")
     )

@@ -84,8 +84,9 @@ class ClipFeatures(QObject):
         return RESULTS
 
     def search_call(self, query: Query | None):
-        """(function, argument) the window runs for a search: an album's photos when one is
-        chosen and nothing else is asked, else the searcher."""
+        """(function, argument) the window runs for a search: an album's photos (a list of
+        hits) when one is chosen and nothing else is asked, else `Searcher.find` (a
+        SearchResult: the matches, their count and the weaker ones)."""
         session = self.window.session
         if self.album and session is not None and query is None:
             from photofind.search.albums import Albums
@@ -93,7 +94,7 @@ class ClipFeatures(QObject):
             return Albums(session.searcher).photos, self.album
         if query is None or session is None:
             return None
-        return session.searcher.search, query
+        return session.searcher.find, query
 
     # -- results --------------------------------------------------------------------------
 

@@ -1,43 +1,28 @@
-"""The main window: folders on the left, a search field, the results grid, a status bar.
+"""The main window: folders on the left, the search bar, the results grid, a status bar.
 
-Everything slow (opening the library and model, indexing, searching, thumbnails) runs in
-worker threads; the window only sends requests and shows answers. A search answer that
-arrives after a newer search was started is dropped.
+A thin assembly: `WindowController` (controller.py) owns the session and decides what runs
+when; the widgets (welcome_page, folder_panel, search_bar, status_bar, the results view) show
+its state and send it requests. Everything slow runs in the controller's worker threads; an
+answer to a search that a newer one overtook is dropped.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
-from PySide6.QtCore import QDate, QEvent, QObject, QSettings, Qt, QThreadPool, QTimer, QUrl, Signal
-from PySide6.QtGui import (
-    QAction,
-    QDesktopServices,
-    QDragEnterEvent,
-    QDropEvent,
-    QImage,
-    QKeyEvent,
-    QKeySequence,
-)
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
-    QApplication,
-    QComboBox,
-    QDateEdit,
-    QDoubleSpinBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QMenu,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -47,85 +32,34 @@ from PySide6.QtWidgets import (
 
 from photofind.appinfo import APP_DISPLAY_NAME
 from photofind.clip.formats import IMAGE_SUFFIXES
-from photofind.errors import Cancelled, PhotofindError
+from photofind.errors import PhotofindError
+from photofind.gui import desktop
 from photofind.gui.about import AboutDialog
 from photofind.gui.clip_features import ClipFeatures
+from photofind.gui.controller import WindowController
+from photofind.gui.errors_panel import ErrorsPanel
+from photofind.gui.folder_panel import FolderPanel
 from photofind.gui.grid.view import PhotoGrid
+from photofind.gui.menus import MenuSlots, build_menus
+from photofind.gui.offer import download_problem
+from photofind.gui.preferences import PreferenceHooks, Preferences, PreferencesDialog
 from photofind.gui.preview import PreviewDialog
+from photofind.gui.repair_bar import RepairBar
 from photofind.gui.results import HitRole, ResultsModel
 from photofind.gui.results_actions import ResultActions
 from photofind.gui.results_timeline import TimelineFeed, date_headers
+from photofind.gui.search_bar import SearchBar
+from photofind.gui.status_bar import StatusBar
 from photofind.gui.thumbnails import ThumbnailLoader
-from photofind.gui.workers import run_task
-from photofind.library.events import Progress, TaskControl
-from photofind.search import Hit, Query
+from photofind.gui.welcome_page import WelcomePage
+from photofind.library.thumbcache import ThumbnailCache
+from photofind.search import Hit, Query, SearchResult
 from photofind.session import Session
 
 log = logging.getLogger(__name__)
 
-DEBOUNCE_MS = 250
 RESULTS = 500
-
-
-class _Bridge(QObject):
-    """Carries the watcher's callbacks (from its thread) to the GUI thread."""
-
-    indexed = Signal(object)
-    state = Signal(str)
-
-
-def _format_progress(p: Progress) -> str:
-    if p.phase == "wait":  # another photofind process is indexing this library
-        return "Waiting for another photofind to finish indexing…"
-    if p.phase == "scan":
-        return f"Looking for photos… {p.done:,} found"
-    if p.phase == "labels":  # after a pass: the tags' cut-offs are read off the library
-        return f"Tagging photos… {100 * (p.fraction or 0):.0f}%"
-    text = f"Indexing {p.done:,} / {p.total:,}"
-    if p.rate:
-        text += f" · {p.rate:.1f}/s"
-    if p.eta is not None and p.done < p.total:
-        minutes, seconds = divmod(int(p.eta), 60)
-        text += f" · {minutes}:{seconds:02d} left"
-    return text
-
-
-class WelcomePage(QWidget):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__()
-        layout = QVBoxLayout(self)
-        layout.addStretch(1)
-        title = QLabel(f"<h1>Welcome to {APP_DISPLAY_NAME}</h1>")
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.add_button = QPushButton("Add a photo folder…")
-        self.model_button = QPushButton("Choose a model folder…")
-        self.download_button = QPushButton("Download a model…")
-        self.add_button.clicked.connect(window.choose_folder)
-        self.model_button.clicked.connect(window.choose_model_folder)
-        self.download_button.clicked.connect(window.show_models)
-        for widget in (title, self.message, self.add_button, self.model_button,
-                       self.download_button):  # fmt: skip
-            layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
-        layout.addStretch(2)
-
-    def show_state(self, has_model: bool, has_folders: bool, problem: str | None) -> None:
-        lines = []
-        if problem:
-            lines.append(problem)
-        if not has_model:
-            lines.append(
-                "photofind needs a CLIP model to understand your photos. Choose a model folder "
-                "(made by models/export_onnx.py or copied from another computer); downloads "
-                "need `photofind model install NAME` and a network connection."
-            )
-        if not has_folders:
-            lines.append("Add a folder of photos (or drop one on this window) to start.")
-        self.message.setText("\n\n".join(lines))
-        self.model_button.setVisible(not has_model)
-        self.download_button.setVisible(not has_model)
+POLL_MS = 1500  # how often the catalog is checked for changes made by another process
 
 
 class MainWindow(QMainWindow):
@@ -133,157 +67,171 @@ class MainWindow(QMainWindow):
     things_refreshed = Signal()  # the sidebar's Things and Albums are up to date
     album_exported = Signal()
 
-    def __init__(self, open_session: Callable[[], Session]) -> None:
+    def __init__(
+        self,
+        open_session: Callable[[], Session],
+        open_library: Callable[[], Session] | None = None,
+    ) -> None:
+        """`open_session` opens the library and its model; `open_library` the library alone,
+        for when the model will not load (default: PHOTOFIND_HOME's library)."""
         super().__init__()
         self.setWindowTitle(APP_DISPLAY_NAME)
         self.setAcceptDrops(True)
-        self._open_session = open_session
-        self.session: Session | None = None
-        self.pool = QThreadPool()
-        self.pool.setMaxThreadCount(3)  # open/index, search, spare
-        self.control = TaskControl()
-        self.indexing = False
-        self._index_again = False
-        self._search_serial = 0
-        self._timeline_asked = False
-        self._image_query: Path | int | None = None
+        self.controller = WindowController(open_session, parent=self, open_library=open_library)
+        self.prefs = Preferences.load()
+        self.controller.index_at_launch = self.prefs.index_at_launch
         self._open_image: Path | None = None
-        self._bridge = _Bridge()
-        self._bridge.indexed.connect(self._watcher_indexed)
-        self._bridge.state.connect(self._watcher_state)
+        self._asked = False  # the newest search asked for something (else: no hint)
+        self._by_date = False  # the newest search sorts by date: date headers in the grid
+        self._timeline_asked = False  # the timeline's next first page answers a search
         self._build()
+        self._connect()
         self._restore()
+        self.poll = QTimer(self)
+        self.poll.setInterval(POLL_MS)
+        self.poll.timeout.connect(self.controller.poll_changes)
+        self.poll.start()
         self.reopen()
+
+    # The controller's state, read by tests, scripts and ClipFeatures.
+    @property
+    def session(self) -> Session | None:
+        return self.controller.session
+
+    @property
+    def pool(self):
+        return self.controller.pool
+
+    @property
+    def indexing(self) -> bool:
+        return self.controller.indexing
 
     # -- layout ---------------------------------------------------------------------------
 
     def _build(self) -> None:
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
-        self.welcome = WelcomePage(self)
+        self.welcome = WelcomePage()
         self.stack.addWidget(self.welcome)
 
-        main = QWidget()
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.folders = FolderPanel()
+        self.folder_list = self.folders.folder_list
+        self.features = ClipFeatures(self)  # Things, albums, chips, marks
         sidebar = QWidget()
         side = QVBoxLayout(sidebar)
         side.setContentsMargins(0, 0, 0, 0)
-        side.addWidget(QLabel("<b>Folders</b>"))
-        self.folder_list = QListWidget()
-        self.folder_list.setAccessibleName("Photo folders")
-        side.addWidget(self.folder_list)
-        buttons = QHBoxLayout()
-        self.add_button = QPushButton("Add…")
-        self.remove_button = QPushButton("Remove")
-        self.add_button.clicked.connect(self.choose_folder)
-        self.remove_button.clicked.connect(self.remove_selected_folder)
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.remove_button)
-        side.addLayout(buttons)
-        self.features = ClipFeatures(self)  # Things, albums, chips, marks
+        side.addWidget(self.folders, 1)
         side.addWidget(self.features.panel, 2)
 
-        right = QWidget()
-        column = QVBoxLayout(right)
-        column.setContentsMargins(0, 0, 0, 0)
-        bar = QHBoxLayout()
-        self.search_field = QLineEdit()
-        self.search_field.setPlaceholderText("Describe a photo: kids on a beach at sunset -people")
-        self.search_field.setClearButtonEnabled(True)
-        self.search_field.setMinimumWidth(260)
-        self.search_field.setAcceptDrops(False)  # drops go to the window
-        self.search_field.textEdited.connect(self._text_edited)
-        self.search_field.returnPressed.connect(self.search_now)
-        bar.addWidget(self.search_field, 1)
-        bar.addWidget(self.features.chips)
-        self.image_chip = QPushButton()
-        self.image_chip.setToolTip("Searching by this image; click to drop it")
-        self.image_chip.clicked.connect(self.clear_image_query)
-        self.image_chip.hide()
-        bar.addWidget(self.image_chip)
-        self.sort_box = QComboBox()
-        self.sort_box.addItems(["Best match", "Newest first"])
-        self.sort_box.currentIndexChanged.connect(self.search_now)
-        bar.addWidget(self.sort_box)
-        self.cutoff = QDoubleSpinBox()
-        self.cutoff.setRange(-1.0, 1.0)
-        self.cutoff.setSingleStep(0.01)
-        self.cutoff.setValue(-1.0)
-        self.cutoff.setSpecialValueText("any score")
-        self.cutoff.setToolTip("Hide results scoring below this")
-        self.cutoff.valueChanged.connect(self._schedule)
-        bar.addWidget(self.cutoff)
-        self.date_from = self._date_edit("from any date")
-        self.date_to = self._date_edit("to any date")
-        bar.addWidget(self.date_from)
-        bar.addWidget(self.date_to)
-        column.addLayout(bar)
+        self.search_bar = SearchBar()
+        self.search_bar.add_beside_field(self.features.chips)
+        self.search_field = self.search_bar.field
+        self.image_chip = self.search_bar.image_chip
+        self.debounce = self.search_bar.debounce
         self.thumbnails = ThumbnailLoader()  # its cache folder comes with the session
         self.results = ResultsModel(self.thumbnails)
         self.view = PhotoGrid()
         self.view.setModel(self.results)
         self.timeline = TimelineFeed(self.pool, self.results)  # the grid with no query
-        self.timeline.page_loaded.connect(self._timeline_shown)
         self.actions = ResultActions(self.view, self.pool, self._library, self)
-        self.actions.trashed.connect(lambda ids: self.results.remove_ids(set(ids)))
         self.features.attach_view(self.view)
-        self.view.doubleClicked.connect(lambda _index: self.preview_current())
-        self.view.customContextMenuRequested.connect(self._context_menu)
-        column.addWidget(self.view, 1)
         self.hint = QLabel()
-        self.actions.message.connect(self.hint.setText)
-        column.addWidget(self.hint)
+        self.weaker_button = QPushButton()
+        self.weaker_button.setFlat(True)
+        self.weaker_button.setToolTip("Photos below where the matches end, best first")
+        self.weaker_button.clicked.connect(self.show_weaker)
+        self.weaker_button.hide()
+        self._weaker: list[Hit] = []  # the newest search's photos below its cut
+        self.repair = RepairBar()
+        right = QWidget()
+        column = QVBoxLayout(right)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.repair)
+        column.addWidget(self.search_bar)
+        column.addWidget(self.view, 1)
+        hint_row = QHBoxLayout()
+        hint_row.addWidget(self.hint, 1)
+        hint_row.addWidget(self.weaker_button)
+        column.addLayout(hint_row)
         column.addWidget(self.features.marks)
 
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(sidebar)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
-        layout = QVBoxLayout(main)
-        layout.addWidget(self.splitter)
+        main = QWidget()
+        QVBoxLayout(main).addWidget(self.splitter)
         self.stack.addWidget(main)
         # The library page shows while the library opens, with the keyboard in the search
         # field: a person types the moment the window appears, and those keys are a query
         # (on the welcome page Space would press its first button). The welcome page takes
         # over once the library turns out to have no folders or no model.
         self.stack.setCurrentWidget(main)
-        self.search_field.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.search_bar.focus()
 
-        self.debounce = QTimer(self)
-        self.debounce.setSingleShot(True)
-        self.debounce.setInterval(DEBOUNCE_MS)
-        self.debounce.timeout.connect(self.search_now)
+        self.status = StatusBar()
+        self.setStatusBar(self.status)
+        self.model_label = self.status.model_label
+        self.about_button = self.status.about_button
 
-        status = self.statusBar()
-        self.progress_label = QLabel()
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setMaximumWidth(180)
-        self.progress_bar.hide()
-        self.pause_button = QPushButton("Pause")
-        self.pause_button.setCheckable(True)
-        self.pause_button.toggled.connect(self._toggle_pause)
-        self.pause_button.hide()
-        self.watch_label = QLabel()
-        self.model_label = QLabel("Loading…")
-        status.addWidget(self.progress_label, 1)
-        status.addWidget(self.progress_bar)
-        status.addWidget(self.pause_button)
-        status.addPermanentWidget(self.watch_label)
-        status.addPermanentWidget(self.model_label)
-        self.models_button = QPushButton("Models…")
-        self.models_button.clicked.connect(self.show_models)
-        status.addPermanentWidget(self.models_button)
-        self.about_button = QPushButton("About…")  # version, model, About > Licences
-        self.about_button.clicked.connect(self.about)
-        status.addPermanentWidget(self.about_button)
-
-        self._action(self, "Find", QKeySequence.StandardKey.Find, self._focus_search)
-        self._action(self, "Add folder", QKeySequence("Ctrl+O"), self.choose_folder)
-        self._action(self, "About", QKeySequence.StandardKey.HelpContents, self.about)
-        self._action(self, "Close window", QKeySequence.StandardKey.Close, self.close)
-        self._action(self, "Quit", QKeySequence.StandardKey.Quit, self.close)
+        self.menu_actions = build_menus(self, MenuSlots(
+            add_folder=self.choose_folder, close=self.close, quit=self.quit,
+            find=self.search_bar.focus_and_select, clear_filters=self.search_bar.filters.clear,
+            preferences=self.show_preferences, models=self.show_models,
+            errors=self.show_errors, about=self.about, show_log=self.show_log,
+        ))  # fmt: skip
+        self._add_duplicates_menu()
         # Space and Esc belong to the widget with focus, so typing a space still types one.
         self.search_field.installEventFilter(self)
         self.view.installEventFilter(self)
+
+    def _connect(self) -> None:
+        c = self.controller
+        c.session_opened.connect(self._opened)
+        c.open_failed.connect(self._open_failed)
+        c.folders_changed.connect(self._folders_changed)
+        c.indexing_started.connect(self.status.indexing_started)
+        c.indexing_progress.connect(self.status.show_progress)
+        c.indexing_finished.connect(self._indexed)
+        c.indexing_stopped.connect(self._index_stopped)
+        c.watcher_indexed.connect(self._watcher_indexed)
+        c.model_switching.connect(self._switching)
+        c.model_switched.connect(self._switched)
+        c.searched.connect(self._show)
+        c.search_failed.connect(self._search_failed)
+        c.watcher_state.connect(self.status.show_watcher)
+        c.library_changed.connect(self._library_changed)
+        c.download_started.connect(self.welcome.download_started)
+        c.download_progress.connect(self.welcome.download_progress)
+        c.download_progress.connect(self.status.show_progress)
+        c.download_failed.connect(self._download_failed)
+        c.download_finished.connect(lambda: self.welcome.download_ended(None))
+        c.repair_done.connect(self.repair.show_note)
+        self.welcome.add_folder_requested.connect(self.choose_folder)
+        self.welcome.import_model_requested.connect(self.choose_model_folder)
+        self.welcome.download_requested.connect(self.download_recommended)
+        self.welcome.cancel_requested.connect(c.cancel_install)
+        self.welcome.models_requested.connect(self.show_models)
+        self.repair.verify_requested.connect(c.verify_model)
+        self.repair.download_requested.connect(self._download_again)
+        self.repair.import_requested.connect(self.choose_model_folder)
+        self.repair.models_requested.connect(self.show_models)
+        self.folders.add_requested.connect(self.choose_folder)
+        self.folders.remove_requested.connect(self.remove_folder)
+        self.folders.folder_chosen.connect(self._folder_chosen)
+        self.search_bar.filters.folder_cleared.connect(self.folders.choose_all)
+        self.search_bar.search_requested.connect(self.search_now)
+        self.status.pause_toggled.connect(c.set_paused)
+        self.status.models_requested.connect(self.show_models)
+        self.status.about_requested.connect(self.about)
+        self.status.errors_requested.connect(self.show_errors)
+        # Return opens (ResultActions), a double-click previews, as in photo apps.
+        self.view.doubleClicked.connect(lambda _index: self.preview_current())
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.timeline.page_loaded.connect(self._timeline_shown)
+        self.actions.trashed.connect(lambda ids: self.results.remove_ids(set(ids)))
+        self.actions.message.connect(self.status.show_message)
+        self.search_field.textEdited.connect(self._typing)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and watched in (self.search_field, self.view):
@@ -297,24 +245,6 @@ class MainWindow(QMainWindow):
             if watched is self.view and self.features.key(self._current_hit(), key):
                 return True
         return super().eventFilter(watched, event)
-
-    def _date_edit(self, special: str) -> QDateEdit:
-        edit = QDateEdit()
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("yyyy-MM-dd")
-        edit.setMinimumDate(QDate(1900, 1, 1))
-        edit.setSpecialValueText(special)
-        edit.setDate(edit.minimumDate())
-        edit.dateChanged.connect(self._schedule)
-        return edit
-
-    def _action(self, owner: QWidget, text: str, key: Any, slot: Callable[[], object]) -> QAction:
-        action = QAction(text, owner)
-        action.setShortcut(key)
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.triggered.connect(slot)
-        owner.addAction(action)
-        return action
 
     # -- settings -------------------------------------------------------------------------
 
@@ -340,8 +270,8 @@ class MainWindow(QMainWindow):
 
     def reopen(self) -> None:
         """(Re)open the library and model in a worker; the window stays responsive."""
-        self.model_label.setText("Loading model…")
-        run_task(self.pool, self._open_session, done=self._opened, failed=self._open_failed)
+        self.status.show_model("Loading model…")
+        self.controller.open()
 
     def search_on_open(self, image: Path) -> None:
         """Find photos like `image` as soon as the library is open ("Open with photofind")."""
@@ -351,26 +281,21 @@ class MainWindow(QMainWindow):
             self._open_image = None
 
     def _opened(self, session: Session) -> None:
-        if self.session is not None:
-            self.session.close()
-        self.session = session
         self.thumbnails.cache_dir = session.paths.thumbnails_dir
+        limit = self.prefs.thumbnail_limit_mb * 1024 * 1024
+        self.controller.run(ThumbnailCache(session.paths.thumbnails_dir).prune, limit)
         model = session.model
-        self.model_label.setText(f"Model: {model.name}" if model else "No model")
+        self.status.show_model(f"Model: {model.name}" if model else "No model")
         self.refresh_folders()
         self.features.refresh()
-        if model is not None:
-            session.library.watch(on_indexed=self._bridge.indexed.emit,
-                                  on_state=self._bridge.state.emit)  # fmt: skip
-            self._watcher_state("watching")
-            self.start_indexing()
+        self._load_library_dates()
         if self._open_image is not None:
             self.search_on_open(self._open_image)
         else:
             self.search_now()  # typed while the library was opening, else the timeline
 
     def _open_failed(self, exc: BaseException) -> None:
-        self.model_label.setText("No model")
+        self.status.show_model("No model")
         self.welcome.show_state(False, False, str(exc))
         self.stack.setCurrentWidget(self.welcome)
 
@@ -381,35 +306,60 @@ class MainWindow(QMainWindow):
         if session is None:
             return
         rows = session.library.folders()
-        self.folder_list.clear()
-        for row in rows:
-            name = row.folder.path.name or str(row.folder.path)
-            item = QListWidgetItem(f"{name}\n{row.total:,} photos · {row.state}")
-            reason = row.folder.offline_reason if row.state == "offline" else None
-            item.setToolTip(f"{row.folder.path}\n{reason}" if reason else str(row.folder.path))
-            item.setData(Qt.ItemDataRole.UserRole, row.folder.id)
-            item.setData(Qt.ItemDataRole.UserRole + 1, row.state)
-            if row.state == "offline":
-                item.setForeground(Qt.GlobalColor.gray)
-            self.folder_list.addItem(item)
-        has_model = session.model is not None
-        if rows and has_model:
+        self.folders.show_folders(rows)
+        self.status.show_errors(sum(row.error for row in rows))
+        problem = self.controller.model_problem
+        if rows:  # the library page, with a repair bar when the model is missing or damaged
+            if session.model is None:
+                name = self.controller.broken_model_name() if problem else None
+                self.repair.show_problem(problem or "", name, self._downloadable(name))
+            else:
+                self.repair.hide()
             if self.stack.currentIndex() != 1:
                 self.stack.setCurrentIndex(1)
                 # The first keys a person types are a query: they must not land on a
                 # button (Space would press "Add…") when the welcome page gives way.
-                self.search_field.setFocus(Qt.FocusReason.OtherFocusReason)
+                self.search_bar.focus()
         else:
-            self.welcome.show_state(has_model, bool(rows), None)
+            self.welcome.show_state(session.model is not None, False, problem)
             self.stack.setCurrentWidget(self.welcome)
+
+    def _library_changed(self) -> None:
+        """Another process changed the catalog (the CLI added a folder or indexed photos)."""
+        self.refresh_folders()
+        self.features.refresh()
+        self._load_library_dates()
+        if self.search_bar.has_query():
+            self.search_now()
+        else:
+            self.timeline.refresh()
+
+    def _folder_chosen(self) -> None:
+        self.search_bar.filters.set_folder(self.folders.chosen_folder(), self.folders.chosen_name())
+        self.search_now()
+
+    def _load_library_dates(self) -> None:
+        session = self.session
+        if session is not None:
+            failed = lambda exc: log.warning("library dates: %s", exc)  # noqa: E731
+            self.controller.run(library_dates, session, done=self._library_dates, failed=failed)
+
+    def _library_dates(self, dates: tuple) -> None:
+        self.search_bar.filters.set_library_dates(*dates)
+
+    def show_errors(self) -> None:
+        """The files that could not be read, read in a worker, in a panel."""
+        session = self.session
+        panel = ErrorsPanel(self)
+        self.errors_panel = panel
+        if session is not None:
+            self.controller.run(session.library.catalog.errors, done=panel.show_files,
+                                failed=self._warn)  # fmt: skip
+        panel.show()
 
     def folder_state(self, path: Path) -> str | None:
         """The state shown for a folder (tests and accessibility)."""
-        for i in range(self.folder_list.count()):
-            item = self.folder_list.item(i)
-            if item.toolTip().split("\n")[0] == str(path):  # the path, then why it is offline
-                return item.data(Qt.ItemDataRole.UserRole + 1)
-        return None
+        return self.folders.folder_state(path)
 
     def choose_folder(self) -> None:
         settings = QSettings()
@@ -419,35 +369,23 @@ class MainWindow(QMainWindow):
             settings.setValue("last_folder", chosen)
             self.add_folder(Path(chosen))
 
-    def add_folder(self, path: Path) -> None:
-        if self.session is None:
-            return
+    def add_folder(self, path: Path, exclude: tuple[str, ...] = ()) -> None:
         try:
-            self.session.library.add_folder(path)
+            self.controller.add_folder(path, exclude)
         except PhotofindError as exc:
             QMessageBox.warning(self, APP_DISPLAY_NAME, str(exc))
-            return
-        self.refresh_folders()
-        self.start_indexing()
-
-    def remove_selected_folder(self) -> None:
-        item = self.folder_list.currentItem()
-        if item is not None and self.session is not None:
-            self.remove_folder(int(item.data(Qt.ItemDataRole.UserRole)))
 
     def remove_folder(self, folder_id: int) -> None:
-        """Forget a folder in a worker; an index pass over it skips the removed photos."""
-        assert self.session is not None
+        self.controller.remove_folder(folder_id, failed=self._warn)
 
-        def removed(_folder: object) -> None:
-            self.refresh_folders()
-            self.search_now()
+    def _folders_changed(self) -> None:
+        self.refresh_folders()
+        self.search_now()
 
-        def failed(exc: BaseException) -> None:
-            QMessageBox.warning(self, APP_DISPLAY_NAME, str(exc))
+    def _warn(self, exc: BaseException) -> None:
+        QMessageBox.warning(self, APP_DISPLAY_NAME, str(exc))
 
-        run_task(self.pool, self.session.library.remove_folder, folder_id, done=removed,
-                 failed=failed)  # fmt: skip
+    # -- models ---------------------------------------------------------------------------
 
     def choose_model_folder(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Choose a CLIP model folder")
@@ -455,24 +393,35 @@ class MainWindow(QMainWindow):
             self.import_model(Path(chosen))
 
     def import_model(self, folder: Path) -> None:
-        store = self._store()  # the open library's, not whatever PHOTOFIND_HOME says
-
-        def work() -> None:
-            installed = store.import_folder(folder)
-            store.use(installed.name)
-
-        self.model_label.setText("Installing model…")
-        run_task(self.pool, work, done=lambda _: self.reopen(), failed=self._open_failed)
+        self.status.show_model("Installing model…")
+        self.controller.import_model(folder, failed=self._open_failed)
 
     def _store(self):
-        from photofind.modelstore import ModelStore
+        return self.controller.store()
 
-        paths = self.session.paths if self.session is not None else None
-        if paths is None:
-            from photofind.library.home import LibraryPaths
+    def download_recommended(self) -> None:
+        """The first run's one button: the recommended model, with progress and cancel."""
+        self.controller.install_model(self.welcome.offer.name)
 
-            paths = LibraryPaths.resolve()
-        return ModelStore(paths.models_dir)
+    def _download_again(self) -> None:
+        name = self.controller.broken_model_name() or self.welcome.offer.name
+        self.repair.show_note(f"Downloading {name} again…")
+        self.controller.install_model(name)
+
+    def _download_failed(self, exc: BaseException) -> None:
+        problem = download_problem(exc)
+        self.welcome.download_ended(problem)
+        self.status.indexing_ended(problem or "Download cancelled")
+        if self.repair.isVisible():
+            self.repair.show_note(problem or "Download cancelled")
+
+    def _downloadable(self, name: str | None) -> bool:
+        from photofind.modelstore import registry
+
+        try:
+            return registry.downloadable(registry.find_entry(name or self.welcome.offer.name))
+        except PhotofindError:
+            return False
 
     def show_models(self) -> None:
         from photofind.gui.model_dialog import ModelDialog
@@ -481,196 +430,125 @@ class MainWindow(QMainWindow):
 
     def use_model(self, name: str) -> None:
         """Switch to an installed model; the current one answers until the new one is done."""
-        session = self.session
-        if session is None or session.model is None:
-            self.reopen()
-            return
-        if session.model.name == name:
-            return
-        from photofind.clip import ClipModel
+        self.controller.use_model(name)
 
-        folder = self._store().get(name)
-        library = session.library
+    def _switching(self, name: str) -> None:
+        current = self.session.model if self.session else None
+        self.status.show_model(f"Model: {current.name if current else '-'} "
+                               f"(switching to {name}…)")  # fmt: skip
 
-        def work(progress):
-            library.switch_model(ClipModel.load(folder), self.control, progress)
-            return library.model
-
-        self.model_label.setText(f"Model: {session.model.name} (switching to {name}…)")
-        run_task(self.pool, work, done=self._switched, failed=self._index_failed,
-                 progress=self._progress)  # fmt: skip
-
-    def _switched(self, model) -> None:
-        if self.session is not None:
-            self.session.model = model
-        self.model_label.setText(f"Model: {model.name}")
-        self.progress_label.setText(f"Now using {model.name}")
+    def _switched(self, model: Any) -> None:
+        self.status.show_model(f"Model: {model.name}")
+        self.status.show_message(f"Now using {model.name}")
         self.features.refresh()  # labels for the new model are read in the background
         self.search_now()
 
     # -- indexing -------------------------------------------------------------------------
 
     def start_indexing(self) -> None:
-        session = self.session
-        if session is None or session.model is None:
-            return
-        if self.indexing:
-            self._index_again = True  # a folder was added meanwhile: one more pass after
-            return
-        self._index_again = False
-        self.indexing = True
-        self.pause_button.show()
-        self.progress_bar.show()
-        run_task(self.pool, session.library.index, self.control, done=self._indexed,
-                 failed=self._index_failed, progress=self._progress)  # fmt: skip
-
-    def _progress(self, p: Progress) -> None:
-        self.progress_label.setText(_format_progress(p))
-        if p.total and p.phase == "index":
-            self.progress_bar.setRange(0, p.total)
-            self.progress_bar.setValue(p.done)
-        else:
-            self.progress_bar.setRange(0, 0)
+        self.controller.start_indexing()
 
     def _indexed(self, report: Any) -> None:
-        self.indexing = False
-        self.pause_button.hide()
-        self.progress_bar.hide()
-        failed = f", {report.failed:,} unreadable" if report.failed else ""
-        self.progress_label.setText(f"Up to date ({report.indexed:,} new{failed})")
+        if not self.controller.indexing:  # else one more pass began
+            failed = f", {report.failed:,} unreadable" if report.failed else ""
+            self.status.indexing_ended(f"Up to date ({report.indexed:,} new{failed})")
         self.refresh_folders()
         self.features.refresh()
-        if self.search_field.text() or self._image_query is not None:
+        self._load_library_dates()
+        if self.search_bar.has_query():
             self.search_now()
         else:
-            self.timeline.refresh()
-        if self._index_again:
-            self.start_indexing()
-
-    def _index_failed(self, exc: BaseException) -> None:
-        self.indexing = False
-        self.pause_button.hide()
-        self.progress_bar.hide()
-        if not isinstance(exc, Cancelled):
-            self.progress_label.setText(f"Indexing stopped: {exc}")
-        self.refresh_folders()
-
-    def _toggle_pause(self, paused: bool) -> None:
-        controls = [self.control]
-        watcher = self.session.library.watcher if self.session else None
-        if watcher is not None:
-            controls.append(watcher.control)
-        for control in controls:
-            if paused:
-                control.pause()
-            else:
-                control.resume()
-        self.pause_button.setText("Resume" if paused else "Pause")
+            self.timeline.refresh()  # new photos join the timeline where they belong
 
     def _watcher_indexed(self, report: Any) -> None:
         self.refresh_folders()
         self.features.refresh()
-        if report.indexed and (self.search_field.text() or self._image_query is not None):
+        self._load_library_dates()
+        if report.indexed and self.search_bar.has_query():
             self.search_now()
         elif report.indexed:
             self.timeline.refresh()
 
-    def _watcher_state(self, state: str) -> None:
-        self.watch_label.setText({"watching": "Watching folders", "indexing": "Updating…"}.get(
-            state, "Not watching"))  # fmt: skip
+    def _index_stopped(self, message: str) -> None:
+        self.status.indexing_ended(f"Indexing stopped: {message}" if message else None)
+        self.refresh_folders()
 
     # -- searching ------------------------------------------------------------------------
 
-    def _text_edited(self, text: str) -> None:
-        if text.strip():  # a query is coming: a timeline page still on its way is not it
-            self.timeline.stop()
-            self._timeline_asked = False
-        self._schedule()
-
-    def _schedule(self, *_: object) -> None:
-        self.debounce.start()
-
-    def _focus_search(self) -> None:
-        self.search_field.setFocus()
-        self.search_field.selectAll()
-
     def clear_search(self) -> None:
-        self.search_field.clear()
-        self.clear_image_query()
+        self.search_bar.clear()
 
     def clear_image_query(self) -> None:
-        self._image_query = None
-        self.image_chip.hide()
-        self.search_now()
+        self.search_bar.clear_image()
 
     def search_by_image(self, image: Path | int, label: str) -> None:
-        self._image_query = image
-        self.image_chip.setText(f"🖼 {label} ✕")
-        self.image_chip.show()
-        self.search_now()
-
-    def _date(self, edit: QDateEdit, end: bool) -> float | None:
-        if edit.date() == edit.minimumDate():
-            return None
-        from datetime import datetime
-        from datetime import time as dtime
-
-        day = cast(date, edit.date().toPython())
-        return datetime.combine(day, dtime.max if end else dtime.min).timestamp()
+        self.search_bar.set_image(image, label, image if isinstance(image, Path) else None)
 
     def current_query(self) -> Query | None:
-        text = self.search_field.text().strip()
+        text = self.search_bar.text()
         base = None
-        if text or self._image_query is not None:
+        if self.search_bar.has_query():
             base = self.features.parse_text(text, k=RESULTS)
         query = self.features.shape_query(base)
         if query is None:
             return None
-        changes: dict[str, Any] = {
-            "image": self._image_query,
-            "sort": "date" if self.sort_box.currentIndex() == 1 else "relevance",
-            "date_from": self._date(self.date_from, False),
-            "date_to": self._date(self.date_to, True),
-        }
-        if self.cutoff.value() > self.cutoff.minimum():
-            changes["min_score"] = self.cutoff.value()
-        item = self.folder_list.currentItem()
-        if item is not None and item.isSelected():
-            changes["folders"] = (int(item.data(Qt.ItemDataRole.UserRole)),)
-        from dataclasses import replace
-
-        return replace(query, **changes)
+        query = replace(query, **self.search_bar.query_changes())
+        return self.search_bar.filters.filters.apply(query)  # folders and dates: all in view
 
     def search_now(self) -> None:
         self.debounce.stop()
-        self._search_serial += 1
-        serial = self._search_serial
-        call = self.features.search_call(self.current_query())
-        session = self.session
-        if call is None and session is not None:
-            self._timeline_asked = True  # its first page is this search's answer
-            self.timeline.start(session.library.catalog)  # no query: the whole library
-            return
-        if call is None or session is None or session.model is None:
-            self.results.set_hits([])
-            self.hint.setText("")
-            self.search_finished.emit()
+        query = self.current_query()
+        call = self.features.search_call(query)
+        self._asked = call is not None
+        self._by_date = query is not None and query.sort == "date"
+        self.controller.search(call)
+
+    def _show(self, answer: SearchResult | list[Hit]) -> None:
+        """Hits on screen: the matches of a search (with its weaker ones behind a button), an
+        album's photos, or (no query) the timeline of the whole library."""
+        if not self._asked and self.session is not None:
+            # No query: the timeline; its first page is the answer.
+            self._weaker = []
+            self.weaker_button.hide()
+            self._timeline_asked = True
+            self.timeline.start(self.session.library.catalog)
             return
         self.timeline.stop()
-        run_task(self.pool, *call,
-                 done=lambda hits: self._show(serial, hits),
-                 failed=lambda exc: self._search_failed(serial, exc))  # fmt: skip
-
-    def _show(self, serial: int, hits: list[Hit]) -> None:
-        if serial != self._search_serial:
-            return  # a newer search is on its way
-        by_date = self.sort_box.currentIndex() == 1
-        self.results.set_hits(hits, date_headers(hits) if by_date else None)
+        found = answer if isinstance(answer, SearchResult) else None
+        hits = found.hits if found is not None else list(answer)  # type: ignore[arg-type]
+        self._weaker = found.weaker if found is not None else []
+        self.results.set_hits(hits, date_headers(hits) if self._by_date else None)
         self.features.results_shown(hits)
-        self.hint.setText(f"{len(hits):,} photos" if hits else "No photos match")
-        if hits:
-            self.view.setCurrentIndex(self.results.index(0))
+        if not self._asked:
+            self.hint.setText("")
+        elif found is not None and hits:
+            more = f" (the best {len(hits):,} shown)" if found.truncated else ""
+            self.hint.setText(f"{found.matches:,} matching photos{more}")
+        else:
+            self.hint.setText(f"{len(hits):,} photos" if hits else "No photos match")
+        self.weaker_button.setText(f"Show {len(self._weaker):,} weaker matches")
+        self.weaker_button.setVisible(bool(self._weaker))
+        if hits:  # Space previews the best match; nothing is selected until clicked
+            self.view.selectionModel().setCurrentIndex(
+                self.results.index(0), QItemSelectionModel.SelectionFlag.NoUpdate
+            )
         self.search_finished.emit()
+
+    def show_weaker(self) -> None:
+        """The photos below the cut, after the matches ("show weaker matches")."""
+        if not self._weaker:
+            return
+        hits = [*self.results.hits, *self._weaker]
+        self.hint.setText(f"{self.hint.text()}, then {len(self._weaker):,} weaker")
+        self._weaker = []
+        self.weaker_button.hide()
+        self.results.set_hits(hits, date_headers(hits) if self._by_date else None)
+        self.features.results_shown(hits)
+
+    def _typing(self, text: str) -> None:
+        if text.strip():  # a query is coming: a timeline page still on its way is not it
+            self.timeline.stop()
+            self._timeline_asked = False
 
     def _timeline_shown(self) -> None:
         count = self.results.rowCount()
@@ -683,9 +561,9 @@ class MainWindow(QMainWindow):
     def _library(self):
         return self.session.library if self.session is not None else None
 
-    def _search_failed(self, serial: int, exc: BaseException) -> None:
-        if serial != self._search_serial:
-            return
+    def _search_failed(self, exc: BaseException) -> None:
+        self._weaker = []
+        self.weaker_button.hide()
         self.results.set_hits([])
         self.hint.setText(str(exc))
         self.search_finished.emit()
@@ -699,35 +577,57 @@ class MainWindow(QMainWindow):
         index = self.view.currentIndex()
         return index.data(HitRole) if index.isValid() else None
 
-    def _open_index(self, index) -> None:
-        hit = index.data(HitRole)
-        if hit is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(hit.file.path)))
-
     def find_similar(self, hit: Hit) -> None:
-        self.search_field.clear()
-        self.search_by_image(hit.file.id, hit.file.path.name)
+        """Photos like `hit`, combined with the typed text (a chip shows the photo)."""
+        self.search_bar.set_image(hit.file.id, hit.file.path.name, hit.file.path)
 
     def preview_current(self) -> None:
         hit = self._current_hit()
         if hit is not None:
-            PreviewDialog(hit, self, hits=self.results.hits, index=self.view.currentIndex().row(),
-                          options=self.features.preview_options).exec()  # fmt: skip
+            self.preview(hit)
+
+    def preview(self, hit: Hit) -> None:
+        """The photo large; Left/Right walk through the grid's photos."""
+        hits = self.results.hits
+        row = next((r for r, h in enumerate(hits) if h.file.id == hit.file.id), None)
+        if row is None:
+            PreviewDialog(hit, self, **self.features.preview_options(hit)).exec()
+            return
+        PreviewDialog(hit, self, hits=hits, index=row,
+                      options=self.features.preview_options).exec()  # fmt: skip
+
+    def show_duplicates(self) -> None:
+        """Groups of near-identical photos; trashing from there updates the grid."""
+        from photofind.gui.duplicates_view import DuplicatesDialog
+
+        if self.session is None or self.session.model is None:
+            return
+        dialog = DuplicatesDialog(self.session, self.pool, self)
+        dialog.trashed.connect(lambda ids: self.results.remove_ids(set(ids)))
+        dialog.exec()
+
+    def _add_duplicates_menu(self) -> None:
+        for action in self.menuBar().actions():
+            if action.text() == "&View" and action.menu() is not None:
+                item = action.menu().addAction("Near-&duplicates…")
+                item.triggered.connect(lambda _checked=False: self.show_duplicates())
+                self.menu_actions["duplicates"] = item
 
     def _context_menu(self, pos) -> None:
         index = self.view.indexAt(pos)
         hit = index.data(HitRole) if index.isValid() else None
         if hit is None:
             return
+        path = hit.file.path
         if not self.view.selectionModel().isSelected(index):
             self.view.setCurrentIndex(index)  # a right-click outside the selection takes it
         menu = QMenu(self)
-        menu.addAction("Preview", self.preview_current)
+        menu.addAction("Preview", lambda: self.preview(hit))
         menu.addAction("Find similar", lambda: self.find_similar(hit))
         self.features.add_menu_actions(menu, hit)
         menu.addSeparator()
-        self.actions.add_to_menu(menu)
-        menu.addAction("Copy image", lambda: copy_image(hit.file.path))
+        self.actions.add_to_menu(menu)  # on every selected photo
+        menu.addAction("Copy image", lambda: desktop.copy_image(path))
         menu.exec(self.view.viewport().mapToGlobal(pos))
 
     # -- drops ----------------------------------------------------------------------------
@@ -755,25 +655,65 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         AboutDialog(self, model_text).exec()
 
+    def show_log(self) -> Path:
+        """The log file the window and the CLI write, in the system's text viewer."""
+        from photofind import logs
+
+        path = logs.log_file()
+        if path.exists():
+            desktop.open_file(path)
+        else:
+            self.status.show_message("Nothing has been logged yet")
+        return path
+
+    def show_preferences(self) -> PreferencesDialog | None:
+        session = self.session
+        if session is None:
+            return None  # still opening: nothing to set yet
+        cache = ThumbnailCache(session.paths.thumbnails_dir)
+        hooks = PreferenceHooks(
+            folders=session.library.folders,
+            add_folder=self.add_folder,
+            remove_folder=self.remove_folder,
+            models=lambda: [m.name for m in self._store().installed()],
+            current_model=lambda: self._model_name(),
+            use_model=self.use_model,
+        )
+        dialog = PreferencesDialog(self.prefs, cache, hooks, self)
+        dialog.accepted.connect(lambda: self._preferences_saved(dialog.prefs))
+        dialog.open()
+        return dialog
+
+    def _model_name(self) -> str | None:
+        model = self.session.model if self.session is not None else None
+        return model.name if model is not None else None
+
+    def _preferences_saved(self, prefs: Preferences) -> None:
+        self.prefs = prefs
+        self.controller.index_at_launch = prefs.index_at_launch
+
+    def quit(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        self.close()
+        QApplication.quit()
+
     def closeEvent(self, event) -> None:
         """Stop indexing at the next batch (committed work is kept), then close the library."""
         self._save_settings()
-        self.control.cancel()
-        self.control.resume()
-        self.thumbnails.shutdown()
-        self.features.shutdown()
-        if self.session is not None:
-            watcher = self.session.library.watcher
-            if watcher is not None:
-                watcher.control.resume()
-        self.pool.waitForDone()
-        if self.session is not None:
-            self.session.close()
-            self.session = None
+        self.poll.stop()
+
+        def stop_views() -> None:
+            self.thumbnails.shutdown()
+            self.features.shutdown()
+
+        self.controller.shutdown(also=stop_views)
         super().closeEvent(event)
 
 
-def copy_image(path: Path) -> None:
-    image = QImage(str(path))
-    if not image.isNull():
-        QApplication.clipboard().setImage(image)
+def library_dates(session: Session) -> tuple:
+    """(the library's first-to-last date range, its years), read in a worker."""
+    from photofind.search.dates import library_span, library_years
+
+    catalog = session.library.catalog
+    return library_span(catalog), library_years(catalog)

@@ -23,6 +23,7 @@ class MarksBar(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.summary = QLabel()
+        self.summary.setWordWrap(True)  # a narrow window wraps the hint instead of widening
         layout.addWidget(self.summary, 1)
         self.clear_button = QPushButton("Clear marks")
         self.clear_button.clicked.connect(self.clear)

@@ -95,6 +95,11 @@ class ResultsModel(QAbstractListModel):
         self._row_of = {hit.file.id: row for row, hit in enumerate(self.hits)}
         self.endResetModel()
 
+    def layout_column(self, first: int, last: int) -> tuple[list[float], list | None]:
+        """(aspect ratio, header) of rows first..last-1, for the grid's layout pass."""
+        aspects = [aspect(h) for h in self.hits[first:last]]
+        return aspects, (self.headers[first:last] if self.headers is not None else None)
+
     # -- Qt's model interface -------------------------------------------------------------
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
@@ -135,8 +140,7 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DecorationRole:
             return self._thumbnail(hit)
         if role == AspectRole:
-            file = hit.file
-            return file.width / file.height if file.width and file.height else 1.0
+            return aspect(hit)
         if role == HeaderRole:
             return self.headers[index.row()] if self.headers is not None else None
         if role == StateRole:
@@ -189,6 +193,13 @@ class ResultsModel(QAbstractListModel):
 
     def has_thumbnail(self, file_id: int) -> bool:
         return file_id in self._pixmaps
+
+
+def aspect(hit: Hit) -> float:
+    """Width / height as displayed (the catalog stores them with EXIF orientation applied);
+    1 until the photo is indexed."""
+    file = hit.file
+    return file.width / file.height if file.width and file.height else 1.0
 
 
 def describe(hit: Hit) -> list[str]:

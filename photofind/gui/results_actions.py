@@ -11,32 +11,21 @@ what happened, for the status bar; `done()` after copy, export or trash (tests w
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QDir, QFile, QObject, QStandardPaths, Qt, QThreadPool, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtCore import QDir, QFile, QObject, QStandardPaths, Qt, QThreadPool, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QWidget
 
 from photofind.errors import PhotofindError
+from photofind.gui import desktop
 from photofind.gui.results import HitRole
 from photofind.gui.workers import run_task
 from photofind.search import Hit
 from photofind.search.exports import copy_files, write_list
 
 OPEN_AT_ONCE = 20  # opening more photos than this in their app at once asks first
-
-
-def show_in_folder(path: Path) -> None:
-    """The platform file manager, with the file selected where the platform allows."""
-    if sys.platform == "darwin":
-        subprocess.Popen(["open", "-R", str(path)])
-    elif sys.platform == "win32":
-        subprocess.Popen(["explorer", "/select,", str(path)])
-    else:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
 
 
 def move_to_trash(paths: list[Path]) -> tuple[list[Path], list[str]]:
@@ -112,12 +101,12 @@ class ResultActions(QObject):
         ):
             return
         for hit in hits:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(hit.file.path)))
+            desktop.open_file(hit.file.path)
 
     def show_in_folder(self) -> None:
         hits = self.selected()
         if hits:
-            show_in_folder(hits[0].file.path)
+            desktop.show_in_folder(hits[0].file.path)
 
     def copy_paths(self) -> None:
         hits = self.selected()

@@ -10,6 +10,7 @@ Signals: `page_loaded` (rows of a page are in the model; tests and benchmarks wa
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Sequence
 
@@ -25,10 +26,9 @@ REFRESH_MAX = 3000  # rows a refresh reloads at most (where the person has scrol
 
 def date_headers(hits: Sequence[Hit]) -> list[str | None]:
     """Headers for results sorted by date: by day where the results are dense, else month."""
-    import time
-
-    months = Counter(time.strftime("%Y-%m", time.localtime(photo_date(h.file))) for h in hits)
-    return [header_of(photo_date(h.file), dict(months)) for h in hits]
+    dates = [photo_date(h.file) for h in hits]
+    months = Counter(f"{t.tm_year:04}-{t.tm_mon:02}" for t in map(time.localtime, dates))
+    return [header_of(date, months) for date in dates]
 
 
 class TimelineFeed(QObject):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -59,6 +60,10 @@ class _Job(QRunnable):
                 if self.cache_only:
                     return  # an offline folder's photo: its tile says so
                 make_thumbnail(self.path, self.target)
+            else:
+                # Mark it used: the cache is pruned oldest-used first (library/thumbcache.py).
+                with contextlib.suppress(OSError):
+                    os.utime(self.target)
             image = QImage(str(self.target))
             if image.isNull():
                 raise ImageLoadError(f"{self.target} is not a readable thumbnail")

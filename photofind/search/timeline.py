@@ -9,6 +9,8 @@ No Qt; any thread (the catalog gives each thread its own connection).
 
 from __future__ import annotations
 
+import datetime
+import functools
 import math
 import time
 from collections.abc import Sequence
@@ -100,10 +102,22 @@ def header_of(date: float, months: dict[str, int]) -> str:
     """The date header a photo goes under: "Tuesday 2 July 2024" in a busy month, else
     "July 2024". Local time, as the camera recorded it."""
     local = time.localtime(date)
-    month = time.strftime("%Y-%m", local)
+    month = f"{local.tm_year:04}-{local.tm_mon:02}"
     if months.get(month, 0) > DAY_HEADERS_FROM:
-        return f"{time.strftime('%A', local)} {local.tm_mday} {time.strftime('%B %Y', local)}"
-    return time.strftime("%B %Y", local)
+        return _day_label(local.tm_year, local.tm_mon, local.tm_mday)
+    return _month_label(local.tm_year, local.tm_mon)
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_label(year: int, month: int, day: int) -> str:
+    """ "Tuesday 2 July 2024" (cached: strftime per photo cost 15 µs, a page 5 ms)."""
+    when = datetime.date(year, month, day)
+    return f"{when.strftime('%A')} {day} {when.strftime('%B %Y')}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _month_label(year: int, month: int) -> str:
+    return datetime.date(year, month, 1).strftime("%B %Y")
 
 
 def headers(hits: Sequence[Hit], months: dict[str, int]) -> list[str]:

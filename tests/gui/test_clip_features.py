@@ -34,6 +34,7 @@ def window(qtbot, tmp_path, tiny_model_dir):
     qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: win.session is not None, timeout=TIMEOUT)
+    win.search_bar.rank_everything()  # these tests follow whole rankings, not the cut
     win.add_folder(photos)
     qtbot.waitUntil(lambda: len(win.session.library.vectors or ()) == 18, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: not win.indexing, timeout=TIMEOUT)

@@ -10,6 +10,8 @@ tooltip and the preview. GUI thread only.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
@@ -20,6 +22,7 @@ FRAME = 3  # selection frame width
 INSET = 8  # how far a selected picture shrinks inside its frame
 CHECK = 22  # the check mark's diameter
 PLACEHOLDER = QColor(128, 128, 128, 45)
+SCALED_CACHE = 600  # tiles' scaled pixmaps kept (a few screenfuls)
 
 
 def fit(size: QSize, box: QRect) -> QRect:
@@ -36,6 +39,7 @@ class PhotoDelegate(QStyledItemDelegate):
     def __init__(self, parent=None, show_names: bool = False) -> None:
         super().__init__(parent)
         self.show_names = show_names
+        self._cache: OrderedDict[tuple, QPixmap] = OrderedDict()
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
         rect = QRect(option.rect)
@@ -48,7 +52,8 @@ class PhotoDelegate(QStyledItemDelegate):
         state = index.data(StateRole)
         pixmap = index.data(Qt.ItemDataRole.DecorationRole)
         if isinstance(pixmap, QPixmap) and not pixmap.isNull():
-            painter.drawPixmap(fit(pixmap.size() / pixmap.devicePixelRatio(), picture), pixmap)
+            target = fit(pixmap.size() / pixmap.devicePixelRatio(), picture)
+            painter.drawPixmap(target, self._scaled(pixmap, target.size(), painter))
         elif state == "error":
             self._error_tile(painter, picture, palette)
         else:
@@ -70,6 +75,23 @@ class PhotoDelegate(QStyledItemDelegate):
             painter.setPen(QPen(highlight, 1, Qt.PenStyle.DotLine))
             painter.drawRect(rect.adjusted(0, 0, -1, -1))
         painter.restore()
+
+    def _scaled(self, pixmap: QPixmap, size: QSize, painter: QPainter) -> QPixmap:
+        """The thumbnail scaled smoothly to its tile once, then drawn 1:1: scaling while
+        painting cost 0.6 ms a tile, 15 ms a screenful, on every scroll step."""
+        ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        key = (pixmap.cacheKey(), size.width(), size.height(), ratio)
+        scaled = self._cache.get(key)
+        if scaled is None:
+            scaled = pixmap.scaled(size * ratio, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                   Qt.TransformationMode.SmoothTransformation)  # fmt: skip
+            scaled.setDevicePixelRatio(ratio)
+            self._cache[key] = scaled
+            while len(self._cache) > SCALED_CACHE:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        return scaled
 
     @staticmethod
     def _check(painter: QPainter, rect: QRect, colour: QColor) -> None:

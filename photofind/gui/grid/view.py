@@ -79,6 +79,8 @@ class PhotoGrid(QAbstractItemView):
 
     def _column(self, first: int, last: int):
         model = self.model()
+        if hasattr(model, "layout_column"):  # ResultsModel: plain lists, no Qt call per row
+            return model.layout_column(first, last)
         aspects = [model.data(model.index(r, 0), AspectRole) or 1.0 for r in range(first, last)]
         labels = [model.data(model.index(r, 0), HeaderRole) for r in range(first, last)]
         return aspects, (labels if any(label is not None for label in labels) else None)

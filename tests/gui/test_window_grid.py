@@ -1,0 +1,100 @@
+"""The grid in the real window: the timeline at start, actions and preview on the selection."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, Qt
+
+from photofind.gui.app import create_app
+from photofind.gui.main_window import MainWindow
+from photofind.session import open_session
+from photofind.testing.synthetic import make_photo
+
+TIMEOUT = 60_000
+KINDS = [("red", "circle"), ("blue", "square"), ("green", "triangle"), ("yellow", "star"),
+         ("purple", "heart"), ("orange", "cross")]  # fmt: skip
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, tiny_model_dir, monkeypatch):
+    create_app([])
+    from PySide6.QtCore import QSettings
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qs"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    photos = tmp_path / "photos"
+    now = time.time()
+    for n, (colour, shape) in enumerate(KINDS):
+        path = make_photo(photos / f"{n}-{colour}-{shape}.jpg", colour, shape, seed=n,
+                          size=[(800, 600), (600, 900), (700, 700)][n % 3])  # fmt: skip
+        when = now - n * 40 * 86400  # one a month and a bit: newest is 0-red-circle
+        os.utime(path, (when, when))
+    win = MainWindow(lambda: open_session(tmp_path / "lib", tiny_model_dir))
+    qtbot.addWidget(win)
+    win.resize(1000, 700)
+    win.show()
+    qtbot.waitUntil(lambda: win.session is not None, timeout=TIMEOUT)
+    win.add_folder(photos)
+    qtbot.waitUntil(lambda: win.folder_state(photos) == "up to date", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: win.results.rowCount() == len(KINDS), timeout=TIMEOUT)
+    yield win
+    win.close()
+
+
+def names(window) -> list[str]:
+    return [h.file.path.name for h in window.results.hits]
+
+
+def test_the_window_opens_on_the_timeline_newest_first(qtbot, window) -> None:
+    assert names(window) == [f"{n}-{c}-{s}.jpg" for n, (c, s) in enumerate(KINDS)]
+    assert len(window.view.grid.headers) >= 4, "one header per month"
+    assert not window.view.selectionModel().selectedIndexes(), "nothing selected by itself"
+    # A search replaces the timeline; Esc brings it back.
+    with qtbot.waitSignal(window.search_finished, timeout=TIMEOUT):
+        qtbot.keyClicks(window.search_field, "a photo of a blue square")
+    assert names(window)[0] == "1-blue-square.jpg"
+    assert not window.view.grid.headers, "ranked results have no date headers"
+    assert window.view.currentIndex().row() == 0, "Space previews the best match"
+    assert not window.view.selectionModel().selectedIndexes(), "but it is not selected"
+    with qtbot.waitSignal(window.search_finished, timeout=TIMEOUT):
+        qtbot.keyClick(window.search_field, Qt.Key.Key_Escape)
+    assert names(window)[0] == "0-red-circle.jpg" and window.view.grid.headers
+
+
+def test_trash_from_the_window_forgets_the_photos(qtbot, window, tmp_path, monkeypatch) -> None:
+    view, model = window.view, window.results
+    for row in (1, 3):
+        view.selectionModel().select(model.index(row), QItemSelectionModel.SelectionFlag.Select)
+    chosen = [model.hits[r].file for r in (1, 3)]
+    monkeypatch.setattr(window.actions, "confirm", lambda question: True)
+    view.setFocus()
+    with qtbot.waitSignal(window.actions.done, timeout=TIMEOUT):
+        qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert not any(f.path.exists() for f in chosen)
+    trash = Path(tmp_path / "xdg" / "Trash" / "files")
+    assert sorted(p.name for p in trash.iterdir()) == sorted(f.path.name for f in chosen)
+    assert len(names(window)) == len(KINDS) - 2
+    assert not window.session.library.catalog.get_files([f.id for f in chosen])
+    with qtbot.waitSignal(window.search_finished, timeout=TIMEOUT):
+        qtbot.keyClicks(window.search_field, "a photo of a blue square")
+    assert chosen[0].path.name not in names(window), "searches stop finding them"
+
+
+def test_space_previews_and_walks_the_grid(qtbot, window, monkeypatch) -> None:
+    from photofind.gui import preview
+
+    opened = []
+    monkeypatch.setattr(preview.PreviewDialog, "exec", lambda self: opened.append(self) or 0)
+    window.view.setCurrentIndex(window.results.index(2))
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Space)
+    dialog = opened[0]
+    qtbot.addWidget(dialog)
+    assert dialog.windowTitle() == names(window)[2] and "3 of 6" in dialog.info.text()
+    qtbot.keyClick(dialog, Qt.Key.Key_Right)
+    assert dialog.windowTitle() == names(window)[3]

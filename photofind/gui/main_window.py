@@ -133,7 +133,7 @@ class MainWindow(QMainWindow):
         self.view = PhotoGrid()
         self.view.setModel(self.results)
         self.timeline = TimelineFeed(self.pool, self.results)  # the grid with no query
-        self.actions = ResultActions(self.view, self.pool, self._library, self)
+        self.photo_actions = ResultActions(self.view, self.pool, self._library, self)
         self.features.attach_view(self.view)
         self.hint = QLabel()
         self.weaker_button = QPushButton()
@@ -229,8 +229,8 @@ class MainWindow(QMainWindow):
         self.view.doubleClicked.connect(lambda _index: self.preview_current())
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.timeline.page_loaded.connect(self._timeline_shown)
-        self.actions.trashed.connect(lambda ids: self.results.remove_ids(set(ids)))
-        self.actions.message.connect(self.status.show_message)
+        self.photo_actions.trashed.connect(lambda ids: self.results.remove_ids(set(ids)))
+        self.photo_actions.message.connect(self.status.show_message)
         self.search_field.textEdited.connect(self._typing)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -606,8 +606,9 @@ class MainWindow(QMainWindow):
 
     def _add_duplicates_menu(self) -> None:
         for action in self.menuBar().actions():
-            if action.text() == "&View" and action.menu() is not None:
-                item = action.menu().addAction("Near-&duplicates…")
+            menu = action.menu()
+            if action.text() == "&View" and isinstance(menu, QMenu):
+                item = menu.addAction("Near-&duplicates…")
                 item.triggered.connect(lambda _checked=False: self.show_duplicates())
                 self.menu_actions["duplicates"] = item
 
@@ -624,7 +625,7 @@ class MainWindow(QMainWindow):
         menu.addAction("Find similar", lambda: self.find_similar(hit))
         self.features.add_menu_actions(menu, hit)
         menu.addSeparator()
-        self.actions.add_to_menu(menu)  # on every selected photo
+        self.photo_actions.add_to_menu(menu)  # on every selected photo
         menu.addAction("Copy image", lambda: desktop.copy_image(path))
         menu.exec(self.view.viewport().mapToGlobal(pos))
 

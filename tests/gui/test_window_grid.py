@@ -71,9 +71,9 @@ def test_trash_from_the_window_forgets_the_photos(qtbot, window, tmp_path, monke
     for row in (1, 3):
         view.selectionModel().select(model.index(row), QItemSelectionModel.SelectionFlag.Select)
     chosen = [model.hits[r].file for r in (1, 3)]
-    monkeypatch.setattr(window.actions, "confirm", lambda question: True)
+    monkeypatch.setattr(window.photo_actions, "confirm", lambda question: True)
     view.setFocus()
-    with qtbot.waitSignal(window.actions.done, timeout=TIMEOUT):
+    with qtbot.waitSignal(window.photo_actions.done, timeout=TIMEOUT):
         qtbot.keyClick(view, Qt.Key.Key_Delete)
     assert not any(f.path.exists() for f in chosen)
     trash = Path(tmp_path / "xdg" / "Trash" / "files")

@@ -229,7 +229,7 @@ class MainWindow(QMainWindow):
         self.view.doubleClicked.connect(lambda _index: self.preview_current())
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.timeline.page_loaded.connect(self._timeline_shown)
-        self.photo_actions.trashed.connect(lambda ids: self.results.remove_ids(set(ids)))
+        self.photo_actions.trashed.connect(self._trashed)
         self.photo_actions.message.connect(self.status.show_message)
         self.search_field.textEdited.connect(self._typing)
 
@@ -548,10 +548,19 @@ class MainWindow(QMainWindow):
             self.timeline.stop()
             self._timeline_asked = False
 
+    def _trashed(self, ids: list[int]) -> None:
+        """Photos moved to the trash leave the grid and its count."""
+        self.results.remove_ids(set(ids))
+        if self.timeline.active:
+            self.timeline.total = max(0, self.timeline.total - len(ids))
+            self._timeline_shown()
+        else:
+            count = self.results.rowCount()
+            self.hint.setText(f"{count:,} photos" if count else "No photos match")
+
     def _timeline_shown(self) -> None:
-        count = self.results.rowCount()
-        more = "+" if self.results.more is not None else ""
-        self.hint.setText(f"{count:,}{more} photos, newest first" if count else "No photos yet")
+        total = self.timeline.total
+        self.hint.setText(f"{total:,} photos, newest first" if total else "No photos yet")
         if self._timeline_asked:
             self._timeline_asked = False
             self.search_finished.emit()
@@ -601,7 +610,7 @@ class MainWindow(QMainWindow):
         if self.session is None or self.session.model is None:
             return
         dialog = DuplicatesDialog(self.session, self.pool, self)
-        dialog.trashed.connect(lambda ids: self.results.remove_ids(set(ids)))
+        dialog.trashed.connect(self._trashed)
         dialog.exec()
 
     def _add_duplicates_menu(self) -> None:

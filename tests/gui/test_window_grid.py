@@ -79,6 +79,7 @@ def test_trash_from_the_window_forgets_the_photos(qtbot, window, tmp_path, monke
     trash = Path(tmp_path / "xdg" / "Trash" / "files")
     assert sorted(p.name for p in trash.iterdir()) == sorted(f.path.name for f in chosen)
     assert len(names(window)) == len(KINDS) - 2
+    assert window.hint.text() == f"{len(KINDS) - 2} photos, newest first", "the count follows"
     assert not window.session.library.catalog.get_files([f.id for f in chosen])
     with qtbot.waitSignal(window.search_finished, timeout=TIMEOUT):
         qtbot.keyClicks(window.search_field, "a photo of a blue square")

@@ -5,9 +5,10 @@
 A folder like a person's (12 MP JPEGs, some stored sideways with EXIF orientation, portraits,
 panoramas, squares, a PNG, a WebP, a copy, a broken file; EXIF dates over two years), the
 real window (`python -m photofind`) on a 1280x800 virtual screen, driven with xdotool: the
-timeline it opens on, two photos Ctrl-clicked, the trash confirmation, the preview (Space),
-a search, View > Near-duplicates. Needs `xvfb`, `xdotool` and `imagemagick`. Look at every
-picture it writes: that is what it is for.
+timeline it opens on, two photos Ctrl-clicked, the trash confirmation, the preview (Space).
+(Without a window manager, keys reach the window under the pointer; typing a query and the
+menus were not reliable this way, so they are left to the tests.) Needs `xvfb`, `xdotool`
+and `imagemagick`. Look at every picture it writes: that is what it is for.
 """
 
 from __future__ import annotations
@@ -132,16 +133,6 @@ def main() -> None:
         x("key", "--window", window, "space")
         time.sleep(2.5)
         shot("preview")
-        x("key", "--window", window, "Escape")
-        time.sleep(0.8)
-        x("key", "--window", window, "ctrl+f")
-        x("type", "--window", window, "--delay", "70", "red circle")
-        time.sleep(2.5)
-        shot("search")
-        click(96, 8)
-        x("key", "--window", window, "Up", "Return")
-        time.sleep(6)
-        shot("duplicates")
     finally:
         if app is not None:
             app.terminate()

@@ -41,6 +41,10 @@ MAX_GROUPS = 100
 THUMB = 160
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.0f} KB"
+
+
 class _GroupRow(QFrame):
     """One group: its photos side by side, a "Keep" choice under each."""
 
@@ -48,7 +52,16 @@ class _GroupRow(QFrame):
         super().__init__()
         self.files = files
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        row = QHBoxLayout(self)
+        column = QVBoxLayout(self)
+        top = QHBoxLayout()
+        top.addWidget(QLabel(f"<b>{len(files)} near-identical photos</b>"))
+        top.addStretch(1)
+        button = QPushButton("Keep the chosen one, trash the others…")
+        button.clicked.connect(lambda: dialog.trash_others(self))
+        top.addWidget(button)
+        column.addLayout(top)
+        row = QHBoxLayout()
+        column.addLayout(row)
         self.choice = QButtonGroup(self)
         self.pictures: dict[int, QLabel] = {}
         for n, file in enumerate(files):
@@ -59,20 +72,19 @@ class _GroupRow(QFrame):
             picture.setToolTip(str(file.path))
             self.pictures[file.id] = picture
             card.addWidget(picture)
-            size = f"{file.width} × {file.height}, " if file.width and file.height else ""
-            facts = QLabel(f"{size}{file.size / 1e6:.1f} MB\n{file.path.parent.name}/")
+            size = f"{file.width} × {file.height} · " if file.width and file.height else ""
+            name = picture.fontMetrics().elidedText(file.path.name, Qt.TextElideMode.ElideMiddle,
+                                                    THUMB)  # fmt: skip
+            facts = QLabel(f"{name}\n{size}{_megabytes(file.size)}\n{file.path.parent.name}/")
             facts.setToolTip(str(file.path))
             card.addWidget(facts)
-            keep = QRadioButton(f"Keep {file.path.name}"[:40])
+            keep = QRadioButton("Keep this one")
             keep.setChecked(n == 0)  # the biggest picture comes first
             self.choice.addButton(keep, n)
             card.addWidget(keep)
             row.addLayout(card)
             dialog.loader.request(file.id, file.path, file.size, file.mtime_ns)
         row.addStretch(1)
-        button = QPushButton("Trash the others…")
-        button.clicked.connect(lambda: dialog.trash_others(self))
-        row.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
 
     def kept(self) -> FileRecord:
         return self.files[max(0, self.choice.checkedId())]
@@ -99,13 +111,13 @@ class DuplicatesDialog(QDialog):
         self.status = QLabel("Looking for near-duplicates…")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
+        self.area = QScrollArea()
+        self.area.setWidgetResizable(True)
         self.body = QWidget()
         self.column = QVBoxLayout(self.body)
         self.column.addStretch(1)
-        self.scroll.setWidget(self.body)
-        layout.addWidget(self.scroll, 1)
+        self.area.setWidget(self.body)
+        layout.addWidget(self.area, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)

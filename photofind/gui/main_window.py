@@ -133,7 +133,7 @@ class MainWindow(QMainWindow):
         self.view = PhotoGrid()
         self.view.setModel(self.results)
         self.timeline = TimelineFeed(self.pool, self.results)  # the grid with no query
-        self.actions = ResultActions(self.view, self.pool, self._library, self)
+        self.photo_actions = ResultActions(self.view, self.pool, self._library, self)
         self.features.attach_view(self.view)
         self.hint = QLabel()
         self.weaker_button = QPushButton()
@@ -229,8 +229,8 @@ class MainWindow(QMainWindow):
         self.view.doubleClicked.connect(lambda _index: self.preview_current())
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.timeline.page_loaded.connect(self._timeline_shown)
-        self.actions.trashed.connect(lambda ids: self.results.remove_ids(set(ids)))
-        self.actions.message.connect(self.status.show_message)
+        self.photo_actions.trashed.connect(self._trashed)
+        self.photo_actions.message.connect(self.status.show_message)
         self.search_field.textEdited.connect(self._typing)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -550,10 +550,19 @@ class MainWindow(QMainWindow):
             self.timeline.stop()
             self._timeline_asked = False
 
+    def _trashed(self, ids: list[int]) -> None:
+        """Photos moved to the trash leave the grid and its count."""
+        self.results.remove_ids(set(ids))
+        if self.timeline.active:
+            self.timeline.total = max(0, self.timeline.total - len(ids))
+            self._timeline_shown()
+        else:
+            count = self.results.rowCount()
+            self.hint.setText(f"{count:,} photos" if count else "No photos match")
+
     def _timeline_shown(self) -> None:
-        count = self.results.rowCount()
-        more = "+" if self.results.more is not None else ""
-        self.hint.setText(f"{count:,}{more} photos, newest first" if count else "No photos yet")
+        total = self.timeline.total
+        self.hint.setText(f"{total:,} photos, newest first" if total else "No photos yet")
         if self._timeline_asked:
             self._timeline_asked = False
             self.search_finished.emit()
@@ -603,13 +612,14 @@ class MainWindow(QMainWindow):
         if self.session is None or self.session.model is None:
             return
         dialog = DuplicatesDialog(self.session, self.pool, self)
-        dialog.trashed.connect(lambda ids: self.results.remove_ids(set(ids)))
+        dialog.trashed.connect(self._trashed)
         dialog.exec()
 
     def _add_duplicates_menu(self) -> None:
         for action in self.menuBar().actions():
-            if action.text() == "&View" and action.menu() is not None:
-                item = action.menu().addAction("Near-&duplicates…")
+            menu = action.menu()
+            if action.text() == "&View" and isinstance(menu, QMenu):
+                item = menu.addAction("Near-&duplicates…")
                 item.triggered.connect(lambda _checked=False: self.show_duplicates())
                 self.menu_actions["duplicates"] = item
 
@@ -626,7 +636,7 @@ class MainWindow(QMainWindow):
         menu.addAction("Find similar", lambda: self.find_similar(hit))
         self.features.add_menu_actions(menu, hit)
         menu.addSeparator()
-        self.actions.add_to_menu(menu)  # on every selected photo
+        self.photo_actions.add_to_menu(menu)  # on every selected photo
         menu.addAction("Copy image", lambda: desktop.copy_image(path))
         menu.exec(self.view.viewport().mapToGlobal(pos))
 

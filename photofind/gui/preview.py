@@ -64,15 +64,15 @@ class PreviewDialog(QDialog):
         self._serial = 0
         self.pool = QThreadPool.globalInstance()
         layout = QVBoxLayout(self)
-        self.scroll = QScrollArea()
-        self.scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrows move between photos
+        self.area = QScrollArea()
+        self.area.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrows move between photos
         self.picture = QLabel("Loading…")
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.picture.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-        self.scroll.setWidget(self.picture)
-        layout.addWidget(self.scroll, 1)
+        self.area.setWidget(self.picture)
+        layout.addWidget(self.area, 1)
         self.info = QLabel()
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.info.setWordWrap(True)
@@ -129,7 +129,7 @@ class PreviewDialog(QDialog):
             self.picture.setPixmap(QPixmap())
             reason = str(exc) if isinstance(exc, ImageLoadError) else f"cannot be read: {exc}"
             self.picture.setText(reason)
-            self.picture.resize(self.scroll.viewport().size())
+            self.picture.resize(self.area.viewport().size())
 
     def _show(self) -> None:
         """Draw the decoded photo at 100% or fitted into the view."""
@@ -141,7 +141,7 @@ class PreviewDialog(QDialog):
         image = self.fitted or self.full
         if image is None:
             return
-        box = self.scroll.viewport().size()
+        box = self.area.viewport().size()
         ratio = self.devicePixelRatioF()
         scaled = image.scaled(QSize(int(box.width() * ratio), int(box.height() * ratio)),
                               Qt.AspectRatioMode.KeepAspectRatio,

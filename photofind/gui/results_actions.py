@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QDir, QFile, QObject, QStandardPaths, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -34,7 +35,8 @@ def move_to_trash(paths: list[Path]) -> tuple[list[Path], list[str]]:
     QDir().mkpath(
         QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
     )
-    trashed, failed = [], []
+    trashed: list[Path] = []
+    failed: list[str] = []
     for path in paths:
         if QFile.moveToTrash(str(path)):
             trashed.append(path)
@@ -50,7 +52,7 @@ class ResultActions(QObject):
     message = Signal(str)
     done = Signal()
 
-    def __init__(self, view, pool: QThreadPool, library: Callable[[], object | None],
+    def __init__(self, view, pool: QThreadPool, library: Callable[[], Any],
                  parent: QWidget) -> None:  # fmt: skip
         """`library()` is the open Library (or None), whose `forget_files` a trash calls."""
         super().__init__(parent)

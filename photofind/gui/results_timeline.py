@@ -19,7 +19,15 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from photofind.gui.results import ResultsModel
 from photofind.gui.workers import run_task
 from photofind.search import Hit, photo_date
-from photofind.search.timeline import PAGE, Cursor, Page, header_of, month_counts, timeline_page
+from photofind.search.timeline import (
+    PAGE,
+    Cursor,
+    Page,
+    header_of,
+    month_counts,
+    timeline_count,
+    timeline_page,
+)
 
 REFRESH_MAX = 3000  # rows a refresh reloads at most (where the person has scrolled to)
 
@@ -44,6 +52,7 @@ class TimelineFeed(QObject):
         self._cursor: Cursor | None = None
         self._months: dict[str, int] = {}
         self._loading = False
+        self.total = 0  # photos in the library, loaded or not
 
     def start(self, catalog, keep: int = 0) -> None:
         """Show the timeline from its newest photo; `keep` rows are loaded at once (a
@@ -55,8 +64,12 @@ class TimelineFeed(QObject):
         self._loading = True
         limit = max(PAGE, min(keep, REFRESH_MAX))
 
-        def first() -> tuple[dict[str, int], Page]:
-            return month_counts(catalog), timeline_page(catalog, None, limit)
+        def first() -> tuple[dict[str, int], Page, int]:
+            return (
+                month_counts(catalog),
+                timeline_page(catalog, None, limit),
+                timeline_count(catalog),
+            )
 
         run_task(self.pool, first, done=lambda got: self._first(serial, *got),
                  failed=lambda exc: self._failed(serial, exc))  # fmt: skip
@@ -72,9 +85,10 @@ class TimelineFeed(QObject):
         if self.active and self._catalog is not None:
             self.start(self._catalog, keep=self.model.rowCount())
 
-    def _first(self, serial: int, months: dict[str, int], page: Page) -> None:
+    def _first(self, serial: int, months: dict[str, int], page: Page, total: int) -> None:
         if serial != self._serial:
             return
+        self.total = total
         self._loading = False
         self._months = months
         self._cursor = page.after

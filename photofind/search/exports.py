@@ -40,7 +40,7 @@ def copy_files(paths: Sequence[Path], folder: Path) -> list[Path]:
     """Copy each photo into `folder` (dates kept); returns where each went, in order."""
     if not folder.is_dir():
         raise ExportError(f"{folder} is not a folder")
-    copied = []
+    copied: list[Path] = []
     for path in paths:
         target = free_name(folder, path.name)
         try:

@@ -17,7 +17,7 @@ def test_preview_walks_zooms_and_fits(qtbot, tmp_path) -> None:
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: not dialog.shown_size().isEmpty(), timeout=10_000)
-    box = dialog.scroll.viewport().size() * dialog.devicePixelRatioF()
+    box = dialog.area.viewport().size() * dialog.devicePixelRatioF()
     shown = dialog.shown_size()
     assert shown.width() <= box.width() + 1 and shown.height() <= box.height() + 1, "fits"
     assert abs(shown.width() / shown.height() - 1.5) < 0.02, "whole photo, its own shape"

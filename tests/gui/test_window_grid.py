@@ -71,14 +71,15 @@ def test_trash_from_the_window_forgets_the_photos(qtbot, window, tmp_path, monke
     for row in (1, 3):
         view.selectionModel().select(model.index(row), QItemSelectionModel.SelectionFlag.Select)
     chosen = [model.hits[r].file for r in (1, 3)]
-    monkeypatch.setattr(window.actions, "confirm", lambda question: True)
+    monkeypatch.setattr(window.photo_actions, "confirm", lambda question: True)
     view.setFocus()
-    with qtbot.waitSignal(window.actions.done, timeout=TIMEOUT):
+    with qtbot.waitSignal(window.photo_actions.done, timeout=TIMEOUT):
         qtbot.keyClick(view, Qt.Key.Key_Delete)
     assert not any(f.path.exists() for f in chosen)
     trash = Path(tmp_path / "xdg" / "Trash" / "files")
     assert sorted(p.name for p in trash.iterdir()) == sorted(f.path.name for f in chosen)
     assert len(names(window)) == len(KINDS) - 2
+    assert window.hint.text() == f"{len(KINDS) - 2} photos, newest first", "the count follows"
     assert not window.session.library.catalog.get_files([f.id for f in chosen])
     with qtbot.waitSignal(window.search_finished, timeout=TIMEOUT):
         qtbot.keyClicks(window.search_field, "a photo of a blue square")

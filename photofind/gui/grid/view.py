@@ -147,7 +147,7 @@ class PhotoGrid(QAbstractItemView):
         x, y, w, h = self.grid.rects[row]
         return QRect(x + MARGIN, y + MARGIN, w, h)
 
-    def visualRect(self, index: QModelIndex) -> QRect:
+    def visualRect(self, index: QModelIndex | QPersistentModelIndex) -> QRect:
         if not index.isValid() or index.row() >= len(self.grid):
             return QRect()
         return self._content_rect(index.row()).translated(0, -self.verticalOffset())
@@ -159,7 +159,11 @@ class PhotoGrid(QAbstractItemView):
         row = self.grid.item_at(point.x() - MARGIN, point.y() + self.verticalOffset() - MARGIN)
         return model.index(row, 0) if row is not None else QModelIndex()
 
-    def scrollTo(self, index: QModelIndex, hint=QAbstractItemView.ScrollHint.EnsureVisible):
+    def scrollTo(
+        self,
+        index: QModelIndex | QPersistentModelIndex,
+        hint: QAbstractItemView.ScrollHint = QAbstractItemView.ScrollHint.EnsureVisible,
+    ) -> None:
         if not index.isValid() or index.row() >= len(self.grid):
             return
         rect = self._content_rect(index.row())
@@ -181,7 +185,7 @@ class PhotoGrid(QAbstractItemView):
     def verticalOffset(self) -> int:
         return self.verticalScrollBar().value()
 
-    def isIndexHidden(self, index: QModelIndex) -> bool:
+    def isIndexHidden(self, index: QModelIndex | QPersistentModelIndex) -> bool:
         return False
 
     def moveCursor(self, action, modifiers) -> QModelIndex:
@@ -246,7 +250,7 @@ class PhotoGrid(QAbstractItemView):
         region = QRegion()
         top, bottom = self.verticalOffset(), self.verticalOffset() + self.viewport().height()
         visible = self.grid.items_in(top - MARGIN, bottom)
-        for span in selection:
+        for span in selection:  # type: ignore[attr-defined]  # a QList at run time
             for row in range(max(span.top(), visible.start), min(span.bottom() + 1, visible.stop)):
                 region += self.visualRect(self.model().index(row, 0))
         return region

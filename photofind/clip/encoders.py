@@ -14,16 +14,10 @@ from photofind.clip.manifest import Manifest
 from photofind.clip.pipeline import iter_decoded, iter_mapped
 from photofind.clip.providers import ort  # the one importer: telemetry off
 from photofind.clip.tokenizer import ClipTokenizer
+from photofind.clip.vectormath import unit
 from photofind.errors import ModelError, ModelFolderError
 
 _INT_TYPES = {"tensor(int64)": np.int64, "tensor(int32)": np.int32}
-
-
-def _unit_rows(x: np.ndarray) -> np.ndarray:
-    """L2-normalise rows. Our exports already do it in the graph; imported ones may not."""
-    x = np.asarray(x, dtype=np.float32)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.maximum(norms, 1e-12)
 
 
 @dataclass
@@ -92,7 +86,7 @@ class _Graph:
             raise ModelError(
                 f"the model gave vectors of shape {out.shape}, expected [n, {self.embed_dim}]"
             )
-        return _unit_rows(out)
+        return unit(out)  # our exports normalise in the graph; imported ones may not
 
 
 class ImageEncoder:

@@ -38,9 +38,7 @@ from photofind.tasks import (
     Progress,
     ProgressCallback,
     TaskControl,
-    format_counts,
-    format_duration,
-    format_rate,
+    status_text,
 )
 
 NameRole = Qt.ItemDataRole.UserRole
@@ -200,11 +198,7 @@ class ModelDialog(QDialog):
         fraction = p.fraction
         self.progress.setRange(0, 1000 if fraction is not None else 0)
         self.progress.setValue(int(1000 * fraction) if fraction is not None else 0)
-        left = f", {format_duration(p.eta)} left" if p.eta is not None else ""
-        current = f" ({p.current})" if p.current else ""
-        self.status.setText(
-            f"Downloading {format_counts(p)} at {format_rate(p.rate, p.unit)}{left}{current}"
-        )
+        self.status.setText(status_text(p))
 
     def _cancel(self) -> None:
         if self.control is not None:

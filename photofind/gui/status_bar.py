@@ -9,26 +9,9 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 
-from photofind.tasks import Progress
+from photofind.tasks import Progress, status_text
 
 WATCH_TEXT = {"watching": "Watching folders", "indexing": "Updating…"}
-
-
-def format_progress(p: Progress) -> str:
-    """One line for a scan, index or labels report, as the status bar shows it."""
-    if p.phase == "wait":  # another photofind process is indexing this library
-        return "Waiting for another photofind to finish indexing…"
-    if p.phase == "scan":
-        return f"Looking for photos… {p.done:,} found"
-    if p.phase == "labels":  # after a pass: the tags' cut-offs are read off the library
-        return f"Tagging photos… {100 * (p.fraction or 0):.0f}%"
-    text = f"Indexing {p.done:,} / {p.total:,}"
-    if p.rate:
-        text += f" · {p.rate:.1f}/s"
-    if p.eta is not None and p.done < p.total:
-        minutes, seconds = divmod(int(p.eta), 60)
-        text += f" · {minutes}:{seconds:02d} left"
-    return text
 
 
 class StatusBar(QStatusBar):
@@ -87,7 +70,7 @@ class StatusBar(QStatusBar):
             self.progress_label.setText(message)
 
     def show_progress(self, p: Progress) -> None:
-        self.progress_label.setText(format_progress(p))
+        self.progress_label.setText(status_text(p))
         if p.total and p.phase == "index":
             self.progress_bar.setRange(0, p.total)
             self.progress_bar.setValue(p.done)

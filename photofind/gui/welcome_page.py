@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from photofind.appinfo import APP_DISPLAY_NAME
 from photofind.gui.offer import ModelOffer, recommended_offer
-from photofind.tasks import Progress
+from photofind.tasks import Progress, status_text
 
 NEEDS_MODEL = (
     f"{APP_DISPLAY_NAME} needs a CLIP model to understand your photos: a one-time download, "
@@ -128,11 +128,7 @@ class WelcomePage(QScrollArea):
         if p.total:
             self.progress.setRange(0, 1000)
             self.progress.setValue(int(1000 * (p.fraction or 0)))
-            self.progress_label.setText(
-                f"Downloading {p.done / 1e6:,.0f} of {p.total / 1e6:,.0f} MB"
-            )
-        else:
-            self.progress_label.setText(f"Downloading… {p.done / 1e6:,.0f} MB")
+        self.progress_label.setText(status_text(p))
 
     def download_ended(self, problem: str | None) -> None:
         self.download_button.setEnabled(True)

@@ -15,7 +15,6 @@ model (`models/.downloads/<name>.lock`); their files live in the user's hub cach
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import tempfile
 import time
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from filelock import FileLock, Timeout
 
+from photofind import atomicfile
 from photofind.clip.manifest import Manifest, read_manifest, verify_model_folder
 from photofind.errors import DownloadError, ModelError, ModelFolderError
 from photofind.modelstore.download import Downloaded, place
@@ -122,7 +122,7 @@ class ModelStore:
     def use(self, name: str) -> None:
         with self._changing():
             self.get(name)
-            _write_atomic(self.root / ACTIVE, name + "\n")
+            atomicfile.write_text(self.root / ACTIVE, name + "\n")
 
     def verify(self, name: str) -> Manifest:
         """Check every file's sha256; ModelFolderError names a damaged one."""
@@ -327,12 +327,3 @@ def _copy_tree(source: Path, target: Path) -> None:
         else:
             (target / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target / relative)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as stream:
-        stream.write(text)
-        stream.flush()
-        os.fsync(stream.fileno())
-    os.replace(tmp, path)

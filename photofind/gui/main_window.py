@@ -326,6 +326,11 @@ class MainWindow(QMainWindow):
 
     def _library_changed(self) -> None:
         """Another process changed the catalog (the CLI added a folder or indexed photos)."""
+        self._show_library_as_it_is()
+
+    def _show_library_as_it_is(self) -> None:
+        """After the catalog changed: folders, things, dates and the grid read it again (new
+        photos join the timeline where they belong; a query runs again)."""
         self.refresh_folders()
         self.features.refresh()
         self._load_library_dates()
@@ -452,13 +457,7 @@ class MainWindow(QMainWindow):
         if not self.controller.indexing:  # else one more pass began
             failed = f", {report.failed:,} unreadable" if report.failed else ""
             self.status.indexing_ended(f"Up to date ({report.indexed:,} new{failed})")
-        self.refresh_folders()
-        self.features.refresh()
-        self._load_library_dates()
-        if self.search_bar.has_query():
-            self.search_now()
-        else:
-            self.timeline.refresh()  # new photos join the timeline where they belong
+        self._show_library_as_it_is()
 
     def _watcher_indexed(self, report: Any) -> None:
         self.refresh_folders()

@@ -125,12 +125,16 @@ class Searcher:
                 return SearchResult(hits, len(hits), [], len(hits))
             return self._find(query)
 
+    def _tagged(self, query: Query) -> dict[int, float] | None:
+        """{id: score} of the photos carrying the query's label, or None without one."""
+        if not query.tag:
+            return None
+        if self.tags is None:
+            raise QueryError("labels are not available here")
+        return self.tags.tagged(query.tag)
+
     def _find(self, query: Query) -> SearchResult:
-        tagged: dict[int, float] | None = None
-        if query.tag:
-            if self.tags is None:
-                raise QueryError("labels are not available here")
-            tagged = self.tags.tagged(query.tag)
+        tagged = self._tagged(query)
         if not query.has_target and tagged is not None:
             hits = self._browse(query, tagged)  # a label alone: its own cut-off decided
             return SearchResult(hits, len(hits), [], len(tagged))
@@ -152,11 +156,7 @@ class Searcher:
         return SearchResult(hits, matches, weaker, len(scored))
 
     def _search(self, query: Query) -> list[Hit]:
-        tagged: dict[int, float] | None = None
-        if query.tag:
-            if self.tags is None:
-                raise QueryError("labels are not available here")
-            tagged = self.tags.tagged(query.tag)
+        tagged = self._tagged(query)
         if not query.has_target and tagged is not None:
             return self._browse(query, tagged)
         vector, exclude = self.query_vector(query)

@@ -166,7 +166,13 @@ def main() -> None:
     beat.start()
     start = time.monotonic()
     window.add_folder(photos)
-    spin(app, lambda: window.folder_state(photos) == "up to date", 7200)
+    library = window.session.library
+    catalog, name = library.catalog, library.model.name
+
+    def indexed() -> bool:  # a folder added a moment ago reads "up to date" before its scan
+        return catalog.embedding_count(name) >= args.photos and not catalog.pending_count(name)
+
+    spin(app, lambda: indexed() and window.folder_state(photos) == "up to date", 7200)
     seconds = time.monotonic() - start
     worst, p99 = beat.stop()
     print(f"model {window.session.model.name}; {args.photos} photos; load average "

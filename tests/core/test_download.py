@@ -9,25 +9,11 @@ import threading
 from pathlib import Path
 
 import pytest
-from replica_hub import Server, publish
 
 from photofind.errors import Cancelled, DownloadError, ModelError
 from photofind.modelstore import ModelStore, hubclient, immich, registry
 
 REPO = "immich-app/tiny__immich"
-
-
-@pytest.fixture
-def server(monkeypatch):
-    s = Server()
-    monkeypatch.setenv("HF_ENDPOINT", s.url)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def repo(server, tmp_path, tiny_immich_dir):
-    return publish(server, REPO, tiny_immich_dir, tmp_path / "hub" / REPO)
 
 
 @pytest.fixture

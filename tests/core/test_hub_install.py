@@ -31,19 +31,6 @@ TEXTS = ["a photo of a red circle", "two small blue squares at the top"]
 
 
 @pytest.fixture
-def server(monkeypatch):
-    s = Server()
-    monkeypatch.setenv("HF_ENDPOINT", s.url)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def repo(server, tmp_path, tiny_immich_dir):
-    return publish(server, REPO, tiny_immich_dir, tmp_path / "hub" / REPO)
-
-
-@pytest.fixture
 def entry(repo, monkeypatch):
     item = {
         "name": "tiny__immich",

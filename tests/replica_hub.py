@@ -34,6 +34,9 @@ import threading
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from photofind.modelstore import immich, registry
 
 LFS_SUFFIXES = (".onnx", ".onnx_data", ".weight", ".bin")  # what the hub keeps in git LFS
 
@@ -347,3 +350,18 @@ def publish(server: Server, repo: str, source: Path, into: Path) -> Repo:
     (into / "README.md").write_text("---\nlicense: mit\n---\nnot needed by photofind\n")
     (into / ".gitattributes").write_text("*.onnx filter=lfs diff=lfs merge=lfs -text\n")
     return server.add_repo(repo, into)
+
+
+TINY_REPO = "immich-app/tiny__immich"  # where the install tests publish the tiny Immich export
+
+
+def list_in_catalog(monkeypatch: Any, commit: str) -> dict:
+    """Make the model catalog hold one entry: the replica's TINY_REPO at `commit`, in Immich's
+    layout (every install test needs the same one)."""
+    item = {
+        "name": "tiny__immich",
+        "source": {"kind": "immich", "repo": TINY_REPO, "revision": commit},
+        "files": [{"path": p} for p in immich.FILES],
+    }
+    monkeypatch.setattr(registry, "find_entry", lambda name: item)
+    return item

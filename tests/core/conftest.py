@@ -4,9 +4,8 @@ in Immich's layout (tests/replica_hub.py)."""
 from __future__ import annotations
 
 import pytest
+from replica_hub import TINY_REPO as REPO
 from replica_hub import Server, publish
-
-REPO = "immich-app/tiny__immich"
 
 
 @pytest.fixture

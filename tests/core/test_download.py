@@ -9,22 +9,16 @@ import threading
 from pathlib import Path
 
 import pytest
+from replica_hub import TINY_REPO as REPO
+from replica_hub import list_in_catalog
 
 from photofind.errors import Cancelled, DownloadError, ModelError
-from photofind.modelstore import ModelStore, hubclient, immich, registry
-
-REPO = "immich-app/tiny__immich"
+from photofind.modelstore import ModelStore, hubclient, registry
 
 
 @pytest.fixture
 def entry(repo, monkeypatch):
-    item = {
-        "name": "tiny__immich",
-        "source": {"kind": "immich", "repo": REPO, "revision": repo.commit},
-        "files": [{"path": p} for p in immich.FILES],
-    }
-    monkeypatch.setattr(registry, "find_entry", lambda name: item)
-    return item
+    return list_in_catalog(monkeypatch, repo.commit)
 
 
 def test_cancel_before_it_starts_leaves_nothing(tmp_path, server, entry):

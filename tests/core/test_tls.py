@@ -15,12 +15,11 @@ from pathlib import Path
 
 import certifi
 import pytest
-from replica_hub import Server, publish
+from replica_hub import TINY_REPO as REPO
+from replica_hub import Server, list_in_catalog, publish
 
 from photofind.errors import DownloadError
-from photofind.modelstore import ModelStore, immich, registry, tls
-
-REPO = "immich-app/tiny__immich"
+from photofind.modelstore import ModelStore, tls
 
 
 def openssl(*args: str, cwd: Path) -> None:
@@ -49,12 +48,7 @@ def https_hub(pki: Path, tmp_path, tiny_immich_dir, monkeypatch):
     server = Server(certificate=(pki / "server.pem", pki / "server.key"))
     repo = publish(server, REPO, tiny_immich_dir, tmp_path / "hub" / REPO)
     monkeypatch.setenv("HF_ENDPOINT", server.url)
-    item = {
-        "name": "tiny__immich",
-        "source": {"kind": "immich", "repo": REPO, "revision": repo.commit},
-        "files": [{"path": p} for p in immich.FILES],
-    }
-    monkeypatch.setattr(registry, "find_entry", lambda name: item)
+    list_in_catalog(monkeypatch, repo.commit)
     yield server
     server.close()
 

@@ -168,7 +168,9 @@ class ClipModel:
         tokenizer: Future[ClipTokenizer] = Future()
         if kind == "text":  # parsing tokenizer.json takes as long as the session: overlap them
             threading.Thread(target=self._tokenizer, args=(tokenizer,)).start()
-        session = inference_session(path, choose_providers(self._requested), threads)
+        session = inference_session(
+            path, choose_providers(self._requested), threads, prepack=kind == "image"
+        )
         log.info("opened %s of %s on %s", path.name, self.name, session.get_providers()[0])
         if kind == "image":
             return ImageEncoder(session, self.manifest)

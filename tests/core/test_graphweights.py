@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -80,3 +81,39 @@ def test_graphs_published_with_weights_beside_them_are_left_alone(tmp_path):
     data["files"]["visual.onnx_data"] = ""
     (folder / "manifest.json").write_text(json.dumps(data))
     assert graphweights.inline_graphs(read_manifest(folder)) == ["textual.onnx"]
+
+
+def _prepacking(session) -> bool:
+    try:
+        return (
+            session.get_session_options().get_session_config_entry("session.disable_prepacking")
+            != "1"
+        )
+    except Exception:  # onnxruntime: the entry was never set, so prepacking is on
+        return True
+
+
+def _packed_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "text-packed"]
+
+
+def test_the_text_session_opens_unpacked_and_a_second_call_swaps_in_a_packed_one(tmp_path):
+    folder = tmp_path / "tiny-clip"
+    shutil.copytree(TINY, folder)
+    graphweights.externalize_folder(folder)
+    encoder = ClipModel.load(folder, providers=[providers.CPU]).text
+    assert not _prepacking(encoder.session)  # quick to open: a cold query's one run
+    first = encoder.encode_texts(TEXTS)
+    assert not _packed_threads()  # a one-query command never pays for the packed session
+    second = encoder.encode_texts(TEXTS)
+    for thread in _packed_threads():
+        thread.join(timeout=60)
+    assert _prepacking(encoder.session)
+    third = encoder.encode_texts(TEXTS)
+    np.testing.assert_allclose(second, first, atol=1e-6)
+    np.testing.assert_allclose(third, first, atol=1e-5)  # packed kernels: same to rounding
+
+
+def test_the_image_session_keeps_prepacking_for_batches():
+    model = ClipModel.load(TINY, providers=[providers.CPU])
+    assert _prepacking(model.image.session)

@@ -1,7 +1,8 @@
 """The `photofind` command: argument parsing, error messages and exit codes.
 
-Each command lives in `photofind.cli.commands` (library and search) or
-`photofind.cli.model_commands` (model store); `photofind` alone starts the GUI.
+Each command lives in `photofind.cli.commands` (library and search), `model_commands`,
+`tag_commands`, `album_commands` or `completion`, as `photofind.cli.command_table` lists
+them; `photofind` alone starts the GUI.
 Exit codes: 0 done, 1 error, 2 bad usage, 130 cancelled (Ctrl+C).
 """
 

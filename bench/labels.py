@@ -8,8 +8,8 @@ Each round runs three first indexes through the `photofind` console script (`pyt
 photofind folders add`, then `index`, the second timed), each on a fresh default library
 (XDG_DATA_HOME, XDG_CACHE_HOME and XDG_STATE_HOME in a new folder, PHOTOFIND_HOME unset):
 
-  A  the base revision (`--base`, extracted with `git archive`): every label text is
-     encoded, unsorted batches of 64;
+  A  the base revision (`--base`, extracted with `git archive` into the temp folder):
+     every label text is encoded, unsorted batches of 64;
   B  this tree, an empty cache: the same texts, sorted by token length;
   C  this tree, a second library of the same user (the cache folder B filled): no text
      is encoded.
@@ -25,10 +25,12 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 from itertools import product
 from pathlib import Path
@@ -51,11 +53,12 @@ def photos(folder: Path) -> Path:
 
 
 def base_tree(rev: str) -> Path:
-    """The base revision's files, extracted once per commit under bench/_work."""
+    """The base revision's files, extracted once per commit into the temp folder (not the
+    work tree, whose source files the tests scan)."""
     commit = subprocess.run(
         ["git", "-C", str(ROOT), "rev-parse", rev], check=True, capture_output=True, text=True
     ).stdout.strip()
-    target = WORK / f"labels-base-{commit[:12]}"
+    target = Path(tempfile.gettempdir()) / f"photofind-bench-labels-base-{commit[:12]}"
     if not (target / "photofind" / "__init__.py").is_file():
         archive = subprocess.run(
             ["git", "-C", str(ROOT), "archive", commit], check=True, capture_output=True
@@ -138,7 +141,7 @@ def main() -> None:
     if not args.throughput_only:
         base = base_tree(args.base)
         photo_dir = photos(WORK / "labels-photos")
-        run_dir = WORK / f"labels-run-{os.getpid()}"
+        run_dir = Path(tempfile.mkdtemp(prefix="photofind-bench-labels-"))
         print(f"{PHOTOS} photos, {model.name}, base {args.base}, {args.rounds} rounds "
               f"interleaved, load average {os.getloadavg()[0]:.2f}", flush=True)  # fmt: skip
         results: dict[str, list[float]] = {"A": [], "B": [], "C": []}
@@ -162,6 +165,7 @@ def main() -> None:
             m = statistics.median(results[name])
             print(f"{name} {what:40} median {m:6.1f} s   x{a / m:.2f} faster than A")
         print(f"load average after: {os.getloadavg()[0]:.2f}")
+        shutil.rmtree(run_dir, ignore_errors=True)
     throughput(model, [int(b) for b in args.batches.split(",")], max(1, args.rounds))
 
 

@@ -269,15 +269,32 @@ def _offline_folders(session: Session) -> list[dict[str, Any]]:
     ]
 
 
+# Said once when the labels phase after an index pass runs this long (a new model's label
+# texts being computed): the photos are searchable already, and Ctrl+C costs only the tags.
+LABELS_NOTICE_AFTER = 2.0
+LABELS_NOTICE = (
+    "the photos are indexed and searchable now; tagging them with labels "
+    "(Ctrl+C leaves that for the next run)"
+)
+
+
 def _saying_waits(progress: Any, json_lines: bool = False) -> Any:
     """A progress callback that prints "waiting for another photofind" as a line of its own
-    (with JSON lines, the wait is a progress line like any other)."""
+    (with JSON lines, the wait is a progress line like any other), and LABELS_NOTICE once
+    when the labels phase takes long."""
+    labels_since: float | None = None
 
     def report(p: Any) -> None:
+        nonlocal labels_since
         if p.phase == "wait" and not json_lines:
             say(sys.stderr, f"{p.current} (Ctrl+C to stop waiting)")
-        else:
-            progress(p)
+            return
+        if p.phase == "labels" and not json_lines and labels_since != -1.0:
+            labels_since = labels_since or time.monotonic()
+            if time.monotonic() - labels_since >= LABELS_NOTICE_AFTER and p.done < p.total:
+                labels_since = -1.0  # said; on a terminal, below the progress line drawn
+                say(sys.stderr, ("\n" if sys.stderr.isatty() else "") + LABELS_NOTICE)
+        progress(p)
 
     return report
 

@@ -18,14 +18,13 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from filelock import FileLock, Timeout
 
 from photofind import atomicfile
 from photofind.clip.graphweights import externalize_folder, inline_graphs
@@ -36,6 +35,8 @@ from photofind.modelstore.download import Downloaded, place
 from photofind.tasks import BYTES, ProgressCallback, ProgressMeter, TaskControl
 
 if TYPE_CHECKING:
+    from filelock import FileLock
+
     from photofind.modelstore.hubclient import HubFile
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,19 @@ class ModelStore:
 
     def __init__(self, models_dir: Path) -> None:
         self.root = Path(models_dir)
-        self._lock = FileLock(self.root / LOCK)  # re-entrant within a thread
+        self._store_lock: FileLock | None = None
+        self._making_lock = threading.Lock()
+
+    @property
+    def _lock(self) -> FileLock:
+        """The store's file lock, re-entrant within a thread; made on first use, so reading
+        the store (every search) never imports filelock."""
+        with self._making_lock:
+            if self._store_lock is None:
+                from filelock import FileLock
+
+                self._store_lock = FileLock(self.root / LOCK)
+            return self._store_lock
 
     def _ensure(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -231,6 +244,8 @@ class ModelStore:
         prefix = f"{subfolder}/" if subfolder else ""
         patterns = [prefix + p for p in layouts.wanted_files(entry)]
         (self.root / DOWNLOADS).mkdir(parents=True, exist_ok=True)
+        from filelock import FileLock, Timeout
+
         lock = FileLock(self.root / DOWNLOADS / f"{name}{LOCK}")
         try:
             lock.acquire(timeout=0)
@@ -323,6 +338,8 @@ class _DownloadReport:
 
 def wait_for_lock(lock: FileLock, control: TaskControl | None) -> None:
     """Wait for `lock`, still answering a cancel (an OS lock wait cannot be interrupted)."""
+    from filelock import Timeout
+
     while True:
         try:
             lock.acquire(timeout=0.2)

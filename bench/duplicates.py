@@ -186,7 +186,10 @@ def measure(n: int, probes: int, rounds: int) -> None:
         rng = np.random.default_rng(9)
         sample = np.union1d(np.arange(first, n), rng.choice(first, RANDOM_SAMPLE, replace=False))
         start = time.perf_counter()
-        want = _as_set(exact_pairs(path, sample))
+        cached = path.parent / "exact-sample.npy"  # depends on the vectors and the sample only
+        if not cached.is_file():
+            np.save(cached, exact_pairs(path, sample))
+        want = _as_set(np.load(cached))
         touched = set(sample.tolist())
         got = {p for p in got if p[0] in touched or p[1] in touched}
         how = (

@@ -36,6 +36,10 @@ CELL_FACTOR = 10  # cells: sqrt(CELL_FACTOR * n) (see cell_count)
 _SCREEN_MARGIN = 1e-4  # float32 rounding of a sketch bound is ~1e-6: a safe allowance
 _DENSE = 16  # a block where over 1/_DENSE of the pairs pass the sketch is scored whole
 _SAMPLE_PER_CENTRE = 16
+# Pairs that pass the sketches are scored together, this many at a time: one large read
+# rather than many small ones, which would leave the mapped file's pages resident
+# (VectorStore unmaps them after each large read).
+_SCORED_TOGETHER = 8192
 
 
 def close_pairs(read: Reader, n: int, threshold: float, joined: Joined) -> None:
@@ -57,10 +61,8 @@ def _close(left: np.ndarray, right: np.ndarray, threshold: float) -> tuple[np.nd
 def _exact(
     read: Reader, a: np.ndarray, b: np.ndarray, threshold: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The pairs (a[i], b[i]), a[i] != b[i], whose full vectors' inner product reaches the
-    threshold (each vector read once)."""
-    other = a != b
-    a, b = a[other], b[other]
+    """The pairs (a[i], b[i]) whose full vectors' inner product reaches the threshold (each
+    vector read once)."""
     if len(a) == 0:
         return a, b
     rows, where = np.unique(np.concatenate([a, b]), return_inverse=True)
@@ -157,6 +159,19 @@ def pairs_by_cells(read: Reader, n: int, threshold: float, joined: Joined) -> No
     scored exactly on their full vectors. A block where too many pass is scored whole."""
     cells = _Cells(read, n, joined)
     screen = threshold - _SCREEN_MARGIN
+    pending: list[tuple[np.ndarray, np.ndarray]] = []  # pairs that passed, not yet scored
+    waiting = 0
+
+    def score_pending() -> None:
+        nonlocal waiting
+        if pending:
+            a = np.concatenate([left for left, _ in pending])
+            b = np.concatenate([right for _, right in pending])
+            a, b = _exact(read, a, b, threshold)
+            pending.clear()
+            waiting = 0
+            joined(a, b, 0)
+
     for cell in range(cells.count):
         own, asking = cells.own(cell), cells.asking(cell)
         if len(own) == 0 or len(asking) == 0:
@@ -169,12 +184,17 @@ def pairs_by_cells(read: Reader, n: int, threshold: float, joined: Joined) -> No
             bound = cells.sketch[who] @ own_y.T
             bound += np.outer(cells.rest[who], own_rest)
             rows, cols = np.nonzero(bound >= screen)
-            last = start + BLOCK >= len(asking)
-            done = len(own) if last else 0
+            done = len(own) if start + BLOCK >= len(asking) else 0
             if len(rows) * _DENSE > bound.size:
                 full = read(own) if full is None else full
                 rows, cols = _close(read(who), full, threshold)
                 _distinct(joined, who[rows], own[cols], done)
-            else:
-                a, b = _exact(read, who[rows], own[cols], threshold)
-                joined(a, b, done)
+                continue
+            a, b = who[rows], own[cols]
+            other = a != b
+            pending.append((a[other], b[other]))
+            waiting += int(other.sum())
+            if waiting >= _SCORED_TOGETHER:
+                score_pending()
+            joined(_NONE, _NONE, done)
+    score_pending()

@@ -40,6 +40,7 @@ _SAMPLE_PER_CENTRE = 16
 # rather than many small ones, which would leave the mapped file's pages resident
 # (VectorStore unmaps them after each large read).
 _SCORED_TOGETHER = 8192
+_NONE = np.zeros(0, np.int64)  # no pairs (a call of `joined` that only reports progress)
 
 
 def close_pairs(read: Reader, n: int, threshold: float, joined: Joined) -> None:
@@ -87,11 +88,15 @@ def all_pairs(read: Reader, n: int, threshold: float, joined: Joined) -> None:
         _distinct(joined, rows + start, cols + start, len(block))
 
 
-def centres(sample: np.ndarray, count: int) -> np.ndarray:
-    """`count` unit k-means centres of `sample` (spherical k-means, a few rounds)."""
+def centres(
+    sample: np.ndarray, count: int, between: Callable[[], None] = lambda: None
+) -> np.ndarray:
+    """`count` unit k-means centres of `sample` (spherical k-means, a few rounds; `between`
+    runs before each round: a chance to cancel)."""
     rng = np.random.default_rng(0)
     found = sample[rng.choice(len(sample), count, replace=False)]
     for _ in range(_KMEANS_ROUNDS):
+        between()
         nearest = np.argmax(sample @ found.T, axis=1)
         sums = np.zeros_like(found)
         np.add.at(sums, nearest, sample)
@@ -111,7 +116,8 @@ class _Cells:
         drawn = min(n, max(_SAMPLE_PER_CENTRE * count, vectorsketch.TRAIN_SAMPLE))
         sample = read(np.sort(rng.choice(n, drawn, replace=False)))
         self.basis = vectorsketch.fit_basis(sample)
-        middles = centres(unit(vectorsketch.project(self.basis, sample)[0]), count)
+        tick = lambda: joined(_NONE, _NONE, 0)  # noqa: E731  (a chance to cancel)
+        middles = centres(unit(vectorsketch.project(self.basis, sample)[0]), count, tick)
         del sample
         probes = min(PROBES, count)
         self.sketch = np.empty((n, self.basis.shape[1]), dtype=np.float32)
@@ -127,7 +133,7 @@ class _Cells:
                 rows = slice(start + at, start + at + len(scores))
                 near[rows] = np.argpartition(-scores, probes - 1, axis=1)[:, :probes]
                 home[rows] = np.argmax(scores, axis=1)
-            joined(_NONE, _NONE, 0)  # a chance to cancel
+            tick()
         self.members = np.argsort(home, kind="stable")
         self.bounds = np.searchsorted(home[self.members], np.arange(count + 1))
         flat = near.reshape(-1)
@@ -141,9 +147,6 @@ class _Cells:
 
     def asking(self, cell: int) -> np.ndarray:
         return self.askers[self.ask_bounds[cell] : self.ask_bounds[cell + 1]]
-
-
-_NONE = np.zeros(0, np.int64)
 
 
 def cell_count(n: int) -> int:

@@ -186,7 +186,8 @@ def measure(n: int, probes: int, rounds: int) -> None:
             (path.parent / "exact-all.json").write_text(json.dumps({"seconds": every_s}))
         want = _as_set(np.load(cached))
         every_s = json.loads((path.parent / "exact-all.json").read_text())["seconds"]
-        how = f"all pairs ({every_s:.1f} s, cached; cells/all pairs {np.median(runs) / every_s:.3f})"
+        ratio = np.median(runs) / every_s
+        how = f"all pairs ({every_s:.1f} s, cached; cells/all pairs {ratio:.3f})"
     else:
         rng = np.random.default_rng(9)
         sample = np.union1d(np.arange(first, n), rng.choice(first, RANDOM_SAMPLE, replace=False))

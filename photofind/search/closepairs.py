@@ -33,7 +33,9 @@ READ = 65_536  # vectors read at a time when every vector is read in turn
 _ROUNDING = 1e-6  # float32 dot products of equal unit vectors can fall just short of 1.0
 _KMEANS_ROUNDS = 6
 CELL_FACTOR = 10  # cells: sqrt(CELL_FACTOR * n) (see cell_count)
-_SCREEN_MARGIN = 1e-4  # float32 rounding of a sketch bound is ~1e-6: a safe allowance
+# Allowance for float32 rounding in a sketch bound: a left-out length is a square root of a
+# difference (|x|^2 - |y|^2, off by ~1e-6), so a length near 0 can be off by ~1e-3.
+_SCREEN_MARGIN = 2e-3
 _DENSE = 16  # a block where over 1/_DENSE of the pairs pass the sketch is scored whole
 _SAMPLE_PER_CENTRE = 16
 # Pairs that pass the sketches are scored together, this many at a time: one large read

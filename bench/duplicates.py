@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -121,7 +122,10 @@ def child(path: Path, n: int, probes: int, out: Path) -> None:
     seconds = time.perf_counter() - start
     np.save(out, pairs)
     rss = _peak_rss_mb()
-    print(json.dumps({"seconds": seconds, "rss_mb": rss, "before": load_before, "after": _load()}))
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = use.ru_utime + use.ru_stime  # all threads: steadier than wall time on a busy machine
+    figures = {"seconds": seconds, "cpu": cpu, "rss_mb": rss, "before": load_before}
+    print(json.dumps({**figures, "after": _load()}))
 
 
 def timed_run(path: Path, n: int, probes: int) -> tuple[dict, np.ndarray]:
@@ -172,6 +176,7 @@ def measure(n: int, probes: int, rounds: int) -> None:
         runs.append(figures["seconds"])
         print(
             f"  cells (probes {probes}) run {r + 1}: {figures['seconds']:.1f} s wall, "
+            f"{figures['cpu']:.1f} s CPU, "
             f"{len(found):,} pairs, peak RSS {figures['rss_mb']:,.0f} MB  "
             f"[{figures['before']} -> {figures['after']}]",
             flush=True,

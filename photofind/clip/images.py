@@ -12,12 +12,16 @@ import threading
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError, features
 
 from photofind.clip.formats import FORMATS, HEIF_SUFFIXES, RAW_SUFFIXES
 from photofind.errors import ImageLoadError
+
+if TYPE_CHECKING:
+    from photofind.clip.manifest import Manifest
 
 _NEEDS = {"HEIF": ("HEIC/HEIF", "pillow-heif"), "AVIF": ("AVIF", "Pillow>=11.2"),
           "RAW": ("RAW", "rawpy")}  # fmt: skip
@@ -181,7 +185,9 @@ def open_image(
 
 
 class Preprocessor:
-    """The manifest's resize, crop and normalisation, matching open_clip's torchvision steps."""
+    """The manifest's resize, crop and normalisation, matching open_clip's torchvision steps.
+
+    It needs no ONNX session: the indexer decodes with it while the image session loads."""
 
     def __init__(
         self,
@@ -197,9 +203,21 @@ class Preprocessor:
         self._mean = np.asarray(mean, dtype=np.float32).reshape(1, 1, 3) * 255.0
         self._scale = 1.0 / (np.asarray(std, dtype=np.float32).reshape(1, 1, 3) * 255.0)
 
+    @classmethod
+    def for_manifest(cls, manifest: Manifest) -> Preprocessor:
+        return cls(manifest.image_size, manifest.resize, manifest.interpolation, manifest.mean,
+                   manifest.std)  # fmt: skip
+
     @property
     def draft_size(self) -> int:
         return max(self.size) * DRAFT_MARGIN
+
+    def load(
+        self, path: Path | str, *, draft: bool = True, header: HeaderHook | None = None
+    ) -> np.ndarray:
+        """Decode one file and preprocess it (ImageLoadError if it cannot be read); `header`
+        as for `open_image`, `draft` decodes JPEGs at the smallest scale the model allows."""
+        return self(open_image(path, min_size=self.draft_size if draft else None, header=header))
 
     def geometry(self, img: Image.Image) -> Image.Image:
         height, width = self.size

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +18,8 @@ from photofind.clip.providers import ort  # the one importer: telemetry off
 from photofind.clip.tokenizer import ClipTokenizer
 from photofind.clip.vectormath import unit
 from photofind.errors import ModelError, ModelFolderError
+
+log = logging.getLogger(__name__)
 
 _INT_TYPES = {"tensor(int64)": np.int64, "tensor(int32)": np.int32}
 
@@ -206,10 +210,21 @@ class ImageEncoder:
 
 
 class TextEncoder:
-    """Texts -> unit vectors in the same space as the images."""
+    """Texts -> unit vectors in the same space as the images.
+
+    The session it starts with may be the quick-to-open kind (no weight prepacking: a cold
+    query's only run); `packed` then builds the session that runs faster from the second
+    call on (about 2.5x per query here). It is built in a background thread at the second
+    call and swapped in when ready, so a one-query command never pays for it and the window's
+    later queries and the label batches do not keep paying the unpacked runs.
+    """
 
     def __init__(
-        self, session: ort.InferenceSession, manifest: Manifest, tokenizer: ClipTokenizer
+        self,
+        session: ort.InferenceSession,
+        manifest: Manifest,
+        tokenizer: ClipTokenizer,
+        packed: Callable[[], ort.InferenceSession] | None = None,
     ) -> None:
         expected_length = None if manifest.text_variable_length else manifest.context_length
         self.session = session
@@ -219,6 +234,27 @@ class TextEncoder:
         self.tokenizer = tokenizer
         self.variable_length = manifest.text_variable_length
         self._dtype = _INT_TYPES.get(self._graph.input.type, np.int64)
+        self._packed = packed
+        self._calls = 0
+        self._lock = threading.Lock()
+
+    def _count_call(self) -> None:
+        with self._lock:
+            self._calls += 1
+            if self._calls < 2 or self._packed is None:
+                return
+            build, self._packed = self._packed, None
+        # Not a daemon: ONNX Runtime must finish building before the interpreter exits.
+        threading.Thread(target=self._swap, args=(build,), name="text-packed").start()
+
+    def _swap(self, build: Callable[[], ort.InferenceSession]) -> None:
+        try:
+            session = build()
+        except Exception as exc:  # the unpacked session keeps working
+            log.warning("keeping the quick-open text session: %s", exc)
+            return
+        # One assignment each: a run in flight keeps the session it started on.
+        self.session = self._graph.session = session
 
     def tokenize(self, texts: Sequence[str]) -> np.ndarray:
         return self.tokenizer(texts)
@@ -227,6 +263,8 @@ class TextEncoder:
         texts = list(texts)
         if not texts:
             return np.zeros((0, self._graph.embed_dim), dtype=np.float32)
+        if self._packed is not None:
+            self._count_call()
         out = []
         for start in range(0, len(texts), batch_size):
             ids = self.tokenize(texts[start : start + batch_size])

@@ -159,7 +159,7 @@ class ClipModel:
 
     def _open(self, kind: Kind) -> ImageEncoder | TextEncoder:
         from photofind.clip.encoders import ImageEncoder, TextEncoder
-        from photofind.clip.providers import choose_providers, inference_session
+        from photofind.clip.providers import CPU, choose_providers, inference_session
 
         path = self.graph_path(kind)
         # Images: one thread per run, a run per core (pipeline.iter_mapped); a text query is
@@ -168,11 +168,20 @@ class ClipModel:
         tokenizer: Future[ClipTokenizer] = Future()
         if kind == "text":  # parsing tokenizer.json takes as long as the session: overlap them
             threading.Thread(target=self._tokenizer, args=(tokenizer,)).start()
-        session = inference_session(path, choose_providers(self._requested), threads)
+        providers = choose_providers(self._requested)
+        # A text session opens without weight prepacking (fast to open: a cold query's one
+        # run); the text encoder builds the packed one if a second call comes.
+        session = inference_session(path, providers, threads, prepack=kind == "image")
         log.info("opened %s of %s on %s", path.name, self.name, session.get_providers()[0])
         if kind == "image":
             return ImageEncoder(session, self.manifest)
-        return TextEncoder(session, self.manifest, tokenizer.result())
+        on_cpu = session.get_providers()[0] == CPU  # prepacking is the CPU provider's
+        return TextEncoder(
+            session,
+            self.manifest,
+            tokenizer.result(),
+            packed=(lambda: inference_session(path, [CPU], threads)) if on_cpu else None,
+        )
 
     def _tokenizer(self, future: Future[ClipTokenizer]) -> None:
         from photofind.clip.tokenizer import ClipTokenizer

@@ -15,6 +15,7 @@ model (`models/.downloads/<name>.lock`); their files live in the user's hub cach
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -27,7 +28,9 @@ from typing import TYPE_CHECKING
 from filelock import FileLock, Timeout
 
 from photofind import atomicfile
+from photofind.clip.graphweights import externalize_folder, inline_graphs
 from photofind.clip.manifest import Manifest, read_manifest, verify_model_folder
+from photofind.clip.stamp import write_stamp
 from photofind.errors import DownloadError, ModelError, ModelFolderError
 from photofind.modelstore.download import Downloaded, place
 from photofind.tasks import BYTES, ProgressCallback, ProgressMeter, TaskControl
@@ -125,8 +128,20 @@ class ModelStore:
             atomicfile.write_text(self.root / ACTIVE, name + "\n")
 
     def verify(self, name: str) -> Manifest:
-        """Check every file's sha256; ModelFolderError names a damaged one."""
-        return verify_model_folder(self.get(name))
+        """Check every file's sha256; ModelFolderError names a damaged one. A model installed
+        before graphs kept their weights apart (`photofind.clip.graphweights`) is then
+        stored that way, through a work folder like an install, so its sessions open fast."""
+        folder = self.get(name)
+        manifest = verify_model_folder(folder)
+        if not inline_graphs(manifest):
+            return manifest
+        log.info("storing the graphs of %s with their weights apart", name)
+        try:
+            self.install_from(lambda work: _link_tree(folder, work), name)
+        except ModelError as exc:  # e.g. a running photofind holds the files (Windows)
+            log.warning("%s stays as it is: %s", name, exc)
+            return manifest
+        return read_manifest(self.get(name))
 
     def remove(self, name: str) -> None:
         with self._changing():
@@ -168,6 +183,8 @@ class ModelStore:
             try:
                 fill(work)
                 verify_model_folder(work)
+                if externalize_folder(work):  # weights ONNX Runtime maps: fast session loads
+                    write_stamp(read_manifest(work))  # the rewrite hashed what it wrote
                 if target.exists():
                     old = self.root / f"{TEMP_PREFIX}old-{name}"
                     target.rename(old)
@@ -317,6 +334,21 @@ def wait_for_lock(lock: FileLock, control: TaskControl | None) -> None:
 
 def _safe_name(name: str) -> bool:
     return bool(name) and not name.startswith(".") and "/" not in name and "\\" not in name
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """A copy of `source` whose files are hard links where the file system allows (the
+    rewrite replaces graphs by new files, never writes into one), else copies."""
+    for path in source.rglob("*"):
+        relative = path.relative_to(source)
+        if path.is_dir():
+            (target / relative).mkdir(parents=True, exist_ok=True)
+            continue
+        (target / relative).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, target / relative)
+        except OSError:
+            shutil.copy2(path, target / relative)
 
 
 def _copy_tree(source: Path, target: Path) -> None:

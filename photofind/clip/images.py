@@ -31,6 +31,11 @@ MAX_PIXELS = 160_000_000
 # Draft decoding keeps at least this many times the model's input on the shortest side. At 1
 # a 12 MP JPEG decodes at 1/8 scale (500x375 for a 256 model), then a real resize follows.
 DRAFT_MARGIN = 1
+# Other formats decode whole; with `min_size` they are then shrunk by an integer box filter
+# (Image.reduce) to no less than this many times `min_size`, and the exact resize follows.
+# Pillow's own `reducing_gap` rule: from 3 on, the result cannot be told from resampling the
+# whole image; a 4096x4096 WebP then resamples from 819x819 (bench: resize cost ~1/20).
+REDUCE_GAP = 3
 
 _RESAMPLE = {
     "bicubic": Image.Resampling.BICUBIC,
@@ -145,6 +150,7 @@ def open_image(
 
     With `min_size`, a JPEG is decoded at the smallest DCT scale whose shortest side stays at
     least `min_size`: a 12-megapixel photo bound for a 256-pixel model decodes 8-16x faster.
+    Any other large image is box-reduced to no less than REDUCE_GAP x `min_size`.
     `header(img)` runs on the opened file before draft mode or decoding change it, so the
     indexer reads EXIF from the same open (it must not raise).
     """
@@ -169,8 +175,9 @@ def open_image(
                 f"{path.name}: too many pixels ({width}x{height}, limit {MAX_PIXELS:,})"
             )
         img.load()
-        img = ImageOps.exif_transpose(img) or img
-        return to_rgb(img)
+        img = to_rgb(ImageOps.exif_transpose(img) or img)
+        factor = min(img.size) // (min_size * REDUCE_GAP) if min_size else 0
+        return img.reduce(factor) if factor >= 2 else img
     except ImageLoadError:
         raise
     except Image.DecompressionBombError:

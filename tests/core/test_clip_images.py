@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 import struct
 import zlib
 from pathlib import Path
@@ -174,3 +175,27 @@ def test_squash_resize_keeps_everything_in_frame():
     img.paste((0, 0, 255), (0, 0, 30, 100))
     out = Preprocessor((32, 32), "squash", "bilinear", (0, 0, 0), (1, 1, 1))(img)
     assert out[2, 16, 0] > 0.9, "the blue strip at the left edge must survive"
+
+
+@pytest.mark.parametrize("suffix", [".png", ".webp"])
+def test_large_non_jpeg_is_reduced_without_changing_what_the_model_sees(
+    tmp_path, tiny_model_dir, suffix
+):
+    """A big PNG or WebP is box-reduced before the exact resize (JPEGs have draft mode): it
+    stays at least REDUCE_GAP x the model's size, and the vector is the full decode's."""
+    from photofind.clip import ClipModel
+    from photofind.clip.images import REDUCE_GAP
+    from photofind.testing.synthetic import draw, random_scene
+
+    path = tmp_path / f"big{suffix}"
+    draw(random_scene(random.Random(7)), (3000, 2250)).save(path, lossless=True)
+    model = ClipModel.load(tiny_model_dir)
+    size = model.image.preprocess.draft_size
+    reduced = open_image(path, min_size=size)
+    assert size * REDUCE_GAP <= min(reduced.size) < 2250, reduced.size
+    drafted = model.image.preprocess_path(path)
+    full = model.image.preprocess_path(path, draft=False)
+    assert np.abs(drafted - full).mean() < 0.01
+    vectors = model.image.encode_pixels(np.stack([drafted, full]))
+    # JPEG draft mode on the same picture keeps a cosine of 0.99985 to its full decode
+    assert float(vectors[0] @ vectors[1]) >= 0.9995

@@ -31,11 +31,12 @@ MAX_PIXELS = 160_000_000
 # Draft decoding keeps at least this many times the model's input on the shortest side. At 1
 # a 12 MP JPEG decodes at 1/8 scale (500x375 for a 256 model), then a real resize follows.
 DRAFT_MARGIN = 1
-# Other formats decode whole; with `min_size` they are then shrunk by an integer box filter
-# (Image.reduce) to no less than this many times `min_size`, and the exact resize follows.
-# Pillow's own `reducing_gap` rule: from 3 on, the result cannot be told from resampling the
-# whole image; a 4096x4096 WebP then resamples from 819x819 (bench: resize cost ~1/20).
-REDUCE_GAP = 3
+# Other formats decode whole. The model's resize of a decoded image then goes through Pillow's
+# `reducing_gap`: an integer box reduce first (with the exact source box kept for the
+# resampling), leaving at least this many times the target size. From 3 on, Pillow documents,
+# the result cannot be told from resampling the whole image; a 4096x4096 WebP then
+# resamples from 820x820 instead of 4096x4096.
+REDUCE_GAP = 3.0
 
 _RESAMPLE = {
     "bicubic": Image.Resampling.BICUBIC,
@@ -150,7 +151,6 @@ def open_image(
 
     With `min_size`, a JPEG is decoded at the smallest DCT scale whose shortest side stays at
     least `min_size`: a 12-megapixel photo bound for a 256-pixel model decodes 8-16x faster.
-    Any other large image is box-reduced to no less than REDUCE_GAP x `min_size`.
     `header(img)` runs on the opened file before draft mode or decoding change it, so the
     indexer reads EXIF from the same open (it must not raise).
     """
@@ -175,9 +175,8 @@ def open_image(
                 f"{path.name}: too many pixels ({width}x{height}, limit {MAX_PIXELS:,})"
             )
         img.load()
-        img = to_rgb(ImageOps.exif_transpose(img) or img)
-        factor = min(img.size) // (min_size * REDUCE_GAP) if min_size else 0
-        return img.reduce(factor) if factor >= 2 else img
+        img = ImageOps.exif_transpose(img) or img
+        return to_rgb(img)
     except ImageLoadError:
         raise
     except Image.DecompressionBombError:
@@ -223,26 +222,31 @@ class Preprocessor:
         self, path: Path | str, *, draft: bool = True, header: HeaderHook | None = None
     ) -> np.ndarray:
         """Decode one file and preprocess it (ImageLoadError if it cannot be read); `header`
-        as for `open_image`, `draft` decodes JPEGs at the smallest scale the model allows."""
-        return self(open_image(path, min_size=self.draft_size if draft else None, header=header))
+        as for `open_image`. `draft` decodes JPEGs at the smallest scale the model allows and
+        resizes any other large image through a box reduce (REDUCE_GAP); without it, every
+        pixel is decoded and resampled, exactly open_clip's steps."""
+        if not draft:
+            return self(open_image(path, header=header))
+        return self(open_image(path, min_size=self.draft_size, header=header), REDUCE_GAP)
 
-    def geometry(self, img: Image.Image) -> Image.Image:
+    def geometry(self, img: Image.Image, reducing_gap: float | None = None) -> Image.Image:
+        """Resize and crop; `reducing_gap` lets Pillow box-reduce a large image first."""
         height, width = self.size
         if self.resize == "squash":
-            return img.resize((width, height), self.resample)
+            return img.resize((width, height), self.resample, reducing_gap=reducing_gap)
         # torchvision Resize(int): shortest side to the target, the other truncated.
         target = min(height, width)
         w, h = img.size
         new = (target, int(target * h / w)) if w <= h else (int(target * w / h), target)
         if new != (w, h):
-            img = img.resize(new, self.resample)
+            img = img.resize(new, self.resample, reducing_gap=reducing_gap)
         # torchvision CenterCrop: offsets rounded half to even, as Python's round() does.
         w, h = img.size
         left = round((w - width) / 2.0)
         top = round((h - height) / 2.0)
         return img.crop((left, top, left + width, top + height))
 
-    def __call__(self, img: Image.Image) -> np.ndarray:
+    def __call__(self, img: Image.Image, reducing_gap: float | None = None) -> np.ndarray:
         """float32 [3, H, W], normalised."""
-        arr = np.asarray(self.geometry(to_rgb(img)), dtype=np.float32)
+        arr = np.asarray(self.geometry(to_rgb(img), reducing_gap), dtype=np.float32)
         return np.ascontiguousarray(((arr - self._mean) * self._scale).transpose(2, 0, 1))

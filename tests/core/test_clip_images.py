@@ -179,23 +179,28 @@ def test_squash_resize_keeps_everything_in_frame():
 
 @pytest.mark.parametrize("suffix", [".png", ".webp"])
 def test_large_non_jpeg_is_reduced_without_changing_what_the_model_sees(
-    tmp_path, tiny_model_dir, suffix
+    tmp_path, tiny_model_dir, suffix, monkeypatch
 ):
-    """A big PNG or WebP is box-reduced before the exact resize (JPEGs have draft mode): it
-    stays at least REDUCE_GAP x the model's size, and the vector is the full decode's."""
+    """A big PNG or WebP is box-reduced inside the resize (JPEGs have draft mode), and the
+    vector stays the full decode's."""
     from photofind.clip import ClipModel
-    from photofind.clip.images import REDUCE_GAP
     from photofind.testing.synthetic import draw, random_scene
 
     path = tmp_path / f"big{suffix}"
-    draw(random_scene(random.Random(7)), (3000, 2250)).save(path, lossless=True)
+    draw(random_scene(random.Random(7)), (1200, 900)).save(path)
     model = ClipModel.load(tiny_model_dir)
-    size = model.image.preprocess.draft_size
-    reduced = open_image(path, min_size=size)
-    assert size * REDUCE_GAP <= min(reduced.size) < 2250, reduced.size
+    reduces = []
+    real_reduce = Image.Image.reduce
+
+    def reduce(self, factor, box=None):
+        reduces.append(min(factor) if isinstance(factor, tuple) else factor)
+        return real_reduce(self, factor, box)
+
+    monkeypatch.setattr(Image.Image, "reduce", reduce)
     drafted = model.image.preprocess_path(path)
+    assert reduces and min(reduces) >= 2, "the large image was resampled whole"
     full = model.image.preprocess_path(path, draft=False)
     assert np.abs(drafted - full).mean() < 0.01
     vectors = model.image.encode_pixels(np.stack([drafted, full]))
-    # JPEG draft mode on the same picture keeps a cosine of 0.99985 to its full decode
-    assert float(vectors[0] @ vectors[1]) >= 0.9995
+    # the box step keeps the exact source box: 0.999995 (a plain reduce() first gave 0.99985)
+    assert float(vectors[0] @ vectors[1]) >= 0.9999

@@ -68,3 +68,35 @@ def median(values: list[float]) -> float:
 
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q))
+
+
+# Pictures a Debian/Ubuntu desktop ships (wallpapers, login and boot screens): real files of
+# mixed formats and sizes (JPEG, PNG, WebP; 640x480 to 4096x4096), not drawn by this project.
+SYSTEM_PICTURES = ("/usr/share/backgrounds", "/usr/share/wallpapers", "/usr/share/desktop-base",
+                   "/usr/share/plymouth", "/usr/share/plasma")  # fmt: skip
+
+
+def real_mixed_photos(folder: Path, min_bytes: int = 20_000) -> list[Path]:
+    """Copies of the system's pictures (one per distinct content) in `folder` (cached)."""
+    import hashlib
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    seen: set[str] = set()
+    for root in map(Path, SYSTEM_PICTURES):
+        for path in sorted(root.rglob("*")) if root.is_dir() else []:
+            if path.suffix.lower() not in (".jpg", ".jpeg", ".png", ".webp") or not path.is_file():
+                continue
+            if path.stat().st_size < min_bytes:
+                continue
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+            if digest in seen:
+                continue
+            seen.add(digest)
+            target = folder / f"{digest}{path.suffix.lower()}"
+            if not target.exists():
+                shutil.copy(path, target)
+    photos = sorted(folder.iterdir())
+    if not photos:
+        sys.exit(f"no system pictures found under {', '.join(SYSTEM_PICTURES)}")
+    return photos

@@ -1,7 +1,13 @@
 """Indexing as whole processes: photofind (fp32 and --fast int8) vs rclip 4.0.8, same photos.
 
     python bench/vs_rclip.py [--model DIR] [--rclip /work/venvs/rclip/bin/rclip]
-                             [--photos DIR] [--files 48] [--rounds 5]
+                             [--photos DIR | --real] [--files 48] [--rounds 5]
+                             [--compare SRC]
+
+`--real` indexes the real mixed files instead of the 12 MP set: the pictures the system ships
+(wallpapers, login and boot screens: JPEG, PNG and WebP up to 4096x4096; common.real_mixed_photos).
+`--compare SRC` also runs photofind from another source tree (e.g. `git archive main`), fp32
+and --fast, in the same interleaved rounds: an A/B of a change, whole processes.
 
 rclip downloads its model from a hub at first use; here it gets an architecture-identical
 export of the same random-weight ViT-B-32-256 folder photofind uses, laid out the way rclip
@@ -14,8 +20,10 @@ library (rclip: a fresh database; `rclip -f x` indexes the folder, then answers 
 which costs it the text session too). A photofind library starts from a template that
 already holds the zero-shot label vectors: a user pays them once per model (rclip has no
 labels), and the template needs 4 photos for them to be computed. Peak RSS is each
-process's own (wait4). The machine limit is 1 / (draft decode per photo / cores +
-inference per photo on all cores), both measured in this process after the rounds.
+process's own (wait4, from a small launcher process: a child forked from this process would
+count this process's memory at the fork as its own). The machine limit is 1 / (draft decode
+per photo / cores + inference per photo on all cores), both measured in this process after
+the rounds.
 """
 
 from __future__ import annotations
@@ -28,11 +36,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
-from common import WORK, camera_photos, median, model_dir, timed
+from common import WORK, camera_photos, median, model_dir, real_mixed_photos, timed
 
 MODEL_SUBDIR = "ViT-B-32-256-datacomp_s34b_b86k"  # what rclip 4.0.8 asks its hub for
 LEGAL = ("LICENSE", "OPENAI-CLIP-MIT.txt", "README.md", "THIRD_PARTY_NOTICES.md")
@@ -69,18 +76,24 @@ def rclip_datadir(model: Path, datadir: Path) -> Path:
     return datadir
 
 
+# Runs argv[1:] and prints its wall time, peak RSS (KB) and exit code: a small process to fork
+# from, so the child's peak RSS is its own (Linux counts the forking process's pages in it).
+LAUNCHER = """import os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
 def run(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> tuple[float, float]:
     """(wall seconds, peak RSS in MB) of one whole process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env or CHILD_ENV, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)  # fmt: skip
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    if proc.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-2000:]}")
-    return wall, usage.ru_maxrss / 1024
+    proc = subprocess.run([sys.executable, "-c", LAUNCHER, *cmd], cwd=cwd, env=env or CHILD_ENV,
+                          capture_output=True, text=True)  # fmt: skip
+    wall, rss, code = proc.stdout.split()
+    if proc.returncode != 0 or code != "0":
+        sys.exit(f"{' '.join(cmd)} failed ({code}):\n{proc.stderr[-2000:]}")
+    return float(wall), int(rss) / 1024
 
 
 def machine_limit(model_folder: Path, photos: list[Path]) -> tuple[float, float, float]:
@@ -108,11 +121,16 @@ def main() -> None:
     parser.add_argument("--model", type=Path)
     parser.add_argument("--rclip", default="/work/venvs/rclip/bin/rclip")
     parser.add_argument("--photos", type=Path, help="a folder of photos (default: 12 MP JPEGs)")
+    parser.add_argument("--real", action="store_true", help="the system's pictures (mixed)")
+    parser.add_argument("--compare", type=Path, help="also run photofind from this source tree")
     parser.add_argument("--files", type=int, default=48)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     folder = model_dir(args.model)
-    if args.photos:
+    if args.real:
+        photos_dir = WORK / "real-mixed"
+        photos = real_mixed_photos(photos_dir)
+    elif args.photos:
         photos_dir = args.photos.absolute()
         photos = sorted(p for p in photos_dir.rglob("*") if p.is_file())
     else:
@@ -121,7 +139,7 @@ def main() -> None:
         for stray in sorted(photos_dir.glob("*.jpg"))[args.files :]:
             stray.unlink()
     n = len(photos)
-    datadir = rclip_datadir(folder, WORK / "rclip-data")
+    datadir = rclip_datadir(folder, WORK / f"rclip-data-{folder.name}")
     photofind = [sys.executable, "-m", "photofind"]
     work = Path(tempfile.mkdtemp(prefix="vs-rclip-", dir=WORK))
     template = work / "template"
@@ -137,14 +155,15 @@ def main() -> None:
         subprocess.run([*base, "folders", "remove", str(seed)], check=True, capture_output=True,
                        env=CHILD_ENV)  # fmt: skip
 
-    def ours(extra: list[str]) -> tuple[float, float]:
+    def ours(extra: list[str], source: Path | None = None) -> tuple[float, float]:
         lib = work / "lib"
         shutil.rmtree(lib, ignore_errors=True)
         shutil.copytree(template, lib)
         cmd = [*photofind, "--library", str(lib), "--model", str(folder)]
+        env = {**CHILD_ENV, "PYTHONPATH": str(source)} if source else CHILD_ENV
         subprocess.run([*cmd, "folders", "add", str(photos_dir)], check=True, capture_output=True,
-                       env=CHILD_ENV)  # fmt: skip
-        return run([*cmd, "index", *extra])
+                       env=env)  # fmt: skip
+        return run([*cmd, "index", *extra], env=env)
 
     def theirs() -> tuple[float, float]:
         (datadir / "db.sqlite3").unlink(missing_ok=True)
@@ -154,16 +173,25 @@ def main() -> None:
     print(f"{n} photos from {photos_dir}, {os.cpu_count()} cores, model {folder.name}")
     print(f"load average before: {os.getloadavg()[0]:.1f}")
     results: dict[str, list[tuple[float, float]]] = {"fp32": [], "rclip": [], "fast": []}
+    if args.compare:
+        results.update({"base fp32": [], "base fast": []})
     for _ in range(args.rounds):
         results["fp32"].append(ours([]))
+        if args.compare:
+            results["base fp32"].append(ours([], args.compare.absolute()))
         results["rclip"].append(theirs())
         results["fast"].append(ours(["--fast"]))
+        if args.compare:
+            results["base fast"].append(ours(["--fast"], args.compare.absolute()))
     limit, decode_ms, infer_ms = machine_limit(folder, photos)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     rate = {k: n / median([w for w, _ in v]) for k, v in results.items()}
     rss = {k: max(r for _, r in v) for k, v in results.items()}
-    for key, label in (("fp32", "photofind fp32"), ("fast", "photofind --fast"),
-                       ("rclip", "rclip 4.0.8")):  # fmt: skip
+    labels = [("fp32", "photofind fp32"), ("fast", "photofind --fast"), ("rclip", "rclip 4.0.8")]
+    if args.compare:
+        name = args.compare.name
+        labels += [("base fp32", f"{name} fp32"), ("base fast", f"{name} --fast")]
+    for key, label in labels:
         walls = " ".join(f"{w:.1f}" for w, _ in results[key])
         print(f"{label:17} {rate[key]:5.2f} photos/s (median of {args.rounds}: {walls} s), "
               f"peak RSS {rss[key]:.0f} MB")  # fmt: skip
@@ -172,7 +200,11 @@ def main() -> None:
     print(f"machine limit (fp32): {limit:.2f} photos/s = 1 / (decode {decode_ms:.0f} ms / "
           f"{os.cpu_count()} cores + inference {infer_ms:.0f} ms)")  # fmt: skip
     print(f"fp32 fraction of the limit: {rate['fp32'] / limit:.2f}  (goal >= 0.9)")
-    print(f"peak RSS fp32 / rclip: {rss['fp32'] / rss['rclip']:.2f}  (goal <= 1)")
+    print(f"peak RSS fp32 / rclip: {rss['fp32'] / rss['rclip']:.2f}, fast / rclip: "
+          f"{rss['fast'] / rss['rclip']:.2f}  (goal <= 1)")  # fmt: skip
+    if args.compare:
+        print(f"this tree / {args.compare.name}: fp32 {rate['fp32'] / rate['base fp32']:.2f}, "
+              f"--fast {rate['fast'] / rate['base fast']:.2f}")  # fmt: skip
     shutil.rmtree(work, ignore_errors=True)
 
 

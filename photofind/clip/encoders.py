@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from photofind.clip.images import HeaderHook, Preprocessor, open_image
+from photofind.clip.images import HeaderHook, Preprocessor
 from photofind.clip.manifest import Manifest
 from photofind.clip.pipeline import iter_decoded, iter_mapped
 from photofind.clip.providers import ort  # the one importer: telemetry off
@@ -112,10 +112,7 @@ class ImageEncoder:
             manifest.inputs.image_dtype == "float16" or self._graph.input.type == "tensor(float16)"
         )
         self._pixel_type = np.float16 if half else np.float32
-        self.preprocess = Preprocessor(
-            manifest.image_size, manifest.resize, manifest.interpolation, manifest.mean,
-            manifest.std,
-        )  # fmt: skip
+        self.preprocess = Preprocessor.for_manifest(manifest)
 
     @property
     def input_size(self) -> tuple[int, int]:
@@ -130,8 +127,7 @@ class ImageEncoder:
         """Decode and preprocess one file; ImageLoadError if it cannot be read. `header`
         sees the opened file before decoding (its EXIF and full size), so a caller that
         also wants the file's facts does not open it twice."""
-        size = self.preprocess.draft_size if draft else None
-        return self.preprocess(open_image(path, min_size=size, header=header))
+        return self.preprocess.load(path, draft=draft, header=header)
 
     def encode_pixels(self, pixels: np.ndarray) -> np.ndarray:
         if len(pixels) == 0:

@@ -12,12 +12,16 @@ import threading
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError, features
 
 from photofind.clip.formats import FORMATS, HEIF_SUFFIXES, RAW_SUFFIXES
 from photofind.errors import ImageLoadError
+
+if TYPE_CHECKING:
+    from photofind.clip.manifest import Manifest
 
 _NEEDS = {"HEIF": ("HEIC/HEIF", "pillow-heif"), "AVIF": ("AVIF", "Pillow>=11.2"),
           "RAW": ("RAW", "rawpy")}  # fmt: skip
@@ -27,6 +31,12 @@ MAX_PIXELS = 160_000_000
 # Draft decoding keeps at least this many times the model's input on the shortest side. At 1
 # a 12 MP JPEG decodes at 1/8 scale (500x375 for a 256 model), then a real resize follows.
 DRAFT_MARGIN = 1
+# Other formats decode whole. The model's resize of a decoded image then goes through Pillow's
+# `reducing_gap`: an integer box reduce first (with the exact source box kept for the
+# resampling), leaving at least this many times the target size. From 3 on, Pillow documents,
+# the result cannot be told from resampling the whole image; a 4096x4096 WebP then
+# resamples from 820x820 instead of 4096x4096.
+REDUCE_GAP = 3.0
 
 _RESAMPLE = {
     "bicubic": Image.Resampling.BICUBIC,
@@ -181,7 +191,9 @@ def open_image(
 
 
 class Preprocessor:
-    """The manifest's resize, crop and normalisation, matching open_clip's torchvision steps."""
+    """The manifest's resize, crop and normalisation, matching open_clip's torchvision steps.
+
+    It needs no ONNX session: the indexer decodes with it while the image session loads."""
 
     def __init__(
         self,
@@ -197,27 +209,44 @@ class Preprocessor:
         self._mean = np.asarray(mean, dtype=np.float32).reshape(1, 1, 3) * 255.0
         self._scale = 1.0 / (np.asarray(std, dtype=np.float32).reshape(1, 1, 3) * 255.0)
 
+    @classmethod
+    def for_manifest(cls, manifest: Manifest) -> Preprocessor:
+        return cls(manifest.image_size, manifest.resize, manifest.interpolation, manifest.mean,
+                   manifest.std)  # fmt: skip
+
     @property
     def draft_size(self) -> int:
         return max(self.size) * DRAFT_MARGIN
 
-    def geometry(self, img: Image.Image) -> Image.Image:
+    def load(
+        self, path: Path | str, *, draft: bool = True, header: HeaderHook | None = None
+    ) -> np.ndarray:
+        """Decode one file and preprocess it (ImageLoadError if it cannot be read); `header`
+        as for `open_image`. `draft` decodes JPEGs at the smallest scale the model allows and
+        resizes any other large image through a box reduce (REDUCE_GAP); without it, every
+        pixel is decoded and resampled, exactly open_clip's steps."""
+        if not draft:
+            return self(open_image(path, header=header))
+        return self(open_image(path, min_size=self.draft_size, header=header), REDUCE_GAP)
+
+    def geometry(self, img: Image.Image, reducing_gap: float | None = None) -> Image.Image:
+        """Resize and crop; `reducing_gap` lets Pillow box-reduce a large image first."""
         height, width = self.size
         if self.resize == "squash":
-            return img.resize((width, height), self.resample)
+            return img.resize((width, height), self.resample, reducing_gap=reducing_gap)
         # torchvision Resize(int): shortest side to the target, the other truncated.
         target = min(height, width)
         w, h = img.size
         new = (target, int(target * h / w)) if w <= h else (int(target * w / h), target)
         if new != (w, h):
-            img = img.resize(new, self.resample)
+            img = img.resize(new, self.resample, reducing_gap=reducing_gap)
         # torchvision CenterCrop: offsets rounded half to even, as Python's round() does.
         w, h = img.size
         left = round((w - width) / 2.0)
         top = round((h - height) / 2.0)
         return img.crop((left, top, left + width, top + height))
 
-    def __call__(self, img: Image.Image) -> np.ndarray:
+    def __call__(self, img: Image.Image, reducing_gap: float | None = None) -> np.ndarray:
         """float32 [3, H, W], normalised."""
-        arr = np.asarray(self.geometry(to_rgb(img)), dtype=np.float32)
+        arr = np.asarray(self.geometry(to_rgb(img), reducing_gap), dtype=np.float32)
         return np.ascontiguousarray(((arr - self._mean) * self._scale).transpose(2, 0, 1))

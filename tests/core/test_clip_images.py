@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 import struct
 import zlib
 from pathlib import Path
@@ -174,3 +175,32 @@ def test_squash_resize_keeps_everything_in_frame():
     img.paste((0, 0, 255), (0, 0, 30, 100))
     out = Preprocessor((32, 32), "squash", "bilinear", (0, 0, 0), (1, 1, 1))(img)
     assert out[2, 16, 0] > 0.9, "the blue strip at the left edge must survive"
+
+
+@pytest.mark.parametrize("suffix", [".png", ".webp"])
+def test_large_non_jpeg_is_reduced_without_changing_what_the_model_sees(
+    tmp_path, tiny_model_dir, suffix, monkeypatch
+):
+    """A big PNG or WebP is box-reduced inside the resize (JPEGs have draft mode), and the
+    vector stays the full decode's."""
+    from photofind.clip import ClipModel
+    from photofind.testing.synthetic import draw, random_scene
+
+    path = tmp_path / f"big{suffix}"
+    draw(random_scene(random.Random(7)), (1200, 900)).save(path)
+    model = ClipModel.load(tiny_model_dir)
+    reduces = []
+    real_reduce = Image.Image.reduce
+
+    def reduce(self, factor, box=None):
+        reduces.append(min(factor) if isinstance(factor, tuple) else factor)
+        return real_reduce(self, factor, box)
+
+    monkeypatch.setattr(Image.Image, "reduce", reduce)
+    drafted = model.image.preprocess_path(path)
+    assert reduces and min(reduces) >= 2, "the large image was resampled whole"
+    full = model.image.preprocess_path(path, draft=False)
+    assert np.abs(drafted - full).mean() < 0.01
+    vectors = model.image.encode_pixels(np.stack([drafted, full]))
+    # the box step keeps the exact source box: 0.999995 (a plain reduce() first gave 0.99985)
+    assert float(vectors[0] @ vectors[1]) >= 0.9999

@@ -58,14 +58,3 @@ def test_decode_once_stores_what_two_opens_gave(model, tmp_path):
     rotated = records["rotated.jpg"]
     assert (rotated.width, rotated.height, rotated.camera) == (1200, 1600, "Canon EOS R6")
     assert rotated.taken_at is not None
-
-
-def test_batches_split_evenly_across_the_inference_workers():
-    from photofind.library.indexer import even_batch
-
-    assert even_batch(48, 16, 2) == 12  # 4 batches, two rounds of two
-    assert even_batch(256, 16, 2) == 16
-    assert even_batch(30, 16, 2) == 15
-    assert even_batch(5, 16, 2) == 3
-    assert even_batch(1, 16, 2) == 1
-    assert even_batch(40, 16, 1) == 14  # one worker: as few batches as fit

@@ -23,12 +23,13 @@ _WHERE = {
 }
 
 if TYPE_CHECKING:
-    from photofind.clip.encoders import EncodeResult, ImageEncoder, TextEncoder
+    from photofind.clip.encoders import EncodeResult, ImageEncoder
     from photofind.clip.formats import IMAGE_SUFFIXES
     from photofind.clip.images import open_image
     from photofind.clip.manifest import Manifest, read_manifest, verify_model_folder
     from photofind.clip.model import ClipModel
     from photofind.clip.providers import choose_providers
+    from photofind.clip.textencoder import TextEncoder
 
 
 def __getattr__(name: str) -> Any:

@@ -1,9 +1,11 @@
-"""The image and text encoders: ONNX sessions plus the preprocessing the manifest fixes."""
+"""The image encoder: photos -> unit vectors, with the preprocessing the manifest fixes.
+
+The text encoder is `photofind.clip.textencoder` (a search loads it without Pillow).
+"""
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,20 +13,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from photofind.clip.graph import Graph
 from photofind.clip.images import HeaderHook, Preprocessor
 from photofind.clip.manifest import Manifest
 from photofind.clip.pipeline import iter_decoded, iter_mapped
 from photofind.clip.providers import ort  # the one importer: telemetry off
-from photofind.clip.tokenizer import ClipTokenizer
-from photofind.clip.vectormath import unit
-from photofind.errors import ModelError, ModelFolderError
 
 log = logging.getLogger(__name__)
-
-_INT_TYPES = {"tensor(int64)": np.int64, "tensor(int32)": np.int32}
-# Texts per text-graph run: throughput is flat from 16 to 256 once batches are sorted by
-# length (bench/labels.py --batches); 64 keeps a run short enough to cancel promptly.
-TEXT_BATCH = 64
 
 
 @dataclass
@@ -36,72 +31,12 @@ class EncodeResult:
     errors: dict[int, str] = field(default_factory=dict)
 
 
-class _Graph:
-    """One ONNX session with its single input and output.
-
-    Graphs exported with fixed shapes (Immich's take one image or one text per run) are fed
-    one row at a time; a shape that contradicts the manifest is refused when the model loads,
-    not on the first photo.
-    """
-
-    def __init__(
-        self,
-        session: ort.InferenceSession,
-        embed_dim: int,
-        expected: Sequence[int | None],
-        input_name: str | None = None,
-    ) -> None:
-        self.session = session
-        inputs = {i.name: i for i in session.get_inputs()}
-        if input_name is not None and input_name not in inputs:
-            raise ModelFolderError(
-                f"the graph has no input {input_name!r} (it has {', '.join(inputs)})"
-            )
-        self.input = inputs[input_name] if input_name else session.get_inputs()[0]
-        self.output = session.get_outputs()[0].name
-        self.embed_dim = embed_dim
-        shape = list(self.input.shape or [])
-        fixed = [d if isinstance(d, int) and d > 0 else None for d in shape]
-        if len(fixed) != len(expected) or any(
-            want is not None and got is not None and got != want
-            for got, want in zip(fixed[1:], expected[1:], strict=True)
-        ):
-            wanted = ["n" if d is None else d for d in expected]
-            raise ModelFolderError(
-                f"the graph input {self.input.name!r} has shape {shape}, but the manifest "
-                f"describes {wanted}"
-            )
-        self.one_at_a_time = fixed[0] == 1
-        if fixed[0] not in (None, 1):
-            raise ModelFolderError(
-                f"the graph takes exactly {fixed[0]} inputs per run; photofind needs 1 or any"
-            )
-
-    def _run(self, batch: np.ndarray) -> np.ndarray:
-        try:
-            (out,) = self.session.run([self.output], {self.input.name: batch})
-        except Exception as exc:  # onnxruntime's errors are untyped
-            raise ModelError(f"the model failed to run: {str(exc).splitlines()[0]}") from None
-        return out
-
-    def __call__(self, batch: np.ndarray) -> np.ndarray:
-        if self.one_at_a_time and len(batch) > 1:
-            out = np.concatenate([self._run(batch[i : i + 1]) for i in range(len(batch))])
-        else:
-            out = self._run(batch)
-        if out.ndim != 2 or out.shape != (len(batch), self.embed_dim):
-            raise ModelError(
-                f"the model gave vectors of shape {out.shape}, expected [n, {self.embed_dim}]"
-            )
-        return unit(out)  # our exports normalise in the graph; imported ones may not
-
-
 class ImageEncoder:
     """Photos -> unit vectors."""
 
     def __init__(self, session: ort.InferenceSession, manifest: Manifest) -> None:
         self.session = session
-        self._graph = _Graph(
+        self._graph = Graph(
             session,
             manifest.embed_dim,
             [None, 3, *manifest.image_size],
@@ -210,87 +145,3 @@ class ImageEncoder:
             total.errors.update(part.errors)
         total.vectors = np.concatenate(parts)
         return total
-
-
-class TextEncoder:
-    """Texts -> unit vectors in the same space as the images.
-
-    The session it starts with may be the quick-to-open kind (no weight prepacking: a cold
-    query's only run); `packed` then builds the session that runs faster from the second
-    run on (about 2.5x per query here). It is built in a background thread at the second
-    graph run (a second query, or a batch of label texts' second batch) and swapped in when
-    ready, so a one-query command never pays for it and the window's later queries and the
-    label batches do not keep paying the unpacked runs.
-    """
-
-    def __init__(
-        self,
-        session: ort.InferenceSession,
-        manifest: Manifest,
-        tokenizer: ClipTokenizer,
-        packed: Callable[[], ort.InferenceSession] | None = None,
-    ) -> None:
-        expected_length = None if manifest.text_variable_length else manifest.context_length
-        self.session = session
-        self._graph = _Graph(
-            session, manifest.embed_dim, [None, expected_length], manifest.inputs.text_input
-        )
-        self.tokenizer = tokenizer
-        self.variable_length = manifest.text_variable_length
-        self._dtype = _INT_TYPES.get(self._graph.input.type, np.int64)
-        self._packed = packed
-        self._calls = 0
-        self._lock = threading.Lock()
-
-    def _count_call(self) -> None:
-        with self._lock:
-            self._calls += 1
-            if self._calls < 2 or self._packed is None:
-                return
-            build, self._packed = self._packed, None
-        # Not a daemon: ONNX Runtime must finish building before the interpreter exits.
-        threading.Thread(target=self._swap, args=(build,), name="text-packed").start()
-
-    def _swap(self, build: Callable[[], ort.InferenceSession]) -> None:
-        try:
-            session = build()
-        except Exception as exc:  # the unpacked session keeps working
-            log.warning("keeping the quick-open text session: %s", exc)
-            return
-        # One assignment each: a run in flight keeps the session it started on.
-        self.session = self._graph.session = session
-
-    def tokenize(self, texts: Sequence[str]) -> np.ndarray:
-        return self.tokenizer(texts)
-
-    def encode_texts(
-        self,
-        texts: Sequence[str],
-        *,
-        batch_size: int = TEXT_BATCH,
-        on_batch: Callable[[np.ndarray, np.ndarray], None] | None = None,
-    ) -> np.ndarray:
-        """Unit vectors of `texts`, in their order. A variable-length graph runs batches of
-        texts of similar token length, each cut after its longest text's end token, so
-        little of a batch is padding (causal attention and EOT pooling: tokens after the end
-        cannot change a text's vector, so each equals its vector run alone).
-        `on_batch(rows, vectors)` sees each batch as it is done (rows index `texts`); what
-        it raises stops the encoding."""
-        texts = list(texts)
-        if not texts:
-            return np.zeros((0, self._graph.embed_dim), dtype=np.float32)
-        ids = self.tokenize(texts)
-        lengths = self.tokenizer.lengths(ids)
-        order = np.argsort(lengths, kind="stable") if self.variable_length else np.arange(len(ids))
-        out = np.empty((len(texts), self._graph.embed_dim), dtype=np.float32)
-        for start in range(0, len(texts), batch_size):
-            if self._packed is not None:  # each run counts: many texts are many runs
-                self._count_call()
-            rows = order[start : start + batch_size]
-            batch = ids[rows]
-            if self.variable_length:
-                batch = batch[:, : int(lengths[rows].max())]
-            out[rows] = self._graph(batch.astype(self._dtype, copy=False))
-            if on_batch is not None:
-                on_batch(rows, out[rows])
-        return out

@@ -19,8 +19,9 @@ from photofind.clip.stamp import check_model_folder
 from photofind.errors import ModelFolderError
 
 if TYPE_CHECKING:
-    from photofind.clip.encoders import ImageEncoder, TextEncoder
+    from photofind.clip.encoders import ImageEncoder
     from photofind.clip.providers import ort
+    from photofind.clip.textencoder import TextEncoder
     from photofind.clip.tokenizer import ClipTokenizer
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ class ClipModel:
     @property
     def text(self) -> TextEncoder:
         """The text encoder, opening its session on first use (ModelError if it cannot)."""
-        from photofind.clip.encoders import TextEncoder
+        from photofind.clip.textencoder import TextEncoder
 
         encoder = self._encoder("text")
         assert isinstance(encoder, TextEncoder)
@@ -159,7 +160,6 @@ class ClipModel:
             future.set_exception(exc)
 
     def _open(self, kind: Kind) -> ImageEncoder | TextEncoder:
-        from photofind.clip.encoders import ImageEncoder, TextEncoder
         from photofind.clip.providers import CPU, choose_providers, inference_session
 
         path = self.graph_path(kind)
@@ -180,12 +180,16 @@ class ClipModel:
                 opened.set_exception(exc)
 
         if kind == "image":
+            from photofind.clip.encoders import ImageEncoder  # Pillow: only for photos
+
             open_session()
             session = opened.result()
             log.info("opened %s of %s on %s", path.name, self.name, session.get_providers()[0])
             return ImageEncoder(session, self.manifest)
         # ONNX Runtime builds the session without the GIL; parsing tokenizer.json holds it.
         # So the session is built in a thread while this one parses the tokenizer.
+        from photofind.clip.textencoder import TextEncoder
+
         threading.Thread(target=open_session, name="load-text-session").start()
         tokenizer = self._tokenizer()
         session = opened.result()

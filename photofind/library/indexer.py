@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from photofind.clip.images import Preprocessor
 from photofind.clip.pipeline import inference_workers, iter_decoded, iter_mapped, tapered_batch
 from photofind.errors import Cancelled, PhotofindError
 from photofind.library.catalog import Catalog, FileRecord
@@ -77,6 +76,8 @@ class Indexer:
         self.workers = workers
         self.save_every = save_every
         self.inference = inference or inference_workers()
+        from photofind.clip.images import Preprocessor  # Pillow: when indexing, not a search
+
         self._preprocess = Preprocessor.for_manifest(model.manifest)
 
     def _decode(self, path: Path) -> tuple[np.ndarray, ImageFacts]:

@@ -32,12 +32,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import filelock
 import numpy as np
 
 from photofind import atomicfile
 
 if TYPE_CHECKING:
+    import filelock
+
     from photofind.clip import ClipModel
 
 log = logging.getLogger(__name__)
@@ -71,9 +72,8 @@ class TextVectorCache:
         self._lock = threading.Lock()
         self._vectors: dict[str, np.ndarray] = {}
         self._seen: tuple[int, int] | None = None  # (mtime_ns, size) of the file read
-        self._process_lock = filelock.FileLock(
-            str(Path(folder) / f"{key}.lock"), thread_local=False
-        )
+        self._lock_path = Path(folder) / f"{key}.lock"
+        self._file_lock: filelock.FileLock | None = None  # made when computing, not reading
 
     # -- reading --------------------------------------------------------------------------
 
@@ -149,6 +149,14 @@ class TextVectorCache:
             except OSError:
                 pass
 
+    def _process_lock(self) -> filelock.FileLock:
+        with self._lock:
+            if self._file_lock is None:
+                import filelock
+
+                self._file_lock = filelock.FileLock(str(self._lock_path), thread_local=False)
+            return self._file_lock
+
     @contextmanager
     def computing(
         self,
@@ -158,11 +166,13 @@ class TextVectorCache:
         """Hold this model's process lock for the block: another process computing the same
         texts finishes first (`on_wait` is told once; `checkpoint` may raise Cancelled). A
         folder that cannot hold the lock does not stop the work."""
+        import filelock
+
         waited = False
         while True:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._process_lock.acquire(timeout=0 if not waited else POLL)
+                self._process_lock().acquire(timeout=0 if not waited else POLL)
                 break
             except filelock.Timeout:
                 if not waited:
@@ -179,7 +189,7 @@ class TextVectorCache:
         try:
             yield
         finally:
-            self._process_lock.release()
+            self._process_lock().release()
 
 
 def cache_folder(cache_dir: Path) -> Path:

@@ -29,6 +29,11 @@ NOT_FOR_A_SEARCH = (
     "photofind.search.albums",
     "photofind.gui",
     "PySide6",
+    # what only indexing, locking or a logged warning needs
+    "PIL",
+    "photofind.clip.images",
+    "filelock",
+    "logging.handlers",
 )
 # What help and completion never need: the encoders, the library, numpy.
 NOT_FOR_HELP = ("numpy", "onnxruntime", "PIL", "tokenizers", "photofind.library.library",

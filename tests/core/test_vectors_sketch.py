@@ -57,7 +57,7 @@ def test_sketch_search_finds_the_exact_top_k_for_image_and_text_queries() -> Non
     data = _clip_like(N, seed=1)
     index = VectorIndex(DIM)
     index.add(np.arange(N), data)
-    assert index._store._basis is not None  # the sketch is in use, not a plain scan
+    assert index._store._sk is not None  # the sketch is in use, not a plain scan
     model = dict(enumerate(data))
     _check_exact(index, model, _clip_like(20, seed=2))
     _check_exact(index, model, _text_like(20, seed=3))

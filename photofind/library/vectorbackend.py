@@ -80,6 +80,7 @@ class VectorStore:
         self._base = np.zeros((0, self.dim), np.float32) if rows is None else rows
         self._nb = len(self._base)
         self._base_written = False  # a mapped row changed in memory (its page is private now)
+        self.outdated = False  # loaded from an earlier file format: worth saving again
         self._tail = np.zeros((_MIN_ROWS, self.dim), np.float32)
         self._ids = np.zeros(max(_MIN_ROWS, self._n), dtype=np.int64)
         self._ids[: self._n] = ids
@@ -418,7 +419,9 @@ class VectorStore:
             raise BackendError("the sketch does not fit the vectors")
         if half is not None and (half.dtype != np.float16 or half.shape != (len(ids), dim)):
             raise BackendError("the float16 rows do not fit the vectors")
-        return cls(dim, ids, rows, sketch, half)
+        store = cls(dim, ids, rows, sketch, half)
+        store.outdated = magic != _MAGIC
+        return store
 
 
 def _mapped_array(fh, path: Path) -> np.ndarray:

@@ -1,19 +1,17 @@
 """The vector store behind `VectorIndex`: float32 vectors searched with numpy, exact in result;
 the only module that holds the vectors, so another library is a change to this file alone.
 
-A search of a large store scans a compact copy first (vectorsketch: a 128-d projection, a
-quarter of the bytes) and rescores in float32 the vectors that can still be in the top k: the
-best FIRST_SHARE * k by sketch score, then every vector whose sketch score plus a margin for
-what the projection leaves out (MARGIN_Z standard deviations of the left-out part, from both
-left-out lengths) reaches the k-th best exact score so far. The results are the exact float32
-scores, and the top k equals exact search unless a left-out part is far larger than its
-spread predicts (bench/query.py: recall@50 1.000 at 100k, 0.9998 for text queries at 1M).
-A query far from the data (a text query across CLIP's modality gap) leaves more out, so it
-gets a wider margin and more rescoring by itself.
+A search of a large store (SKETCH_MIN vectors and more) runs the cascade of vectorcascade:
+the first level of a leveled 128-d projection (vectorsketch) scanned in full, later levels
+and a resident float16 copy of the rows only for the rows that can still be in the top k, and
+float32 only for the final few. The results are the exact float32 scores, and the top k equals
+exact search unless a left-out part is far larger than its spread predicts (bench/query.py
+measures recall@50 for image and text queries).
 
-The full vectors of a loaded file stay memory-mapped (copy on write) and only the rescored rows
-are read, so resident memory is the sketch (~0.5 KB per vector) plus what was added since the
-last save. On Windows, where a mapped file cannot be replaced, a loaded file is read whole.
+The float32 vectors of a loaded file stay memory-mapped (copy on write) and only the final rows
+are read, so resident memory is the sketch and the float16 copy (~1.6 KB per vector) plus what
+was added since the last save. On Windows, where a mapped file cannot be replaced, a loaded
+file is read whole.
 
 Why no vector library (bench/vector_backends.py has the figures): chroma-hnswlib's pybind11
 kept the importing thread's freed PyThreadState and crashed or hung the window on Qt's pool
@@ -44,8 +42,6 @@ _MIN_ROWS = 1024
 _GATHER_SHARE = 8  # a filter allowing under 1/8 of the rows multiplies only those rows
 _ROUNDING = 1e-6  # float32 dot products of equal unit vectors can fall just short of 1.0
 SKETCH_MIN = 20_000  # below this many vectors one scan of the full vectors is fast enough
-FIRST_SHARE = 4  # first rescoring: the FIRST_SHARE * k best by sketch score (at least 256)
-MARGIN_Z = 4.0  # then every vector within this many standard deviations of the k-th best
 MAP_FILES = os.name != "nt"
 _SKETCH_BATCH = 65_536  # rows projected, or copied from a file, at a time
 _READ_BATCH = 1024  # mapped rows read between two releases of their pages
@@ -90,10 +86,10 @@ class VectorStore:
         self._half = np.zeros((0, self.dim), np.float16)  # float16 copy of the rows, with it
         if sketch is not None:
             basis, y, rest = sketch
-            self._start_sketch(basis, half)
+            sk = self._start_sketch(basis, half)
             for start in range(0, self._n, _SKETCH_BATCH):
-                rows = slice(start, min(self._n, start + _SKETCH_BATCH))
-                self._sk.write(rows, y[rows], rest[rows])  # type: ignore[union-attr]
+                span = slice(start, min(self._n, start + _SKETCH_BATCH))
+                sk.write(span, y[span], rest[span])
             self._finish_sketch(copy_half=half is None)
         elif self._n >= SKETCH_MIN:
             self._make_sketch()
@@ -175,12 +171,12 @@ class VectorStore:
 
     def _make_sketch(self) -> None:
         step = max(1, self._n // vectorsketch.TRAIN_SAMPLE)
-        self._start_sketch(vectorsketch.fit_basis(self._read(np.arange(0, self._n, step))))
+        sk = self._start_sketch(vectorsketch.fit_basis(self._read(np.arange(0, self._n, step))))
         for start, block in self.blocks(_SKETCH_BATCH):
-            self._sk.project_into(slice(start, start + len(block)), block)  # type: ignore[union-attr]
+            sk.project_into(slice(start, start + len(block)), block)
         self._finish_sketch()
 
-    def _start_sketch(self, basis: np.ndarray, half: np.ndarray | None = None) -> None:
+    def _start_sketch(self, basis: np.ndarray, half: np.ndarray | None = None) -> Sketch:
         self._sk = Sketch(basis, self.dim, len(self._ids))
         if half is None:
             self._half = np.zeros((len(self._ids), self.dim), np.float16)
@@ -188,6 +184,7 @@ class VectorStore:
             self._half = (
                 half if len(half) == len(self._ids) else _grown(half, len(self._ids), self._n)
             )
+        return self._sk
 
     def _finish_sketch(self, copy_half: bool = True) -> None:
         """The float16 copy of every row (unless a file had it: numpy's float16 cast takes

@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from photofind.library.vectorsketch import Sketch
+from photofind.library.vectorsketch import Sketch, dot
 
 FIRST = 256  # rows scored first to set the floor (at least; 4 * k for a larger k)
 POOL_SHARE = 8  # ... chosen among POOL_SHARE times as many best on the first level
@@ -53,7 +53,7 @@ def search(
     qy = q @ sketch.basis
     q_rest2 = max(0.0, float(q @ q) - float(qy @ qy))
     margins = sketch.margins(qy, q_rest2, Z)
-    scores = sketch.parts[0][:n] @ qy[: sketch.edges[1]]
+    scores = dot(sketch.parts[0][:n], qy[: sketch.edges[1]])
     if keep is not None:
         scores[~keep] = -np.inf
     first = _first_rows(sketch, scores, qy, max(FIRST, 4 * k), count)
@@ -69,7 +69,7 @@ def search(
     rows = np.concatenate([first, more])
     approx = np.concatenate([approx, _half_scores(half, more, q)])
     final = rows[approx >= _kth(approx, k) - 2 * HALF_ERROR]
-    return final, read(final) @ q
+    return final, dot(read(final), q)
 
 
 def _first_rows(
@@ -96,7 +96,7 @@ def _first_rows(
 
 
 def _half_scores(half: np.ndarray, rows: np.ndarray, q: np.ndarray) -> np.ndarray:
-    return np.take(half, rows, axis=0).astype(np.float32) @ q
+    return dot(np.take(half, rows, axis=0).astype(np.float32), q)
 
 
 def _kth(values: np.ndarray, k: int) -> float:

@@ -2,10 +2,11 @@
 fixed orthonormal basis of SKETCH_DIMS directions (the mean direction, then the principal
 directions of a sample), with the length of what the projection leaves out.
 
-Why a projection and not int8 or float16: numpy has no fast kernel for either (measured in
-bench/vector_backends.py --kernels: an int8 or float16 matrix-vector product is slower per row
-than float32 BLAS on the full vectors), while a 128-d float32 projection is a BLAS product over
-a quarter of the bytes. For unit vectors x and any query q,
+Why a float32 projection and not int8 or float16 codes for the scan: numpy has no fast
+kernel for either (bench/vector_backends.py --kernels; numkong's int8 kernel was measured too,
+at half the time of float32 BLAS on the same coordinates, no better than float32 on a quarter
+of them), while a projection is a BLAS product over as few coordinates as a level needs.
+For unit vectors x and any query q,
 
     q . x = (P^T q) . (P^T x) + q_rest . x_rest,   |q_rest . x_rest| <= |q_rest| |x_rest|,
 
@@ -27,6 +28,17 @@ LEVELS = (16, 32, 64, 128)  # coordinates known after each level of the cascade
 TRAIN_SAMPLE = 8192  # vectors the basis is fitted on (a 512-d fit takes ~0.3 s)
 MOMENT_SAMPLE = 20_000  # rows the per-direction spread is measured on
 _CHUNK = 65_536
+BLAS_MIN = 1 << 24  # matrix entries from which a product goes to BLAS (see `dot`)
+
+
+def dot(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """matrix @ vector, through BLAS only for a large matrix. OpenBLAS splits a mid-sized
+    matrix-vector product over its threads, and on a busy machine waiting for them cost 20x
+    (a 100k x 16 product: 32 ms against 1.5 ms by einsum, load 12 on 2 cores); einsum runs
+    on the calling thread."""
+    if matrix.size >= BLAS_MIN:
+        return matrix @ vector
+    return np.einsum("ij,j->i", matrix, vector)
 
 
 def fit_basis(sample: np.ndarray, dims: int = SKETCH_DIMS, seed: int = 0) -> np.ndarray:
@@ -143,7 +155,7 @@ class Sketch:
     def scores(self, level: int, rows: np.ndarray, qy: np.ndarray) -> np.ndarray:
         """Level `level`'s share of the sketch score of `rows` (a gather of those rows)."""
         a, b = self.edges[level], self.edges[level + 1]
-        return np.take(self.parts[level], rows, axis=0) @ qy[a:b]
+        return dot(np.take(self.parts[level], rows, axis=0), qy[a:b])
 
     def full_scores(self, rows: np.ndarray, qy: np.ndarray) -> np.ndarray:
         total = np.zeros(len(rows), np.float32)

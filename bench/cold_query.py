@@ -7,7 +7,8 @@ Builds a photofind library and an rclip database over the same 12 MP photos (rcl
 folder as bench/vs_rclip.py makes it), then times `photofind search QUERY` and
 `rclip --no-indexing QUERY` as fresh processes, interleaved with a floor (a bare
 `python -c "import numpy, onnxruntime"`, which neither can avoid), and prints the medians,
-the ratio and the load average. Goal (issue 14): photofind under 0.5 s.
+the ratio and the load average (then the CPU time of each, which a loaded machine moves
+less). Goal (issue 14): photofind under 0.5 s.
 """
 
 from __future__ import annotations
@@ -25,13 +26,18 @@ from common import WORK, camera_photos, median, model_dir
 from vs_rclip import CHILD_ENV, rclip_datadir
 
 
-def wall(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> float:
+def wall(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> tuple[float, float]:
+    """(seconds from start to exit, CPU seconds: user+sys of all its threads) of `cmd` run as
+    a new process."""
     start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, env=env or CHILD_ENV, capture_output=True)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env or CHILD_ENV, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)  # fmt: skip
+    err = proc.stderr.read() if proc.stderr else b""
+    _, status, usage = os.wait4(proc.pid, 0)
     took = time.perf_counter() - start
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed:\n{done.stderr.decode(errors='replace')[-2000:]}")
-    return took
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{err.decode(errors='replace')[-2000:]}")
+    return took, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -61,10 +67,14 @@ def main() -> None:
     floor_cmd = [sys.executable, "-c", "import numpy, onnxruntime"]
     print(f"load average before: {os.getloadavg()[0]:.1f}")
     a, b, c = [], [], []
+    cpu: tuple[list[float], list[float], list[float]] = ([], [], [])
+    runs = ((a, cpu[0], photofind_cmd, {}), (b, cpu[1], rclip_cmd, {"cwd": photos_dir, "env": env}),
+            (c, cpu[2], floor_cmd, {}))  # fmt: skip
     for _ in range(args.rounds):
-        a.append(wall(photofind_cmd))
-        b.append(wall(rclip_cmd, cwd=photos_dir, env=env))
-        c.append(wall(floor_cmd))
+        for times, used, cmd, where in runs:
+            took, seconds = wall(cmd, **where)
+            times.append(took)
+            used.append(seconds)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     print(f"photofind search: median {median(a):.2f} s  ({' '.join(f'{t:.2f}' for t in a)})")
     print(f"rclip query:      median {median(b):.2f} s  ({' '.join(f'{t:.2f}' for t in b)})")
@@ -72,6 +82,10 @@ def main() -> None:
     print(f"ratio photofind / rclip: {median(a) / median(b):.2f}  (goal: photofind < 0.5 s)")
     print(f"photofind above the floor: {median(a) - median(c):.2f} s, "
           f"rclip above the floor: {median(b) - median(c):.2f} s")  # fmt: skip
+    # CPU time (user+sys, all threads) moves far less than wall time on a shared machine.
+    cpu_ours, cpu_rclip, cpu_floor = (median(v) for v in cpu)
+    print(f"cpu (user+sys) medians: photofind {cpu_ours:.2f} s, rclip {cpu_rclip:.2f} s, "
+          f"floor {cpu_floor:.2f} s")  # fmt: skip
     shutil.rmtree(lib, ignore_errors=True)
 
 

@@ -31,6 +31,7 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from photofind.clip.graphweights import externalize_folder  # noqa: E402
 from photofind.clip.manifest import MANIFEST, sha256_file  # noqa: E402
 from photofind.clip.model import ClipModel  # noqa: E402
 from photofind.modelstore import clip_bpe  # noqa: E402
@@ -308,6 +309,7 @@ def export_model(
         manifest.update(name=name, arch=arch, pretrained=pretrained, license=license)
         manifest["exporter"]["random_init"] = random_init
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+        externalize_folder(work)  # the form the model store keeps: weights ORT maps
         _check(work, tokenizer)
         if out.exists():
             shutil.rmtree(out)

@@ -37,11 +37,16 @@ def replace(temp: Path, target: Path) -> None:
 def write_text(path: Path, text: str) -> None:
     """Replace the small text file `path` whole: written beside it, fsynced, renamed over it
     (a kill leaves the old text or the new, never a part)."""
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Replace the file `path` whole with `data`, as `write_text` does."""
     path = Path(path)
     temp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     try:
-        with open(temp, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        with open(temp, "wb") as stream:
+            stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
         replace(temp, path)

@@ -15,7 +15,6 @@ the other finish its lines in the renamed file.
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import os
 from pathlib import Path
 
@@ -29,27 +28,43 @@ FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
 _handler: _LogFile | None = None
 
 
-class _LogFile(logging.handlers.RotatingFileHandler):
-    """A rotating file whose folder is made at the first record; off after a write error."""
+class _LogFile(logging.Handler):
+    """A rotating file whose folder is made at the first record; off after a write error.
+
+    The rotating handler (and `logging.handlers`, which brings socket, pickle and queue:
+    ~10-20 ms of every start) is made at the first record, so a run with nothing to log,
+    such as most searches, never imports it."""
 
     def __init__(self, path: Path) -> None:
-        super().__init__(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8",
-                         delay=True)  # fmt: skip
+        super().__init__()
         self.path = path
         self.broken = False
+        self._file: logging.Handler | None = None
 
     def emit(self, record: logging.LogRecord) -> None:
         if self.broken:
             return
         try:
-            if self.stream is None:  # type: ignore[has-type]
+            if self._file is None:
+                import logging.handlers
+
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            super().emit(record)
+                self._file = logging.handlers.RotatingFileHandler(
+                    self.path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
+                )
+                self._file.handleError = self.handleError  # type: ignore[method-assign]
+            self._file.setFormatter(self.formatter)
+            self._file.emit(record)  # under this handler's lock (Handler.handle)
         except OSError:
             self.broken = True
 
     def handleError(self, record: logging.LogRecord) -> None:
         self.broken = True  # never logging's "--- Logging error ---" on the user's terminal
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        super().close()
 
 
 def file_level(debug: bool = False) -> int:

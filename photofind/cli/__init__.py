@@ -1,7 +1,8 @@
 """The `photofind` command: argument parsing, error messages and exit codes.
 
-Each command lives in `photofind.cli.commands` (library and search) or
-`photofind.cli.model_commands` (model store); `photofind` alone starts the GUI.
+Each command lives in `photofind.cli.commands` (library and search), `model_commands`,
+`tag_commands`, `album_commands` or `completion`, as `photofind.cli.command_table` lists
+them; `photofind` alone starts the GUI.
 Exit codes: 0 done, 1 error, 2 bad usage, 130 cancelled (Ctrl+C).
 """
 
@@ -55,9 +56,18 @@ def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from photofind.cli import album_commands, commands, completion, model_commands, tag_commands
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of the `photofind` command line.
 
+    With `argv`, only the command it names gets its arguments (the rest are listed by name
+    and summary: `photofind/cli/command_table.py`); without, every command is built (shell
+    completion walks the whole tree).
+    """
+    import importlib
+
+    from photofind.cli.command_table import COMMANDS, invoked_command
+
+    wanted = invoked_command(argv) if argv is not None else None
     parser = argparse.ArgumentParser(
         prog=APP_NAME,
         description=f"{DESCRIPTION} Without a command, the app window opens.",
@@ -67,19 +77,22 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     _global_options(common, top=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_commands(sub, [common])
-    model_commands.add_commands(sub, [common])
-    tag_commands.add_commands(sub, [common])
-    album_commands.add_commands(sub, [common])
-    completion.add_command(sub, [common])
+    for name, info in COMMANDS.items():
+        if argv is not None and name != wanted:
+            sub.add_parser(name, help=info.summary)  # listed; never parses (not invoked)
+            continue
+        command = sub.add_parser(name, parents=[common], help=info.summary)
+        module = importlib.import_module(f"photofind.cli.{info.module}")
+        getattr(module, info.adder)(command, [common])
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (the console script exits with it)."""
     _tolerant_output()
-    parser = build_parser()
-    args = parse_arguments(parser, sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
+    args = parse_arguments(parser, argv)
     _setup_logging(args)
     if args.command is None:
         return _start_gui(args)

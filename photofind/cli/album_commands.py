@@ -17,10 +17,7 @@ if TYPE_CHECKING:
 Parents = list[argparse.ArgumentParser]
 
 
-def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
-    album = sub.add_parser(
-        "album", parents=parents, help="smart albums: saved searches that fill themselves"
-    )
+def add_album(album: argparse.ArgumentParser, parents: Parents) -> None:
     actions = album.add_subparsers(dest="action", metavar="ACTION", required=True)
     p = actions.add_parser(
         "add",

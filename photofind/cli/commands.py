@@ -37,9 +37,11 @@ if TYPE_CHECKING:
 Parents = list[argparse.ArgumentParser]
 
 
-def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
-    _add_folders(sub, parents)
-    p = sub.add_parser("index", parents=parents, help="scan the folders and index new photos")
+# The argument definitions below (one add_X per command, named in `command_table.py`)
+# import nothing heavy: `build_parser` runs them on every start.
+
+
+def add_index(p: argparse.ArgumentParser, parents: Parents) -> None:
     p.add_argument("--watch", action="store_true", help="keep running and index changes")
     p.add_argument(
         "--fast", action="store_true",
@@ -52,13 +54,16 @@ def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
         "progress as JSON lines on stderr",
     )
     p.set_defaults(run=cmd_index)
-    _add_search(sub, parents)
-    p = sub.add_parser("similar", parents=parents, help="photos that look like a given one")
+
+
+def add_similar(p: argparse.ArgumentParser, parents: Parents) -> None:
     p.add_argument("image", metavar="PATH", help="a photo (in the library or not) or its id")
     add_cut_arguments(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=cmd_similar)
-    p = sub.add_parser("duplicates", parents=parents, help="groups of near-identical photos")
+
+
+def add_duplicates(p: argparse.ArgumentParser, parents: Parents) -> None:
     p.add_argument(
         "--threshold",
         type=float,
@@ -68,13 +73,14 @@ def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
     )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=cmd_duplicates)
-    p = sub.add_parser("status", parents=parents, help="photos, folders, model and errors")
+
+
+def add_status(p: argparse.ArgumentParser, parents: Parents) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=cmd_status)
 
 
-def _add_folders(sub: argparse._SubParsersAction, parents: Parents) -> None:
-    folders = sub.add_parser("folders", parents=parents, help="add, remove or list photo folders")
+def add_folders(folders: argparse.ArgumentParser, parents: Parents) -> None:
     actions = folders.add_subparsers(dest="action", metavar="ACTION", required=True)
     p = actions.add_parser("add", parents=parents, help="add folders to the library")
     p.add_argument("paths", nargs="+", metavar="PATH")
@@ -92,14 +98,11 @@ def _add_folders(sub: argparse._SubParsersAction, parents: Parents) -> None:
     p.set_defaults(run=cmd_folders_list)
 
 
-def _add_search(sub: argparse._SubParsersAction, parents: Parents) -> None:
-    p = sub.add_parser(
-        "search",
-        parents=parents,
-        help="find photos by describing them",
-        description="Find photos by text and/or images: "
+def add_search(p: argparse.ArgumentParser, parents: Parents) -> None:
+    p.description = (
+        "Find photos by text and/or images: "
         'photofind search beach -people; photofind search "2:golden retriever" + ./pool.jpg '
-        "- fruit; marks move the search: --like ID --unlike ID.",
+        "- fruit; marks move the search: --like ID --unlike ID."
     )
     add_query_arguments(p)
     add_cut_arguments(p)
@@ -266,15 +269,32 @@ def _offline_folders(session: Session) -> list[dict[str, Any]]:
     ]
 
 
+# Said once when the labels phase after an index pass runs this long (a new model's label
+# texts being computed): the photos are searchable already, and Ctrl+C costs only the tags.
+LABELS_NOTICE_AFTER = 2.0
+LABELS_NOTICE = (
+    "the photos are indexed and searchable now; tagging them with labels "
+    "(Ctrl+C leaves that for the next run)"
+)
+
+
 def _saying_waits(progress: Any, json_lines: bool = False) -> Any:
     """A progress callback that prints "waiting for another photofind" as a line of its own
-    (with JSON lines, the wait is a progress line like any other)."""
+    (with JSON lines, the wait is a progress line like any other), and LABELS_NOTICE once
+    when the labels phase takes long."""
+    labels_since: float | None = None
 
     def report(p: Any) -> None:
+        nonlocal labels_since
         if p.phase == "wait" and not json_lines:
             say(sys.stderr, f"{p.current} (Ctrl+C to stop waiting)")
-        else:
-            progress(p)
+            return
+        if p.phase == "labels" and not json_lines and labels_since != -1.0:
+            labels_since = labels_since or time.monotonic()
+            if time.monotonic() - labels_since >= LABELS_NOTICE_AFTER and p.done < p.total:
+                labels_since = -1.0  # said; on a terminal, below the progress line drawn
+                say(sys.stderr, ("\n" if sys.stderr.isatty() else "") + LABELS_NOTICE)
+        progress(p)
 
     return report
 

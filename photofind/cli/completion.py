@@ -154,14 +154,11 @@ def script(parser: argparse.ArgumentParser, shell: str) -> str:
     return {"bash": bash, "zsh": zsh, "fish": fish}[shell](tree(parser), prog)
 
 
-def add_command(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser(
-        "completion",
-        parents=parents,
-        help="print a shell completion script",
-        description="Print a completion script. bash: `source <(photofind completion bash)` "
+def add_completion(p: argparse.ArgumentParser, parents: list[argparse.ArgumentParser]) -> None:
+    p.description = (
+        "Print a completion script. bash: `source <(photofind completion bash)` "
         "(or save it in ~/.local/share/bash-completion/completions/photofind); zsh: save it "
-        "as _photofind on $fpath; fish: save it in ~/.config/fish/completions/photofind.fish.",
+        "as _photofind on $fpath; fish: save it in ~/.config/fish/completions/photofind.fish."
     )
     p.add_argument("shell", choices=SHELLS)
     p.set_defaults(run=cmd_completion)

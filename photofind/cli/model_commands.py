@@ -16,8 +16,7 @@ if TYPE_CHECKING:
 Parents = list[argparse.ArgumentParser]
 
 
-def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
-    model = sub.add_parser("model", parents=parents, help="install, choose and check models")
+def add_model(model: argparse.ArgumentParser, parents: Parents) -> None:
     actions = model.add_subparsers(dest="action", metavar="ACTION", required=True)
     p = actions.add_parser("list", parents=parents, help="installed and downloadable models")
     p.add_argument("--json", action="store_true", help="print JSON")

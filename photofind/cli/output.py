@@ -8,8 +8,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from photofind.library.metadata import photo_date
-
 if TYPE_CHECKING:
     from photofind.library.catalog import FileRecord
     from photofind.search import Hit
@@ -35,6 +33,8 @@ def iso_date(when: float | None) -> str | None:
 
 
 def file_json(f: FileRecord) -> dict[str, Any]:
+    from photofind.library.metadata import photo_date  # reads EXIF with Pillow: not at start
+
     date = photo_date(f.taken_at, f.mtime_ns)
     return {
         "id": f.id,

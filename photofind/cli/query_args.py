@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from photofind.cli.command_table import command_position
 from photofind.cli.failure import UsageError, bounded_int
 
 if TYPE_CHECKING:
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 
 # Commands whose positional words are a query, as (command, sub-action or None).
 QUERY_COMMANDS = (("search", None), ("album", "add"))
-_GLOBAL_WITH_VALUE = ("--library", "--model")
 
 
 def add_query_arguments(p: argparse.ArgumentParser) -> None:
@@ -65,13 +65,19 @@ def add_query_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-score", type=float, metavar="S", help="leave out weaker matches")
 
 
-def add_cut_arguments(p: argparse.ArgumentParser) -> None:
-    """-k and how many of the ranked photos count as matches (`photofind.search.cut`)."""
+def _result_count(text: str) -> int:
+    """-k N: a whole number up to Query's MAX_K, imported only when -k is given (defining the
+    option must not import the search package: `photofind/cli/command_table.py`)."""
     from photofind.search.query import MAX_K
 
+    return bounded_int(1, MAX_K)(text)
+
+
+def add_cut_arguments(p: argparse.ArgumentParser) -> None:
+    """-k and how many of the ranked photos count as matches (`photofind.search.cut`)."""
     p.add_argument(
         "-k",
-        type=bounded_int(1, MAX_K),
+        type=_result_count,
         default=20,
         metavar="N",
         help="show at most N matches (20)",
@@ -216,25 +222,18 @@ def _is_number(token: str) -> bool:
 
 def _query_start(argv: list[str]) -> int | None:
     """Index of the first word after a query command (None when there is no such command)."""
-    n = 0
-    while n < len(argv):
-        token = argv[n]
-        if token in _GLOBAL_WITH_VALUE:
-            n += 2
+    n = command_position(argv)
+    if n is None:
+        return None
+    for command, action in QUERY_COMMANDS:
+        if argv[n] != command:
             continue
-        if token.startswith("-"):
-            n += 1
-            continue
-        for command, action in QUERY_COMMANDS:
-            if token != command:
-                continue
-            if action is None:
-                return n + 1
-            # `album add NAME ...`: the words after NAME
-            rest = argv[n + 1 :]
-            words = [i for i, t in enumerate(rest) if not t.startswith("-")]
-            if len(words) >= 2 and rest[words[0]] == action:
-                return n + 1 + words[1] + 1
-            return None
+        if action is None:
+            return n + 1
+        # `album add NAME ...`: the words after NAME
+        rest = argv[n + 1 :]
+        words = [i for i, t in enumerate(rest) if not t.startswith("-")]
+        if len(words) >= 2 and rest[words[0]] == action:
+            return n + 1 + words[1] + 1
         return None
     return None

@@ -16,13 +16,10 @@ if TYPE_CHECKING:
 Parents = list[argparse.ArgumentParser]
 
 
-def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
-    tags = sub.add_parser(
-        "tags",
-        parents=parents,
-        help="labels found in the photos (things, scenes, documents...) and their counts",
-        description="Without an action: the labels that photos carry, most common first. "
-        "`photofind search --tag LABEL` lists a label's photos.",
+def add_tags(tags: argparse.ArgumentParser, parents: Parents) -> None:
+    tags.description = (
+        "Without an action: the labels that photos carry, most common first. "
+        "`photofind search --tag LABEL` lists a label's photos."
     )
     tags.add_argument("--all", action="store_true", help="also labels no photo carries")
     tags.add_argument("--json", action="store_true", help="print JSON")

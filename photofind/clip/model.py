@@ -20,6 +20,7 @@ from photofind.errors import ModelFolderError
 
 if TYPE_CHECKING:
     from photofind.clip.encoders import ImageEncoder, TextEncoder
+    from photofind.clip.providers import ort
     from photofind.clip.tokenizer import ClipTokenizer
 
 log = logging.getLogger(__name__)
@@ -159,34 +160,52 @@ class ClipModel:
 
     def _open(self, kind: Kind) -> ImageEncoder | TextEncoder:
         from photofind.clip.encoders import ImageEncoder, TextEncoder
-        from photofind.clip.providers import choose_providers, inference_session
+        from photofind.clip.providers import CPU, choose_providers, inference_session
 
         path = self.graph_path(kind)
         # Images: one thread per run, a run per core (pipeline.iter_mapped); a text query is
         # one run, so it gets every core.
         threads = self._threads or (1 if kind == "image" else None)
-        tokenizer: Future[ClipTokenizer] = Future()
-        if kind == "text":  # parsing tokenizer.json takes as long as the session: overlap them
-            threading.Thread(target=self._tokenizer, args=(tokenizer,)).start()
-        session = inference_session(path, choose_providers(self._requested), threads)
-        log.info("opened %s of %s on %s", path.name, self.name, session.get_providers()[0])
-        if kind == "image":
-            return ImageEncoder(session, self.manifest)
-        return TextEncoder(session, self.manifest, tokenizer.result())
+        providers = choose_providers(self._requested)
+        # A text session opens without weight prepacking (fast to open: a cold query's one
+        # run); the text encoder builds the packed one if a second call comes.
+        opened: Future[ort.InferenceSession] = Future()
 
-    def _tokenizer(self, future: Future[ClipTokenizer]) -> None:
+        def open_session() -> None:
+            try:
+                opened.set_result(
+                    inference_session(path, providers, threads, prepack=kind == "image")
+                )
+            except BaseException as exc:
+                opened.set_exception(exc)
+
+        if kind == "image":
+            open_session()
+            session = opened.result()
+            log.info("opened %s of %s on %s", path.name, self.name, session.get_providers()[0])
+            return ImageEncoder(session, self.manifest)
+        # ONNX Runtime builds the session without the GIL; parsing tokenizer.json holds it.
+        # So the session is built in a thread while this one parses the tokenizer.
+        threading.Thread(target=open_session, name="load-text-session").start()
+        tokenizer = self._tokenizer()
+        session = opened.result()
+        log.info("opened %s of %s on %s", path.name, self.name, session.get_providers()[0])
+        on_cpu = session.get_providers()[0] == CPU  # prepacking is the CPU provider's
+        return TextEncoder(
+            session,
+            self.manifest,
+            tokenizer,
+            packed=(lambda: inference_session(path, [CPU], threads)) if on_cpu else None,
+        )
+
+    def _tokenizer(self) -> ClipTokenizer:
         from photofind.clip.tokenizer import ClipTokenizer
 
-        try:
-            future.set_result(
-                ClipTokenizer(
-                    self.manifest.path("tokenizer.json"),
-                    self.manifest.context_length,
-                    self.manifest.tokenizer,
-                )
-            )
-        except BaseException as exc:
-            future.set_exception(exc)
+        return ClipTokenizer(
+            self.manifest.path("tokenizer.json"),
+            self.manifest.context_length,
+            self.manifest.tokenizer,
+        )
 
     def __repr__(self) -> str:
         return f"ClipModel({self.name!r}, dim={self.embed_dim}, int8={self.int8})"

@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self._asked = False  # the newest search asked for something (else: no hint)
         self._by_date = False  # the newest search sorts by date: date headers in the grid
         self._timeline_asked = False  # the timeline's next first page answers a search
+        self._index_phase = ""  # of the last progress of an index pass
         self._build()
         self._connect()
         self._restore()
@@ -192,6 +193,7 @@ class MainWindow(QMainWindow):
         c.folders_changed.connect(self._folders_changed)
         c.indexing_started.connect(self.status.indexing_started)
         c.indexing_progress.connect(self.status.show_progress)
+        c.indexing_progress.connect(self._index_progress)
         c.indexing_finished.connect(self._indexed)
         c.indexing_stopped.connect(self._index_stopped)
         c.watcher_indexed.connect(self._watcher_indexed)
@@ -452,6 +454,18 @@ class MainWindow(QMainWindow):
 
     def start_indexing(self) -> None:
         self.controller.start_indexing()
+
+    def _index_progress(self, p: Any) -> None:
+        """A pass's photos are searchable once its labels phase begins (a new model's label
+        texts may take a minute): show them then; the Things list follows at the end."""
+        entered, self._index_phase = p.phase != self._index_phase, p.phase
+        if entered and p.phase == "labels":
+            self.refresh_folders()
+            self._load_library_dates()
+            if self.search_bar.has_query():
+                self.search_now()
+            else:
+                self.timeline.refresh()
 
     def _indexed(self, report: Any) -> None:
         if not self.controller.indexing:  # else one more pass began

@@ -13,14 +13,17 @@ handles the Windows and unsupported-file-system corners hand-written code tends 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import filelock
+from typing import TYPE_CHECKING
 
 from photofind.errors import LibraryError
 from photofind.library.events import TaskControl
+
+if TYPE_CHECKING:
+    import filelock
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +37,19 @@ class IndexLock:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._lock = filelock.FileLock(str(self.path), thread_local=False)
+        self._file_lock: filelock.FileLock | None = None
+        self._making = threading.Lock()
+
+    @property
+    def _lock(self) -> filelock.FileLock:
+        """Made on first use: a search opens the library without ever indexing, and never
+        imports filelock."""
+        with self._making:
+            if self._file_lock is None:
+                import filelock
+
+                self._file_lock = filelock.FileLock(str(self.path), thread_local=False)
+            return self._file_lock
 
     @contextmanager
     def held(
@@ -44,12 +59,14 @@ class IndexLock:
     ) -> Iterator[None]:
         """Hold the lock for the block; while another process holds it, call `on_wait` once
         and wait (a cancelled `control` stops the wait with Cancelled)."""
+        from filelock import Timeout
+
         waited = False
         while True:
             try:
                 self._lock.acquire(timeout=0 if not waited else POLL)
                 break
-            except filelock.Timeout:
+            except Timeout:
                 if not waited:
                     waited = True
                     log.info("%s (%s)", WAITING, self.path)

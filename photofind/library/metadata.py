@@ -9,8 +9,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PIL import Image
+if TYPE_CHECKING:  # Pillow loads when a photo is read, not with the catalog (a search)
+    from PIL import Image
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +97,8 @@ def photo_date(taken_at: float | None, mtime_ns: int) -> float:
 
 def read_facts(path: Path) -> ImageFacts:
     """Open `path` (header only) and read its facts; raises OSError if it cannot be opened."""
+    from PIL import Image
+
     with Image.open(path) as img:
         return ImageFacts.from_image(img)
 

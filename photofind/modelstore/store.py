@@ -15,8 +15,10 @@ model (`models/.downloads/<name>.lock`); their files live in the user's hub cach
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,15 +26,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from filelock import FileLock, Timeout
-
 from photofind import atomicfile
+from photofind.clip.graphweights import externalize_folder, inline_graphs
 from photofind.clip.manifest import Manifest, read_manifest, verify_model_folder
+from photofind.clip.stamp import write_stamp
 from photofind.errors import DownloadError, ModelError, ModelFolderError
 from photofind.modelstore.download import Downloaded, place
 from photofind.tasks import BYTES, ProgressCallback, ProgressMeter, TaskControl
 
 if TYPE_CHECKING:
+    from filelock import FileLock
+
     from photofind.modelstore.hubclient import HubFile
 
 log = logging.getLogger(__name__)
@@ -61,7 +65,19 @@ class ModelStore:
 
     def __init__(self, models_dir: Path) -> None:
         self.root = Path(models_dir)
-        self._lock = FileLock(self.root / LOCK)  # re-entrant within a thread
+        self._store_lock: FileLock | None = None
+        self._making_lock = threading.Lock()
+
+    @property
+    def _lock(self) -> FileLock:
+        """The store's file lock, re-entrant within a thread; made on first use, so reading
+        the store (every search) never imports filelock."""
+        with self._making_lock:
+            if self._store_lock is None:
+                from filelock import FileLock
+
+                self._store_lock = FileLock(self.root / LOCK)
+            return self._store_lock
 
     def _ensure(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -125,8 +141,20 @@ class ModelStore:
             atomicfile.write_text(self.root / ACTIVE, name + "\n")
 
     def verify(self, name: str) -> Manifest:
-        """Check every file's sha256; ModelFolderError names a damaged one."""
-        return verify_model_folder(self.get(name))
+        """Check every file's sha256; ModelFolderError names a damaged one. A model installed
+        before graphs kept their weights apart (`photofind.clip.graphweights`) is then
+        stored that way, through a work folder like an install, so its sessions open fast."""
+        folder = self.get(name)
+        manifest = verify_model_folder(folder)
+        if not inline_graphs(manifest):
+            return manifest
+        log.info("storing the graphs of %s with their weights apart", name)
+        try:
+            self.install_from(lambda work: _link_tree(folder, work), name)
+        except ModelError as exc:  # e.g. a running photofind holds the files (Windows)
+            log.warning("%s stays as it is: %s", name, exc)
+            return manifest
+        return read_manifest(self.get(name))
 
     def remove(self, name: str) -> None:
         with self._changing():
@@ -168,6 +196,8 @@ class ModelStore:
             try:
                 fill(work)
                 verify_model_folder(work)
+                if externalize_folder(work):  # weights ONNX Runtime maps: fast session loads
+                    write_stamp(read_manifest(work))  # the rewrite hashed what it wrote
                 if target.exists():
                     old = self.root / f"{TEMP_PREFIX}old-{name}"
                     target.rename(old)
@@ -214,6 +244,8 @@ class ModelStore:
         prefix = f"{subfolder}/" if subfolder else ""
         patterns = [prefix + p for p in layouts.wanted_files(entry)]
         (self.root / DOWNLOADS).mkdir(parents=True, exist_ok=True)
+        from filelock import FileLock, Timeout
+
         lock = FileLock(self.root / DOWNLOADS / f"{name}{LOCK}")
         try:
             lock.acquire(timeout=0)
@@ -306,6 +338,8 @@ class _DownloadReport:
 
 def wait_for_lock(lock: FileLock, control: TaskControl | None) -> None:
     """Wait for `lock`, still answering a cancel (an OS lock wait cannot be interrupted)."""
+    from filelock import Timeout
+
     while True:
         try:
             lock.acquire(timeout=0.2)
@@ -317,6 +351,21 @@ def wait_for_lock(lock: FileLock, control: TaskControl | None) -> None:
 
 def _safe_name(name: str) -> bool:
     return bool(name) and not name.startswith(".") and "/" not in name and "\\" not in name
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """A copy of `source` whose files are hard links where the file system allows (the
+    rewrite replaces graphs by new files, never writes into one), else copies."""
+    for path in source.rglob("*"):
+        relative = path.relative_to(source)
+        if path.is_dir():
+            (target / relative).mkdir(parents=True, exist_ok=True)
+            continue
+        (target / relative).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, target / relative)
+        except OSError:
+            shutil.copy2(path, target / relative)
 
 
 def _copy_tree(source: Path, target: Path) -> None:

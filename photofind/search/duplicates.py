@@ -1,12 +1,9 @@
 """Near-duplicate groups: photos whose vectors are nearly identical (copies, resizes, re-saves).
 
-Every pair at or above the threshold is found by matrix products over blocks, never one query
-per photo. Up to EXACT_MAX photos, every block of photos meets every other (exact, n^2). Above
-that, the vectors are split into cells around k-means centres (about sqrt(n) of them) and each
-cell's photos meet the photos of the PROBES cells whose centres are nearest to each of them
-(about PROBES/sqrt(n) of the n^2 work): a copy within the threshold (cosine 0.95 is 18 degrees)
-sits in a cell among the nearest few of its original's, so the pairs are those of the exact
-search (tests/core/test_duplicates.py plants near-copies at the threshold's edge to check).
+The pairs at or above the threshold come from `closepairs` (matrix products over blocks; cells
+around k-means centres above 30,000 photos), read straight from the vector index, whose vectors
+stay memory-mapped: nothing holds all the vectors in memory. Pairs are joined into groups by
+union-find (A~B and B~C make one group).
 """
 
 from __future__ import annotations
@@ -17,18 +14,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from photofind.clip.vectormath import unit
 from photofind.library.events import ProgressMeter
+from photofind.search.closepairs import close_pairs
 
 if TYPE_CHECKING:
     from photofind.library import Catalog, FileRecord, Progress, TaskControl, VectorIndex
-
-_CHUNK = 20_000  # vectors read from the catalog at a time
-EXACT_MAX = 30_000  # up to this many vectors every pair is compared
-PROBES = 8  # cells each photo is compared with, above EXACT_MAX
-_BLOCK = 4096  # photos per matrix product
-_ROUNDING = 1e-6  # float32 dot products of equal unit vectors can fall just short of 1.0
-_KMEANS_ROUNDS = 6
 
 
 class _UnionFind:
@@ -74,29 +64,25 @@ def find_duplicates(
     Each pair at or above the threshold is joined (union-find, so A~B and B~C make one group);
     see the module docstring for how the pairs are found. Within a group the biggest picture
     comes first (the one to keep). Only 'ok' files appear. `progress` is called from this
-    thread; `control.checkpoint()` runs between blocks (raises Cancelled). Holds the vectors
-    in memory meanwhile (2 KB per 512-d photo).
+    thread; `control.checkpoint()` runs between blocks (raises Cancelled). The vectors are the
+    index's (`vectors`, the one of `model`), read a block at a time.
     """
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
-    ids, matrix = _read_vectors(catalog, vectors, model, control)
+    ids = vectors.ids()
     meter = ProgressMeter("duplicates", total=len(ids), control=control)
     sets = _UnionFind()
 
     def joined(rows: np.ndarray, cols: np.ndarray, done: int) -> None:
         for a, b in zip(ids[rows].tolist(), ids[cols].tolist(), strict=True):
-            if a != b:
-                sets.union(a, b)
+            sets.union(a, b)
         if control is not None:
             control.checkpoint()
         meter.done += done
         if progress is not None:
             progress(meter.update(meter.done))
 
-    if len(ids) <= EXACT_MAX:
-        _all_pairs(matrix, float(threshold), joined)
-    else:
-        _pairs_by_cells(matrix, float(threshold), joined)
+    close_pairs(_reader(vectors, ids), len(ids), float(threshold), joined)
     groups = sets.groups()
     records = catalog.get_files([i for group in groups for i in group])
     result: list[list[FileRecord]] = []
@@ -109,81 +95,21 @@ def find_duplicates(
     return result
 
 
-def _read_vectors(
-    catalog: Catalog, vectors: VectorIndex, model: str, control: TaskControl | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, unit vectors) of the catalog's vectors that the index holds, in id order."""
-    id_parts, parts = [], []
-    for ids, matrix in catalog.iter_embeddings(model, _CHUNK):
-        if control is not None:
-            control.checkpoint()
-        known = np.fromiter((i in vectors for i in ids.tolist()), dtype=bool, count=len(ids))
-        id_parts.append(ids[known])
-        parts.append(unit(matrix[known]))
-    if not parts:
-        return np.zeros(0, np.int64), np.zeros((0, 1), np.float32)
-    return np.concatenate(id_parts), np.concatenate(parts)
+def _reader(vectors: VectorIndex, ids: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """Rows by position in `ids`, from the index; a photo removed from the index meanwhile
+    (the window may be indexing) reads as a zero vector, which matches nothing."""
 
+    def read(positions: np.ndarray) -> np.ndarray:
+        wanted = ids[positions]
+        try:
+            return vectors.get_vectors(wanted)
+        except KeyError:
+            here = np.fromiter((i in vectors for i in wanted.tolist()), bool, len(wanted))
+            rows = np.zeros((len(wanted), vectors.dim), np.float32)
+            try:
+                rows[here] = vectors.get_vectors(wanted[here])
+            except KeyError:  # removed between the two looks: leave this block out
+                rows[:] = 0.0
+            return rows
 
-Joined = Callable[[np.ndarray, np.ndarray, int], None]
-
-
-def _close(left: np.ndarray, right: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
-    """(rows of left, rows of right) of the pairs whose inner product is >= threshold."""
-    rows, cols = np.nonzero(left @ right.T >= threshold - _ROUNDING)
-    return rows, cols
-
-
-def _all_pairs(matrix: np.ndarray, threshold: float, joined: Joined) -> None:
-    """Every block of rows against every later block (and itself)."""
-    n = len(matrix)
-    for start in range(0, n, _BLOCK):
-        block = matrix[start : start + _BLOCK]
-        rows, cols = _close(block, matrix[start:], threshold)
-        joined(rows + start, cols + start, len(block))
-
-
-def _centres(matrix: np.ndarray, count: int) -> np.ndarray:
-    """`count` unit k-means centres (spherical k-means on a sample, a few rounds)."""
-    rng = np.random.default_rng(0)
-    sample = matrix[np.sort(rng.choice(len(matrix), min(len(matrix), 32 * count), replace=False))]
-    centres = sample[rng.choice(len(sample), count, replace=False)]
-    for _ in range(_KMEANS_ROUNDS):
-        nearest = np.argmax(sample @ centres.T, axis=1)
-        sums = np.zeros_like(centres)
-        np.add.at(sums, nearest, sample)
-        empty = np.bincount(nearest, minlength=count) == 0
-        sums[empty] = sample[rng.choice(len(sample), int(empty.sum()))]
-        centres = unit(sums)
-    return centres
-
-
-def _pairs_by_cells(matrix: np.ndarray, threshold: float, joined: Joined) -> None:
-    """Each row against the rows of the cells of its PROBES nearest centres, cell by cell."""
-    n = len(matrix)
-    centres = _centres(matrix, max(PROBES, int(np.sqrt(n))))
-    probes = min(PROBES, len(centres))
-    home = np.empty(n, dtype=np.int64)  # the cell each row belongs to
-    near = np.empty((n, probes), dtype=np.int64)  # the cells each row is compared with
-    for start in range(0, n, _BLOCK):
-        scores = matrix[start : start + _BLOCK] @ centres.T
-        near[start : start + len(scores)] = np.argpartition(-scores, probes - 1, axis=1)[:, :probes]
-        home[start : start + len(scores)] = np.argmax(scores, axis=1)
-    members = np.argsort(home, kind="stable")
-    bounds = np.searchsorted(home[members], np.arange(len(centres) + 1))
-    flat = near.reshape(-1)
-    order = np.argsort(flat, kind="stable")
-    askers = order // probes
-    ask_bounds = np.searchsorted(flat[order], np.arange(len(centres) + 1))
-    for cell in range(len(centres)):
-        own = members[bounds[cell] : bounds[cell + 1]]
-        asking = askers[ask_bounds[cell] : ask_bounds[cell + 1]]
-        if len(own) == 0 or len(asking) == 0:
-            joined(own[:0], own[:0], len(own))
-            continue
-        cell_rows = matrix[own]
-        for start in range(0, len(asking), _BLOCK):
-            who = asking[start : start + _BLOCK]
-            rows, cols = _close(matrix[who], cell_rows, threshold)
-            last = start + _BLOCK >= len(asking)
-            joined(who[rows], own[cols], len(own) if last else 0)
+    return read

@@ -6,7 +6,8 @@ indexed (`stored`, one matrix product per batch against the cached label matrix)
 cut-offs are read again from the whole library when it has grown by `thresholds.GROWTH`
 since they were last read, when labels are added, or for a new model (`calibrate`), after
 the index pass has let go of its locks, with a "labels" progress phase. Label text vectors
-are computed once per model and kept in the catalog.
+are kept in the catalog per model, and their texts' vectors once per model on this computer
+(`textcache`), so a second library or a switch back to a model computes none of them.
 """
 
 from __future__ import annotations
@@ -24,18 +25,20 @@ from photofind.library.events import ProgressMeter
 from photofind.library.labels import Label, LabelStore
 from photofind.search.query import QueryError
 from photofind.search.searcher import NO_MODEL
+from photofind.search.textcache import TextVectorCache, cache_folder
 from photofind.search.thresholds import MIN_PHOTOS, ScoreHistograms, outgrown
 from photofind.search.vocabulary import Vocabulary, parse_label
+from photofind.tasks import Progress
 
 if TYPE_CHECKING:
     from photofind.clip import ClipModel
-    from photofind.library import Progress, TaskControl, VectorIndex
+    from photofind.library import TaskControl, VectorIndex
     from photofind.library.library import Library
 
 log = logging.getLogger(__name__)
 
 CHUNK = 4096  # vectors scored at a time: memory stays bounded
-TEXT_BATCH = 64
+CACHE_EVERY = 256  # text vectors computed between writes of the cache file
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class Tags:
         self._lock = threading.RLock()
         self._matrix: tuple[object, int, np.ndarray, np.ndarray] | None = None
         self._version = 0  # bumped by every label change: the cached matrix is stale
+        self._text_cache: tuple[ClipModel, TextVectorCache] | None = None
         # Adding the vocabulary's labels is a write: only when this vocabulary is new here.
         key = "labels.vocabulary"
         digest = self.vocabulary.source(repr(self.vocabulary.labels))
@@ -77,12 +81,17 @@ class Tags:
     # -- label vectors --------------------------------------------------------------------
 
     def label_matrix(
-        self, model: ClipModel, encoded: Callable[[int, int], None] | None = None
+        self,
+        model: ClipModel,
+        encoded: Callable[[int, int], None] | None = None,
+        waiting: Callable[[str], None] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(label ids, unit text vectors [L, D]) of the visible labels for `model`; vectors
-        missing from the catalog (new labels, a new model) are computed and stored.
-        `encoded(done, total)` is called after each batch of texts (it may raise Cancelled:
-        nothing is stored then)."""
+        missing from the catalog (new labels, a new model) are taken from the text vector
+        cache or computed, and stored. `encoded(done, total)` is called after each batch of
+        texts (it may raise Cancelled: nothing is stored in the catalog then, what was
+        computed stays cached); `waiting(message)` once if another process is computing
+        this model's texts (this one then waits and reads them)."""
         with self._lock:
             cached = self._matrix
             if cached is not None and cached[0] is model and cached[1] == self._version:
@@ -95,7 +104,7 @@ class Tags:
                 if lab.id not in stored or stored[lab.id][0] != self.vocabulary.source(lab.prompt)
             ]
             if missing:
-                fresh = self._encode(model, missing, encoded)
+                fresh = self._encode(model, missing, encoded, waiting)
                 self.store.store_vectors(model.name, fresh)
                 stored.update({i: (source, v) for i, source, v in fresh})
             ids = np.asarray([lab.id for lab in labels], dtype=np.int64)
@@ -113,22 +122,66 @@ class Tags:
         model: ClipModel,
         labels: list[Label],
         encoded: Callable[[int, int], None] | None = None,
+        waiting: Callable[[str], None] | None = None,
     ) -> list[tuple[int, str, np.ndarray]]:
         n = len(self.vocabulary.templates)
         texts = [t for lab in labels for t in self.vocabulary.texts(lab.prompt)]
-        parts = []
-        for i in range(0, len(texts), TEXT_BATCH):
-            batch = texts[i : i + TEXT_BATCH]
-            parts.append(np.asarray(model.text.encode_texts(batch), dtype=np.float32))
-            if encoded is not None:
-                encoded(i + len(batch), len(texts))
-        vectors = np.concatenate(parts).reshape(len(labels), n, -1)
+        known = self.text_vectors(model, texts, encoded, waiting)
+        vectors = np.stack([known[t] for t in texts]).reshape(len(labels), n, -1)
         vectors /= np.linalg.norm(vectors, axis=2, keepdims=True)
         means = vectors.mean(axis=1)
         means /= np.linalg.norm(means, axis=1, keepdims=True)
         return [
             (lab.id, self.vocabulary.source(lab.prompt), means[k]) for k, lab in enumerate(labels)
         ]
+
+    def text_vectors(
+        self,
+        model: ClipModel,
+        texts: list[str],
+        encoded: Callable[[int, int], None] | None = None,
+        waiting: Callable[[str], None] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """{text: unit vector} for `texts`: from this computer's cache of the model's text
+        vectors (`textcache`), the rest computed (one process at a time), and kept there a
+        few batches at a time, so a kill loses at most the last few."""
+        cache = self._cache(model)
+        known = cache.lookup(texts)
+        if len(known) < len(set(texts)):
+            checkpoint = None if encoded is None else (lambda: encoded(len(known), len(texts)))
+            with cache.computing(waiting, checkpoint):
+                known.update(cache.lookup(texts))  # what the process waited for computed
+                todo = list(dict.fromkeys(t for t in texts if t not in known))
+                pending: list[tuple[str, np.ndarray]] = []
+
+                def flush() -> None:
+                    cache.add([t for t, _ in pending], np.asarray([v for _, v in pending]))
+                    pending.clear()
+
+                def batch(rows: np.ndarray, vectors: np.ndarray) -> None:
+                    for row, vector in zip(rows, vectors, strict=True):
+                        known[todo[row]] = vector
+                        pending.append((todo[row], vector))
+                    if len(pending) >= CACHE_EVERY:
+                        flush()
+                    if encoded is not None:
+                        encoded(sum(t in known for t in texts), len(texts))
+
+                try:
+                    if todo:
+                        model.text.encode_texts(todo, on_batch=batch)
+                finally:
+                    flush()  # a cancel keeps what was computed
+        if encoded is not None:
+            encoded(len(texts), len(texts))
+        return known
+
+    def _cache(self, model: ClipModel) -> TextVectorCache:
+        cache = self._text_cache
+        if cache is None or cache[0] is not model:
+            folder = cache_folder(self.library.paths.cache_dir)
+            cache = self._text_cache = (model, TextVectorCache(folder, model))
+        return cache[1]
 
     # -- tagging as photos are indexed ----------------------------------------------------
 
@@ -208,8 +261,12 @@ class Tags:
                 done = texts
                 self._step(meter, done, progress, control)
 
+            def waiting(message: str) -> None:
+                if progress is not None:
+                    progress(Progress("wait", 0, 0, current=message))
+
             self._step(meter, done, progress, control)
-            label_ids, matrix = self.label_matrix(model, encoded)
+            label_ids, matrix = self.label_matrix(model, encoded, waiting)
             if names is not None:
                 wanted = {self._label(n).id for n in names}
                 keep = np.asarray([int(i) in wanted for i in label_ids], dtype=bool)

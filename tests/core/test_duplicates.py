@@ -1,18 +1,24 @@
 """Duplicate detection by cells finds exactly the pairs an all-pairs comparison finds: near-copies
-planted at the threshold's edge among clustered vectors, and none below it."""
+planted at the threshold's edge among clustered vectors, and none below it; whether a block's
+pairs are screened on the 128-d sketches or scored whole. It reads the vectors from the index,
+stops on a cancel, and a photo removed meanwhile matches nothing."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from photofind.errors import Cancelled
 from photofind.library import vectorsync
 from photofind.library.catalog import Catalog, NewFile
-from photofind.search import duplicates
+from photofind.library.vectors import VectorIndex
+from photofind.search import closepairs, duplicates
+from photofind.tasks import Progress, TaskControl
 
-DIM = 128
+DIM = 256  # more than the sketch's 128: what it leaves out matters
 THRESHOLD = 0.95
 
 
@@ -47,36 +53,82 @@ def _pairs(run, matrix: np.ndarray) -> set[tuple[int, int]]:
             if a != b
         )
 
-    run(matrix, THRESHOLD, joined)
+    run(matrix.__getitem__, len(matrix), THRESHOLD, joined)
     return found
 
 
-def test_cells_find_every_pair_all_pairs_finds() -> None:
-    matrix = _planted(12_000, 150, seed=1)
-    exact = _pairs(duplicates._all_pairs, matrix)
-    by_cells = _pairs(duplicates._pairs_by_cells, matrix)
-    planted = {(a, b) for a, b in exact if b >= 12_000 - 300}
-    assert len(planted) >= 150  # the near-copies above the threshold, the near misses not
+@functools.cache
+def _planted_and_exact() -> tuple[np.ndarray, set[tuple[int, int]]]:
+    matrix = _planted(8000, 100, seed=1)
+    return matrix, _pairs(closepairs.all_pairs, matrix)
+
+
+@pytest.mark.parametrize("dense", [0, 10**9], ids=["screened-on-sketches", "blocks-whole"])
+def test_cells_find_every_pair_all_pairs_finds(dense: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(closepairs, "_DENSE", dense)
+    matrix, exact = _planted_and_exact()
+    by_cells = _pairs(closepairs.pairs_by_cells, matrix)
+    planted = {(a, b) for a, b in exact if b >= 8000 - 200}
+    assert len(planted) >= 100  # the near-copies above the threshold, the near misses not
     assert by_cells == exact
+
+
+def _library(tmp_path: Path, matrix: np.ndarray) -> tuple[Catalog, VectorIndex, list[int]]:
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    root = tmp_path / "photos"
+    folder = catalog.add_folder(root)
+    files = [NewFile(folder.id, root / f"{i}.jpg", 1, 1) for i in range(len(matrix))]
+    ids = catalog.add_files(files)
+    catalog.store_results("m", [(i, matrix[n], None) for n, i in enumerate(ids)], [])
+    return catalog, vectorsync.open_index(tmp_path / "m.index", DIM, catalog, "m"), ids
 
 
 def test_find_duplicates_by_cells_groups_the_planted_copies(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(duplicates, "EXACT_MAX", 100)  # cells even for this small library
-    catalog = Catalog(tmp_path / "catalog.sqlite")
-    root = tmp_path / "photos"
-    folder = catalog.add_folder(root)
-    matrix = _planted(3000, 40, seed=2)
-    ids = catalog.add_files([NewFile(folder.id, root / f"{i}.jpg", 1, 1) for i in range(3000)])
-    catalog.store_results("m", [(i, matrix[n], None) for n, i in enumerate(ids)], [])
-    index = vectorsync.open_index(tmp_path / "m.index", DIM, catalog, "m")
+    monkeypatch.setattr(closepairs, "EXACT_MAX", 100)  # cells even for this small library
+    matrix = _planted(2000, 30, seed=2)
+    catalog, index, ids = _library(tmp_path, matrix)
     groups = duplicates.find_duplicates(catalog, index, "m", THRESHOLD)
     got = {frozenset(f.id for f in g) for g in groups}
-    exact = _pairs(duplicates._all_pairs, matrix)
+    exact = _pairs(closepairs.all_pairs, matrix)
     sets = duplicates._UnionFind()
     for a, b in exact:
         sets.union(ids[a], ids[b])
     assert got == {frozenset(g) for g in sets.groups()}
-    assert len(got) >= 40
+    assert len(got) >= 30
+    catalog.close()
+
+
+def test_a_cancel_stops_the_cells_between_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(closepairs, "EXACT_MAX", 100)
+    monkeypatch.setattr(closepairs, "READ", 500)  # several blocks before the cells start
+    catalog, index, _ = _library(tmp_path, _planted(2000, 30, seed=3))
+    control = TaskControl()
+    calls: list[Progress] = []
+
+    def progress(update: Progress) -> None:
+        calls.append(update)
+        control.cancel()
+
+    with pytest.raises(Cancelled):
+        duplicates.find_duplicates(
+            catalog, index, "m", THRESHOLD, progress=progress, control=control
+        )
+    assert len(calls) == 1 and calls[0].done == 0  # stopped in the first pass over the vectors
+    catalog.close()
+
+
+def test_a_photo_removed_from_the_index_meanwhile_reads_as_matching_nothing(
+    tmp_path: Path,
+) -> None:
+    matrix = _planted(50, 5, seed=4)
+    catalog, index, ids = _library(tmp_path, matrix)
+    read = duplicates._reader(index, index.ids())
+    index.remove([ids[7]])
+    rows = read(np.arange(10))
+    assert not rows[7].any()
+    np.testing.assert_allclose(rows[[0, 9]], matrix[[0, 9]], atol=1e-6)
     catalog.close()

@@ -166,8 +166,10 @@ def test_the_store_imports_an_immich_folder_such_as_immichs_cache(tmp_path, tiny
         ".verified.json",  # the stamp the install's full check wrote (clip/stamp.py)
         "manifest.json",
         "textual.onnx",
+        "textual.onnx.data",  # weights ONNX Runtime maps (clip/graphweights.py)
         "tokenizer.json",
         "visual.onnx",
+        "visual.onnx.data",
     ]
     assert (cache / "visual" / "model.onnx").is_file()  # an import copies, never moves
 

@@ -34,6 +34,7 @@ NOT_FOR_A_SEARCH = (
     "photofind.clip.images",
     "filelock",
     "logging.handlers",
+    "numpy.ma",  # np.unique and np.median bring it; the search path avoids both
 )
 # What help and completion never need: the encoders, the library, numpy.
 NOT_FOR_HELP = ("numpy", "onnxruntime", "PIL", "tokenizers", "photofind.library.library",

@@ -59,27 +59,41 @@ class IndexLock:
     ) -> Iterator[None]:
         """Hold the lock for the block; while another process holds it, call `on_wait` once
         and wait (a cancelled `control` stops the wait with Cancelled)."""
-        from filelock import Timeout
-
-        waited = False
-        while True:
-            try:
-                self._lock.acquire(timeout=0 if not waited else POLL)
-                break
-            except Timeout:
-                if not waited:
-                    waited = True
-                    log.info("%s (%s)", WAITING, self.path)
-                    if on_wait is not None:
-                        on_wait(WAITING)
-                if control is not None:
-                    control.checkpoint()
-            except OSError as exc:
-                raise LibraryError(
-                    f"cannot lock {self.path} for indexing: {exc.strerror or exc} "
-                    "(is the library folder writable?)"
-                ) from exc
+        try:
+            acquire_waiting(self._lock, WAITING, on_wait, control.checkpoint if control else None)
+        except OSError as exc:
+            raise LibraryError(
+                f"cannot lock {self.path} for indexing: {exc.strerror or exc} "
+                "(is the library folder writable?)"
+            ) from exc
         try:
             yield
         finally:
             self._lock.release()
+
+
+def acquire_waiting(
+    lock: filelock.FileLock,
+    waiting: str,
+    on_wait: Callable[[str], None] | None = None,
+    checkpoint: Callable[[], None] | None = None,
+) -> None:
+    """Take a process lock, waiting while another process holds it: `on_wait(waiting)` is
+    called once, `checkpoint()` between tries (it may raise Cancelled: an OS lock wait cannot
+    be interrupted, so the wait polls). OSError (a folder that cannot hold a lock) propagates.
+    The one wait loop of the index lock and the label-vector cache."""
+    from filelock import Timeout
+
+    waited = False
+    while True:
+        try:
+            lock.acquire(timeout=0 if not waited else POLL)
+            return
+        except Timeout:
+            if not waited:
+                waited = True
+                log.info("%s (%s)", waiting, lock.lock_file)
+                if on_wait is not None:
+                    on_wait(waiting)
+            if checkpoint is not None:
+                checkpoint()

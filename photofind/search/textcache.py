@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from photofind import atomicfile
+from photofind.library.indexlock import acquire_waiting
 
 if TYPE_CHECKING:
     import filelock
@@ -45,7 +46,6 @@ log = logging.getLogger(__name__)
 
 FOLDER = "text-vectors"
 FORMAT = 1
-POLL = 0.25  # seconds between tries while another process computes this model's texts
 STALE_TEMP = 3600.0  # a temp file this old was left by a killed writer
 WAITING = "another photofind is computing this model's label vectors; waiting for it"
 
@@ -166,26 +166,13 @@ class TextVectorCache:
         """Hold this model's process lock for the block: another process computing the same
         texts finishes first (`on_wait` is told once; `checkpoint` may raise Cancelled). A
         folder that cannot hold the lock does not stop the work."""
-        import filelock
-
-        waited = False
-        while True:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._process_lock().acquire(timeout=0 if not waited else POLL)
-                break
-            except filelock.Timeout:
-                if not waited:
-                    waited = True
-                    log.info("%s (%s)", WAITING, self.path)
-                    if on_wait is not None:
-                        on_wait(WAITING)
-                if checkpoint is not None:
-                    checkpoint()
-            except OSError as exc:
-                log.warning("cannot lock %s: %s; computing without it", self.path, exc)
-                yield
-                return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            acquire_waiting(self._process_lock(), WAITING, on_wait, checkpoint)
+        except OSError as exc:
+            log.warning("cannot lock %s: %s; computing without it", self.path, exc)
+            yield
+            return
         try:
             yield
         finally:

@@ -33,6 +33,14 @@ def _upgraded(folder: Path) -> bool:
     return all((folder / f"{graph}.data").is_file() for graph in GRAPHS)
 
 
+def _indexed(library: Path, photos: Path, count: int) -> Path:
+    """`photos` with `count` photos, added to the library and indexed (console script)."""
+    make_photos(photos, count)
+    photofind(library, "folders", "add", str(photos))
+    photofind(library, "index")
+    return photos
+
+
 def _ranking(library: Path, photos: Path) -> list[str]:
     out = photofind(library, "search", "a red circle", "--all").stdout
     return [line for line in out.splitlines() if str(photos) in line]
@@ -44,20 +52,14 @@ def test_an_imported_model_has_its_weights_beside_its_graphs(tmp_path):
     folder = library / "models" / "tiny-clip"
     for graph in GRAPHS:
         assert (folder / f"{graph}.data").is_file(), sorted(p.name for p in folder.iterdir())
-    photos = tmp_path / "photos"
-    make_photos(photos, 6)
-    photofind(library, "folders", "add", str(photos))
-    photofind(library, "index")
+    photos = _indexed(library, tmp_path / "photos", 6)
     assert _ranking(library, photos)
 
 
 def test_model_verify_brings_an_old_install_up_to_date_with_the_same_results(tmp_path):
     library = tmp_path / "library"
     folder = _installed_the_old_way(library)
-    photos = tmp_path / "photos"
-    make_photos(photos, 6)
-    photofind(library, "folders", "add", str(photos))
-    photofind(library, "index")
+    photos = _indexed(library, tmp_path / "photos", 6)
     before = _ranking(library, photos)
     done = photofind(library, "model", "verify", "tiny-clip")
     assert "intact" in done.stdout
@@ -70,10 +72,7 @@ def test_model_verify_brings_an_old_install_up_to_date_with_the_same_results(tmp
 def test_a_killed_upgrade_leaves_a_model_that_answers(tmp_path):
     library = tmp_path / "library"
     folder = _installed_the_old_way(library)
-    photos = tmp_path / "photos"
-    make_photos(photos, 4)
-    photofind(library, "folders", "add", str(photos))
-    photofind(library, "index")
+    photos = _indexed(library, tmp_path / "photos", 4)
     landed = 0
     for delay in (0.2, 0.4, 0.6, 0.9, 1.3, 1.8, 2.5, 3.5):  # bounded: kills must land mid-rewrite
         if _upgraded(folder):

@@ -1,17 +1,19 @@
 """The vector store behind `VectorIndex`: float32 vectors searched with numpy, exact in result;
 the only module that holds the vectors, so another library is a change to this file alone.
 
-A search of a large store (SKETCH_MIN vectors and more) runs the cascade of vectorcascade:
-the first level of a leveled 128-d projection (vectorsketch) scanned in full, later levels
-and a resident float16 copy of the rows only for the rows that can still be in the top k, and
-float32 only for the final few. The results are the exact float32 scores, and the top k equals
-exact search unless a left-out part is far larger than its spread predicts (bench/query.py
-measures recall@50 for image and text queries).
+A search of a large store scans a compact copy first (vectorsketch: a 128-d projection, a
+quarter of the bytes) and rescores in float32 the vectors that can still be in the top k: the
+best FIRST_SHARE * k by sketch score, then every vector whose sketch score plus a margin for
+what the projection leaves out (MARGIN_Z standard deviations of the left-out part, from both
+left-out lengths) reaches the k-th best exact score so far. The results are the exact float32
+scores, and the top k equals exact search unless a left-out part is far larger than its
+spread predicts (bench/query.py: recall@50 1.000 at 100k, 0.9998 for text queries at 1M).
+A query far from the data (a text query across CLIP's modality gap) leaves more out, so it
+gets a wider margin and more rescoring by itself.
 
-The float32 vectors of a loaded file stay memory-mapped (copy on write) and only the final rows
-are read, so resident memory is the sketch and the float16 copy (~1.6 KB per vector) plus what
-was added since the last save. On Windows, where a mapped file cannot be replaced, a loaded
-file is read whole.
+The full vectors of a loaded file stay memory-mapped (copy on write) and only the rescored rows
+are read, so resident memory is the sketch (~0.5 KB per vector) plus what was added since the
+last save. On Windows, where a mapped file cannot be replaced, a loaded file is read whole.
 
 Why no vector library (bench/vector_backends.py has the figures): chroma-hnswlib's pybind11
 kept the importing thread's freed PyThreadState and crashed or hung the window on Qt's pool
@@ -30,20 +32,19 @@ from pathlib import Path
 
 import numpy as np
 
-from photofind.library import vectorcascade, vectorsketch
-from photofind.library.vectorsketch import Sketch
+from photofind.library import vectorsketch
 
 NAME = f"numpy-sketch {np.__version__}"  # written to the sidecar, for the curious
-_MAGIC = b"PFVECS3\n"  # ids, rows, basis, sketch, left-out lengths, float16 rows
-_MAGIC_V2 = b"PFVECS2\n"  # ... without the float16 rows (read; they are made at load)
+_MAGIC = b"PFVECS2\n"  # ids, rows, basis, sketch, left-out lengths
 _MAGIC_V1 = b"PFVECS1\n"  # ids, rows (read; the sketch is made at load)
 GROWTH = 1.5  # room for adds grows geometrically
 _MIN_ROWS = 1024
 _GATHER_SHARE = 8  # a filter allowing under 1/8 of the rows multiplies only those rows
 _ROUNDING = 1e-6  # float32 dot products of equal unit vectors can fall just short of 1.0
 SKETCH_MIN = 20_000  # below this many vectors one scan of the full vectors is fast enough
+FIRST_SHARE = 4  # first rescoring: the FIRST_SHARE * k best by sketch score (at least 256)
+MARGIN_Z = 4.0  # then every vector within this many standard deviations of the k-th best
 MAP_FILES = os.name != "nt"
-_SKETCH_BATCH = 65_536  # rows projected, or copied from a file, at a time
 _READ_BATCH = 1024  # mapped rows read between two releases of their pages
 
 
@@ -59,8 +60,7 @@ def _grown(array: np.ndarray, size: int, keep: int) -> np.ndarray:
 
 class VectorStore:
     """Vectors by int64 id: row r holds the vector of id `_ids[r]`; rows below `_nb` live in
-    `_base` (a loaded file, mapped), the rest in `_tail`; `_sk` (the sketch) and `_half`
-    (float16 copies) follow the rows once there are SKETCH_MIN of them."""
+    `_base` (a loaded file, mapped), the rest in `_tail`; `_sketch`/`_rest` follow the rows."""
 
     def __init__(
         self,
@@ -68,7 +68,6 @@ class VectorStore:
         ids: np.ndarray | None = None,
         rows: np.ndarray | None = None,
         sketch: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-        half: np.ndarray | None = None,
     ):
         self.dim = int(dim)
         ids = np.zeros(0, np.int64) if ids is None else np.asarray(ids, np.int64)
@@ -76,21 +75,20 @@ class VectorStore:
         self._base = np.zeros((0, self.dim), np.float32) if rows is None else rows
         self._nb = len(self._base)
         self._base_written = False  # a mapped row changed in memory (its page is private now)
-        self.outdated = False  # loaded from an earlier file format: worth saving again
         self._tail = np.zeros((_MIN_ROWS, self.dim), np.float32)
         self._ids = np.zeros(max(_MIN_ROWS, self._n), dtype=np.int64)
         self._ids[: self._n] = ids
         self._row_of = np.full(max(_MIN_ROWS, int(ids.max()) + 1 if self._n else 0), -1, np.int64)
         self._row_of[ids] = np.arange(self._n)
-        self._sk: Sketch | None = None  # the leveled projection, from SKETCH_MIN rows on
-        self._half = np.zeros((0, self.dim), np.float16)  # float16 copy of the rows, with it
+        self._basis: np.ndarray | None = None
+        self._sketch = np.zeros((0, 0), np.float32)
+        self._rest = np.zeros(0, np.float32)
         if sketch is not None:
-            basis, y, rest = sketch
-            sk = self._start_sketch(basis, half)
-            for start in range(0, self._n, _SKETCH_BATCH):
-                span = slice(start, min(self._n, start + _SKETCH_BATCH))
-                sk.write(span, y[span], rest[span])
-            self._finish_sketch(copy_half=half is None)
+            self._basis, y, rest = sketch
+            self._sketch, self._rest = (
+                y if len(y) == len(self._ids) else _grown(y, len(self._ids), self._n),
+                rest if len(rest) == len(self._ids) else _grown(rest, len(self._ids), self._n),
+            )
         elif self._n >= SKETCH_MIN:
             self._make_sketch()
 
@@ -142,9 +140,9 @@ class VectorStore:
             self._base[rows[low]] = vectors[low]  # a mapped file: copy on write, file untouched
             self._base_written = True
         self._tail[rows[~low] - self._nb] = vectors[~low]
-        if self._sk is not None:
-            self._sk.project_into(rows, vectors)
-            self._half[rows] = vectors
+        if self._basis is not None:
+            y, rest = vectorsketch.project(self._basis, vectors)
+            self._sketch[rows], self._rest[rows] = y, rest
 
     def _move(self, source: int, target: int) -> None:
         vector = self._base[source] if source < self._nb else self._tail[source - self._nb]
@@ -153,9 +151,8 @@ class VectorStore:
             self._base_written = True
         else:
             self._tail[target - self._nb] = vector
-        if self._sk is not None:
-            self._sk.move(source, target)
-            self._half[target] = self._half[source]
+        if self._basis is not None:
+            self._sketch[target], self._rest[target] = self._sketch[source], self._rest[source]
 
     def blocks(self, size: int = 65_536):
         """(first row, float32 block) over the stored rows, in row order, without a copy of
@@ -171,30 +168,15 @@ class VectorStore:
 
     def _make_sketch(self) -> None:
         step = max(1, self._n // vectorsketch.TRAIN_SAMPLE)
-        sk = self._start_sketch(vectorsketch.fit_basis(self._read(np.arange(0, self._n, step))))
-        for start, block in self.blocks(_SKETCH_BATCH):
-            sk.project_into(slice(start, start + len(block)), block)
-        self._finish_sketch()
-
-    def _start_sketch(self, basis: np.ndarray, half: np.ndarray | None = None) -> Sketch:
-        self._sk = Sketch(basis, self.dim, len(self._ids))
-        if half is None:
-            self._half = np.zeros((len(self._ids), self.dim), np.float16)
-        else:  # from a file: n rows
-            self._half = (
-                half if len(half) == len(self._ids) else _grown(half, len(self._ids), self._n)
+        self._basis = vectorsketch.fit_basis(self._read(np.arange(0, self._n, step)))
+        self._sketch = np.zeros((len(self._ids), self._basis.shape[1]), np.float32)
+        self._rest = np.zeros(len(self._ids), np.float32)
+        for start, block in self.blocks():
+            y, rest = vectorsketch.project(self._basis, block)
+            self._sketch[start : start + len(block)], self._rest[start : start + len(block)] = (
+                y,
+                rest,
             )
-        return self._sk
-
-    def _finish_sketch(self, copy_half: bool = True) -> None:
-        """The float16 copy of every row (unless a file had it: numpy's float16 cast takes
-        ~10 s per million rows) and the sketch's spread, once its rows are in."""
-        assert self._sk is not None
-        if copy_half:
-            for start, block in self.blocks(_SKETCH_BATCH):
-                self._half[start : start + len(block)] = block
-            self.release_pages()
-        self._sk.measure_spread(self._n)
 
     # -- ids ------------------------------------------------------------------------------
 
@@ -238,16 +220,16 @@ class VectorStore:
             rows[new] = span
             self._n += count
         self._write_rows(rows, vectors)
-        if self._sk is None and self._n >= SKETCH_MIN:
+        if self._basis is None and self._n >= SKETCH_MIN:
             self._make_sketch()
 
     def _reserve(self, rows: int) -> None:
         if rows > len(self._ids):
             size = max(rows, int(len(self._ids) * GROWTH))
             self._ids = _grown(self._ids, size, self._n)
-            if self._sk is not None:
-                self._sk.grow(size, self._n)
-                self._half = _grown(self._half, size, self._n)
+            if self._basis is not None:
+                self._sketch = _grown(self._sketch, size, self._n)
+                self._rest = _grown(self._rest, size, self._n)
         if rows - self._nb > len(self._tail):
             size = max(rows - self._nb, int(len(self._tail) * GROWTH))
             self._tail = _grown(self._tail, size, max(0, self._n - self._nb))
@@ -304,14 +286,37 @@ class VectorStore:
         if allowed is not None:
             keep = np.zeros(self._n, dtype=bool)
             keep[self._row_of[allowed]] = True
-        if self._sk is None:
+        if self._basis is None:
             sims = self._scores(q)
             if keep is not None:
                 sims[~keep] = -np.inf
             return self._best(np.arange(self._n), sims, k)
-        rows, sims = vectorcascade.search(
-            self._sk, self._half, self._read, q, k, count, self._n, keep
-        )
+        return self._two_stage(q, k, keep, count)
+
+    def _two_stage(
+        self, q: np.ndarray, k: int, keep: np.ndarray | None, count: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        assert self._basis is not None
+        n, dims = self._n, self._basis.shape[1]
+        qy = q @ self._basis
+        q_rest = float(np.sqrt(max(0.0, float(q @ q) - float(qy @ qy))))
+        rough = self._sketch[:n] @ qy
+        if keep is not None:
+            rough[~keep] = -np.inf
+        first = min(count, max(FIRST_SHARE * k, 256))
+        rows = np.sort(np.argpartition(-rough, first - 1)[:first]) if first < n else np.arange(n)
+        sims = self._read(rows) @ q
+        if first < count:
+            floor = float(np.partition(sims, len(sims) - k)[len(sims) - k])
+            bound = self._rest[:n] * np.float32(
+                MARGIN_Z * q_rest / np.sqrt(max(1, self.dim - dims))
+            )
+            bound += rough
+            bound[rows] = -np.inf  # scored already
+            more = np.flatnonzero(bound >= floor)
+            if len(more):
+                rows = np.concatenate([rows, more])
+                sims = np.concatenate([sims, self._read(more) @ q])
         return self._best(rows, sims, k)
 
     def _best(self, rows: np.ndarray, sims: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -345,35 +350,16 @@ class VectorStore:
             np.lib.format.write_array_header_2_0(fh, header)
             for _, block in self.blocks():
                 fh.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
-            self._save_sketch(fh)
-
-    def _save_sketch(self, fh) -> None:
-        """The basis, projections [n, width] and left-out lengths [n], as three .npy arrays
-        (written in blocks: no copy of the whole sketch)."""
-        empty = np.zeros((0, 0), np.float32)
-        if self._sk is None:
-            for array in (empty, empty, np.zeros(0, np.float32), empty.astype(np.float16)):
-                np.lib.format.write_array(fh, array, allow_pickle=False)
-            return
-        sk, n = self._sk, self._n
-        np.lib.format.write_array(fh, np.ascontiguousarray(sk.basis), allow_pickle=False)
-        width = sk.basis.shape[1]
-        header = {"descr": "<f4", "fortran_order": False, "shape": (n, width)}
-        np.lib.format.write_array_header_2_0(fh, header)
-        for start in range(0, n, _SKETCH_BATCH):
-            y, _ = sk.rows(start, min(n, start + _SKETCH_BATCH))
-            fh.write(np.ascontiguousarray(y, dtype="<f4").tobytes())
-        header = {"descr": "<f4", "fortran_order": False, "shape": (n,)}
-        np.lib.format.write_array_header_2_0(fh, header)
-        fh.write(np.ascontiguousarray(sk.outside[:n, -1], dtype="<f4").tobytes())
-        header = {"descr": "<f2", "fortran_order": False, "shape": (n, self.dim)}
-        np.lib.format.write_array_header_2_0(fh, header)
-        for start in range(0, n, _SKETCH_BATCH):
-            fh.write(
-                np.ascontiguousarray(
-                    self._half[start : min(n, start + _SKETCH_BATCH)], dtype="<f2"
-                ).tobytes()
-            )
+            if self._basis is None:
+                basis, y, rest = (
+                    np.zeros((0, 0), np.float32),
+                    np.zeros((0, 0), np.float32),
+                    np.zeros(0, np.float32),
+                )
+            else:
+                basis, y, rest = self._basis, self._sketch[: self._n], self._rest[: self._n]
+            for array in (basis, y, rest):
+                np.lib.format.write_array(fh, np.ascontiguousarray(array), allow_pickle=False)
 
     @classmethod
     def load(cls, path: Path, dim: int) -> VectorStore:
@@ -382,21 +368,17 @@ class VectorStore:
         try:
             with open(path, "rb") as fh:
                 magic = fh.read(len(_MAGIC))
-                if magic not in (_MAGIC, _MAGIC_V2, _MAGIC_V1):
+                if magic not in (_MAGIC, _MAGIC_V1):
                     raise BackendError("not a photofind vector file")
                 ids = np.lib.format.read_array(fh, allow_pickle=False)
                 rows = _mapped_array(fh, path)
-                sketch, half = None, None
-                if magic != _MAGIC_V1:
+                sketch = None
+                if magic == _MAGIC:
                     basis, y, rest = (
                         np.lib.format.read_array(fh, allow_pickle=False) for _ in range(3)
                     )
-                    if magic == _MAGIC:
-                        half = np.lib.format.read_array(fh, allow_pickle=False)
                     if basis.size:
                         sketch = (basis, y, rest)
-                    else:
-                        half = None
         except (ValueError, EOFError, MemoryError, OSError) as exc:
             raise BackendError(str(exc) or repr(exc)) from exc
         if (
@@ -414,11 +396,7 @@ class VectorStore:
             or sketch[2].shape != (len(ids),)
         ):
             raise BackendError("the sketch does not fit the vectors")
-        if half is not None and (half.dtype != np.float16 or half.shape != (len(ids), dim)):
-            raise BackendError("the float16 rows do not fit the vectors")
-        store = cls(dim, ids, rows, sketch, half)
-        store.outdated = magic != _MAGIC
-        return store
+        return cls(dim, ids, rows, sketch)
 
 
 def _mapped_array(fh, path: Path) -> np.ndarray:

@@ -106,11 +106,6 @@ class VectorIndex:
         return True
 
     @property
-    def outdated(self) -> bool:
-        """The loaded file is of an earlier format (it loads; saving writes the current one)."""
-        return self._store.outdated
-
-    @property
     def removals(self) -> int | None:
         """The catalog's count of removed vectors (`Catalog.embedding_removals`) when these
         vectors were last brought in line (None: not since loading)."""

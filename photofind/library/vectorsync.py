@@ -55,7 +55,7 @@ def open_index(
     vectorfile.remove_temp_files(path)
     loaded = index.load_saved()
     action, added, removed = reconcile(index, catalog, loaded, progress)
-    if action != "loaded" or index.outdated:  # an earlier format is written anew once
+    if action != "loaded":
         try:
             index.save()
         except LibraryError as exc:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from photofind.errors import Cancelled
+from photofind.wording import counted
 
 ITEMS, BYTES = "items", "bytes"
 
@@ -269,7 +270,7 @@ def describe(progress: Progress) -> str:
     if progress.total > 0:
         parts.append(f"ETA {format_duration(progress.eta)}")
     if progress.errors:
-        parts.append(f"{progress.errors:,} error{'s' if progress.errors != 1 else ''}")
+        parts.append(counted(progress.errors, "error"))
     if progress.unit == BYTES and progress.current:
         parts.append(progress.current)
     return ", ".join(parts)

@@ -29,6 +29,7 @@ from photofind.cli.query_args import (
     query_from_args,
 )
 from photofind.errors import LibraryError, ModelError, PhotofindError
+from photofind.wording import counted
 
 if TYPE_CHECKING:
     from photofind.search import SearchResult
@@ -383,16 +384,16 @@ def _print_result(args: argparse.Namespace, result: SearchResult, query: dict[st
         return
     for rank, hit in enumerate(result.hits, 1):
         say(sys.stdout, human_hit(rank, hit))
-    weaker = f"; {len(result.weaker):,}{'+' if len(result.weaker) >= args.k else ''} weaker " \
-        "ones with --more or --all" if result.weaker else ""  # fmt: skip
+    more = "+" if len(result.weaker) >= args.k else ""
+    ones = counted(len(result.weaker), "weaker one").replace(" weaker", f"{more} weaker", 1)
+    weaker = f"; {ones} with --more or --all" if result.weaker else ""
     if not result.hits:
         say(sys.stderr, f"no matching photos{weaker}")
     elif result.truncated:
         say(sys.stderr, f"{result.matches:,} matching photos, the best {len(result.hits):,} "
             f"shown (-k {result.matches} shows them all)")  # fmt: skip
     elif args.cut is not None:
-        noun = "photo" if result.matches == 1 else "photos"
-        say(sys.stderr, f"{result.matches:,} matching {noun}{weaker}")
+        say(sys.stderr, f"{counted(result.matches, 'matching photo')}{weaker}")
 
 
 def cmd_duplicates(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from photofind.gui import desktop
+from photofind.wording import counted
 
 COLUMNS = ("Name", "Folder", "Why")
 
@@ -65,7 +66,7 @@ class ErrorsPanel(QDialog):
                 self.table.setItem(row, column, item)
         self.table.resizeColumnToContents(1)
         self.summary.setText(
-            f"{len(files):,} {'file' if len(files) == 1 else 'files'} could not be read. They "
+            f"{counted(len(files), 'file')} could not be read. They "
             "are left as they are; photofind "
             "tries them again when they change. Double-click one to show it in its folder."
             if files else "Every file could be read."

@@ -55,6 +55,7 @@ from photofind.gui.welcome_page import WelcomePage
 from photofind.library.thumbcache import ThumbnailCache
 from photofind.search import Hit, Query, SearchResult
 from photofind.session import Session
+from photofind.wording import counted
 
 log = logging.getLogger(__name__)
 
@@ -536,10 +537,12 @@ class MainWindow(QMainWindow):
             self.hint.setText("")
         elif found is not None and hits:
             more = f" (the best {len(hits):,} shown)" if found.truncated else ""
-            self.hint.setText(f"{found.matches:,} matching photos{more}")
+            self.hint.setText(counted(found.matches, "matching photo") + more)
         else:
-            self.hint.setText(f"{len(hits):,} photos" if hits else "No photos match")
-        self.weaker_button.setText(f"Show {len(self._weaker):,} weaker matches")
+            self.hint.setText(counted(len(hits), "photo") if hits else "No photos match")
+        self.weaker_button.setText(
+            f"Show {counted(len(self._weaker), 'weaker match', 'weaker matches')}"
+        )
         self.weaker_button.setVisible(bool(self._weaker))
         if hits:  # Space previews the best match; nothing is selected until clicked
             self.view.selectionModel().setCurrentIndex(
@@ -571,11 +574,11 @@ class MainWindow(QMainWindow):
             self._timeline_shown()
         else:
             count = self.results.rowCount()
-            self.hint.setText(f"{count:,} photos" if count else "No photos match")
+            self.hint.setText(counted(count, "photo") if count else "No photos match")
 
     def _timeline_shown(self) -> None:
         total = self.timeline.total
-        self.hint.setText(f"{total:,} photos, newest first" if total else "No photos yet")
+        self.hint.setText(f"{counted(total, 'photo')}, newest first" if total else "No photos yet")
         if self._timeline_asked:
             self._timeline_asked = False
             self.search_finished.emit()

@@ -25,6 +25,7 @@ from photofind.gui.results import HitRole
 from photofind.gui.workers import run_task
 from photofind.search import Hit
 from photofind.search.exports import copy_files, write_list
+from photofind.wording import counted
 
 OPEN_AT_ONCE = 20  # opening more photos than this in their app at once asks first
 
@@ -165,7 +166,7 @@ class ResultActions(QObject):
         def finished(result: tuple[list[int], list[str]]) -> None:
             gone, failed = result
             self.trashed.emit(gone)
-            text = f"Moved {len(gone):,} photo{'s' if len(gone) != 1 else ''} to the trash"
+            text = f"Moved {counted(len(gone), 'photo')} to the trash"
             self._said(text + (f"; {failed[0]}" if failed else ""))
 
         run_task(self.pool, work, done=finished, failed=self._failed)

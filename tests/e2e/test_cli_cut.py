@@ -113,3 +113,14 @@ def test_similar_returns_its_near_copies_first_and_cuts_the_rest(mixed, tmp_path
     found = hits(search("similar", str(outside), "--json"))
     assert found and truth(found[0]) == ("yellow", "square")
     assert len(found) < total / 4
+
+
+def test_one_match_and_one_weaker_photo_are_counted_in_the_singular(tmp_path, tiny_model_dir):
+    photos = tmp_path / "photos"
+    make_photo(photos / "red-circle.jpg", "red", "circle", seed=1)
+    make_photo(photos / "blue-square.jpg", "blue", "square", seed=2)
+    library = tmp_path / "library"
+    photofind(library, "folders", "add", str(photos), model=tiny_model_dir)
+    photofind(library, "index", model=tiny_model_dir)
+    done = photofind(library, "search", "a photo of a red circle", model=tiny_model_dir)
+    assert "1 matching photo; 1 weaker one with --more or --all" in done.stderr, done.stderr

@@ -37,3 +37,18 @@ def test_the_cut_counts_matches_and_weaker_ones_follow(qtbot, tmp_path, tiny_mod
     assert after[: len(before)] == before and len(after) > len(before)
     assert not win.weaker_button.isVisible() and "weaker" in win.hint.text()
     win.close()
+
+
+def test_one_match_and_one_weaker_photo_are_counted_in_the_singular(qtbot, tmp_path, tiny_model_dir):
+    folder = tmp_path / "photos"
+    make_photo(folder / "red-circle.jpg", "red", "circle", seed=1)
+    make_photo(folder / "blue-square.jpg", "blue", "square", seed=2)
+    win = model_window(qtbot, tmp_path, tiny_model_dir)
+    index_folder(qtbot, win, folder)
+    found = search(qtbot, win, "a photo of a red circle")
+    assert set(found) == {"red-circle.jpg"}, found
+    assert win.hint.text() == "1 matching photo"
+    assert win.weaker_button.text() == "Show 1 weaker match"
+    win.weaker_button.click()
+    assert win.hint.text().startswith("1 matching photo"), win.hint.text()
+    win.close()

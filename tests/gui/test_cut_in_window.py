@@ -39,7 +39,9 @@ def test_the_cut_counts_matches_and_weaker_ones_follow(qtbot, tmp_path, tiny_mod
     win.close()
 
 
-def test_one_match_and_one_weaker_photo_are_counted_in_the_singular(qtbot, tmp_path, tiny_model_dir):
+def test_one_match_and_one_weaker_photo_are_counted_in_the_singular(
+    qtbot, tmp_path, tiny_model_dir
+):
     folder = tmp_path / "photos"
     make_photo(folder / "red-circle.jpg", "red", "circle", seed=1)
     make_photo(folder / "blue-square.jpg", "blue", "square", seed=2)

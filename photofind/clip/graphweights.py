@@ -28,7 +28,7 @@ import numpy as np
 
 from photofind import atomicfile
 from photofind.clip.manifest import MANIFEST, Manifest, read_manifest, sha256_file
-from photofind.errors import ModelFolderError
+from photofind.errors import ModelError
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +70,9 @@ def externalize_folder(folder: Path) -> list[str]:
     """Rewrite every inline graph of `folder` with its weights in a mapped file, check each
     against the original, and update manifest.json; return the graphs rewritten.
 
-    `folder` must not be in use (the store passes its install work folder). Raises
-    ModelFolderError when a graph cannot be rewritten or the rewrite disagrees.
+    `folder` must not be in use (the store passes its install work folder). A graph whose
+    rewrite fails, disagrees with it or cannot be checked stays as it is (a warning): it
+    loads more slowly, but a model that works is never refused for it.
     """
     manifest = read_manifest(folder)
     todo = inline_graphs(manifest)
@@ -79,59 +80,68 @@ def externalize_folder(folder: Path) -> list[str]:
         return []
     data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     files: dict[str, str] = dict(data["files"])
+    done: list[str] = []
     for name in todo:
         graph = folder / name
         partial = graph.with_name(f".{graph.name}.rewrite")
         weights = folder / weights_name(name)
         try:
-            _rewrite(graph, partial, weights.name)
+            _rewrite(graph, partial, weights.name, manifest.image_size)
             atomicfile.fsync_file(weights)
             atomicfile.replace(partial, graph)
+        except ModelError as exc:
+            log.warning("keeping %s of %s with its weights inline: %s", name, manifest.name, exc)
+            weights.unlink(missing_ok=True)
+            continue
         except BaseException:
             weights.unlink(missing_ok=True)
             raise
         finally:
             partial.unlink(missing_ok=True)
+        done.append(name)
         files[name] = sha256_file(graph)
         files[weights_name(name)] = sha256_file(weights)
         log.info("stored %s of %s with its weights in %s", name, manifest.name, weights.name)
-    data["files"] = dict(sorted(files.items()))
-    atomicfile.write_text(folder / MANIFEST, json.dumps(data, indent=2) + "\n")
-    return todo
+    if done:
+        data["files"] = dict(sorted(files.items()))
+        atomicfile.write_text(folder / MANIFEST, json.dumps(data, indent=2) + "\n")
+    return done
 
 
-def _rewrite(graph: Path, target: Path, weights: str) -> None:
+def _rewrite(graph: Path, target: Path, weights: str, image_size: tuple[int, int]) -> None:
+    """Write the rewrite to `target` (+ `weights`); ModelError unless it gives the original's
+    outputs on a probe input (ModelError too when the original itself will not take one)."""
     from photofind.clip.providers import CPU, inference_session, save_with_weights_file
 
     save_with_weights_file(graph, target, weights)
     before = inference_session(graph, [CPU], threads=1, prepack=False)
+    feed = _probe(before, image_size)
+    try:
+        expected = before.run(None, feed)
+    except Exception as exc:  # onnxruntime's own errors
+        raise ModelError(f"no probe input to check it with ({str(exc).splitlines()[0]})") from None
     after = inference_session(target, [CPU], threads=1, prepack=False)
-    feed = _probe(before)
     try:
         same = all(
             np.asarray(old).shape == np.asarray(new).shape
             and np.allclose(old, new, atol=_TOLERANCE, rtol=_TOLERANCE)
-            for old, new in zip(before.run(None, feed), after.run(None, feed), strict=True)
+            for old, new in zip(expected, after.run(None, feed), strict=True)
         )
-    except Exception:  # onnxruntime's own errors: the rewrite does not even take the input
+    except Exception:  # the rewrite does not even take the input
         same = False
     if not same:
-        raise ModelFolderError(
-            f"model folder {graph.parent}: {graph.name} gives other results once its"
-            " weights are stored apart; keeping it as it is"
-        )
+        raise ModelError("it gives other results once its weights are stored apart")
 
 
-def _probe(session) -> dict[str, np.ndarray]:  # an ort.InferenceSession
-    """One input per graph input, deterministic: symbolic sizes become 1 (batch) or 8
-    (anything else, e.g. a text length), integers are token ids and masks of ones."""
+def _probe(session, image_size: tuple[int, int]) -> dict[str, np.ndarray]:  # ort session
+    """One input per graph input, deterministic: a symbolic batch is 1, a picture's symbolic
+    height and width the manifest's, any other symbolic size 8 (a text length); integers are
+    token ids and masks of ones."""
     rng = np.random.default_rng(0)
     feed: dict[str, np.ndarray] = {}
     for i, spec in enumerate(session.get_inputs()):
-        shape = [
-            dim if isinstance(dim, int) and dim > 0 else (1 if axis == 0 else 8)
-            for axis, dim in enumerate(spec.shape)
-        ]
+        picture = len(spec.shape) == 4
+        shape = [_probe_size(axis, dim, picture, image_size) for axis, dim in enumerate(spec.shape)]
         kind = spec.type  # e.g. "tensor(float)", "tensor(int64)"
         if "int" in kind:
             ints = np.int32 if "int32" in kind else np.int64
@@ -140,3 +150,13 @@ def _probe(session) -> dict[str, np.ndarray]:  # an ort.InferenceSession
             floats = np.float16 if "float16" in kind else np.float32
             feed[spec.name] = rng.standard_normal(shape).astype(floats)
     return feed
+
+
+def _probe_size(axis: int, dim: object, picture: bool, image_size: tuple[int, int]) -> int:
+    if isinstance(dim, int) and dim > 0:
+        return dim  # fixed by the graph
+    if axis == 0:
+        return 1  # the batch
+    if picture and axis >= 2:
+        return image_size[axis - 2]  # [batch, 3, height, width]
+    return 8  # a text length, or anything else

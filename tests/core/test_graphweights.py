@@ -57,7 +57,7 @@ def test_a_damaged_weights_file_is_named_by_the_check(tmp_path):
         verify_model_folder(folder)
 
 
-def test_a_rewrite_that_disagrees_leaves_the_folder_as_it_was(tmp_path, monkeypatch):
+def test_a_rewrite_that_disagrees_keeps_that_graph_as_it_was(tmp_path, monkeypatch):
     folder = tmp_path / "tiny-clip"
     shutil.copytree(TINY, folder)
     before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
@@ -67,10 +67,12 @@ def test_a_rewrite_that_disagrees_leaves_the_folder_as_it_was(tmp_path, monkeypa
         real(source.with_name("visual.onnx"), target, weights)
 
     monkeypatch.setattr(providers, "save_with_weights_file", wrong)
-    with pytest.raises(ModelFolderError, match="gives other results"):
-        graphweights.externalize_folder(folder)
+    assert graphweights.externalize_folder(folder) == ["visual.onnx"]  # the text one refused
     after = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
-    assert after == before  # no stray weights file, no half-written graph, same manifest
+    assert after["textual.onnx"] == before["textual.onnx"]  # kept inline, as it was
+    assert "textual.onnx.data" not in after and not list(folder.glob(".*.rewrite"))
+    manifest = verify_model_folder(folder)  # the manifest lists exactly what is there
+    assert graphweights.inline_graphs(manifest) == ["textual.onnx"]
 
 
 def test_graphs_published_with_weights_beside_them_are_left_alone(tmp_path):

@@ -51,6 +51,15 @@ def _library(home: Path, model: ClipModel, cache: Path) -> Library:
     return Library(LibraryPaths.at(home, cache_dir=cache), model)
 
 
+def _label_matrix(home: Path, model: ClipModel, cache: Path, vocabulary: Vocabulary) -> np.ndarray:
+    """The label text vectors a new library at `home` (sharing `cache`) works with."""
+    library = _library(home, model, cache)
+    try:
+        return Tags(library, vocabulary).label_matrix(model)[1]
+    finally:
+        library.close()
+
+
 def _counting(model: ClipModel, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every text the model encodes from now on."""
     calls: list[str] = []
@@ -68,17 +77,9 @@ def test_a_second_library_computes_no_label_text(
     tmp_path: Path, model: ClipModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     vocabulary = Vocabulary.builtin()
-    first = _library(tmp_path / "one", model, tmp_path / "cache")
-    try:
-        reference = Tags(first, vocabulary).label_matrix(model)[1]
-    finally:
-        first.close()
+    reference = _label_matrix(tmp_path / "one", model, tmp_path / "cache", vocabulary)
     calls = _counting(model, monkeypatch)
-    second = _library(tmp_path / "two", model, tmp_path / "cache")
-    try:
-        again = Tags(second, vocabulary).label_matrix(model)[1]
-    finally:
-        second.close()
+    again = _label_matrix(tmp_path / "two", model, tmp_path / "cache", vocabulary)
     assert calls == []
     np.testing.assert_allclose(again, reference, atol=1e-6)
     # Another model (here: another manifest) has a file of its own.
@@ -104,11 +105,7 @@ def test_a_damaged_cache_file_is_ignored_and_written_again(
     else:
         np.savez(cache.path, format=np.int64(1), texts=np.asarray(texts), vectors=np.ones((4, 3)))
     calls = _counting(model, monkeypatch)
-    library = _library(tmp_path / "lib", model, tmp_path / "cache")
-    try:
-        matrix = Tags(library, vocabulary).label_matrix(model)[1]
-    finally:
-        library.close()
+    matrix = _label_matrix(tmp_path / "lib", model, tmp_path / "cache", vocabulary)
     assert sorted(calls) == sorted(texts)  # computed again, not read from the damage
     fresh = TextVectorCache(cache_folder(tmp_path / "cache"), model).lookup(texts)
     assert sorted(fresh) == sorted(texts)  # and the file is whole again

@@ -37,19 +37,8 @@ class IndexLock:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._file_lock: filelock.FileLock | None = None
-        self._making = threading.Lock()
-
-    @property
-    def _lock(self) -> filelock.FileLock:
-        """Made on first use: a search opens the library without ever indexing, and never
-        imports filelock."""
-        with self._making:
-            if self._file_lock is None:
-                import filelock
-
-                self._file_lock = filelock.FileLock(str(self.path), thread_local=False)
-            return self._file_lock
+        # Made on first use: a search opens the library without ever indexing.
+        self._lock = LazyFileLock(self.path)
 
     @contextmanager
     def held(
@@ -72,8 +61,32 @@ class IndexLock:
             self._lock.release()
 
 
+class LazyFileLock:
+    """A process lock on `path` (filelock.FileLock, shared by the threads of this process)
+    made at its first use, so what never locks never imports filelock; any thread may use it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock: filelock.FileLock | None = None
+        self._making = threading.Lock()
+
+    def get(self) -> filelock.FileLock:
+        with self._making:
+            if self._lock is None:
+                import filelock
+
+                self._lock = filelock.FileLock(str(self.path), thread_local=False)
+            return self._lock
+
+    def acquire(self, timeout: float) -> None:
+        self.get().acquire(timeout=timeout)
+
+    def release(self) -> None:
+        self.get().release()
+
+
 def acquire_waiting(
-    lock: filelock.FileLock,
+    lock: LazyFileLock,
     waiting: str,
     on_wait: Callable[[str], None] | None = None,
     checkpoint: Callable[[], None] | None = None,
@@ -92,7 +105,7 @@ def acquire_waiting(
         except Timeout:
             if not waited:
                 waited = True
-                log.info("%s (%s)", waiting, lock.lock_file)
+                log.info("%s (%s)", waiting, lock.path)
                 if on_wait is not None:
                     on_wait(waiting)
             if checkpoint is not None:

@@ -35,11 +35,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from photofind import atomicfile
-from photofind.library.indexlock import acquire_waiting
+from photofind.library.indexlock import LazyFileLock, acquire_waiting
 
 if TYPE_CHECKING:
-    import filelock
-
     from photofind.clip import ClipModel
 
 log = logging.getLogger(__name__)
@@ -72,8 +70,7 @@ class TextVectorCache:
         self._lock = threading.Lock()
         self._vectors: dict[str, np.ndarray] = {}
         self._seen: tuple[int, int] | None = None  # (mtime_ns, size) of the file read
-        self._lock_path = Path(folder) / f"{key}.lock"
-        self._file_lock: filelock.FileLock | None = None  # made when computing, not reading
+        self._process_lock = LazyFileLock(Path(folder) / f"{key}.lock")  # made when computing
 
     # -- reading --------------------------------------------------------------------------
 
@@ -149,14 +146,6 @@ class TextVectorCache:
             except OSError:
                 pass
 
-    def _process_lock(self) -> filelock.FileLock:
-        with self._lock:
-            if self._file_lock is None:
-                import filelock
-
-                self._file_lock = filelock.FileLock(str(self._lock_path), thread_local=False)
-            return self._file_lock
-
     @contextmanager
     def computing(
         self,
@@ -168,7 +157,7 @@ class TextVectorCache:
         folder that cannot hold the lock does not stop the work."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            acquire_waiting(self._process_lock(), WAITING, on_wait, checkpoint)
+            acquire_waiting(self._process_lock, WAITING, on_wait, checkpoint)
         except OSError as exc:
             log.warning("cannot lock %s: %s; computing without it", self.path, exc)
             yield
@@ -176,7 +165,7 @@ class TextVectorCache:
         try:
             yield
         finally:
-            self._process_lock().release()
+            self._process_lock.release()
 
 
 def cache_folder(cache_dir: Path) -> Path:

@@ -85,7 +85,9 @@ class Session:
 
         store = self.store
         report = self.library.switch_model(
-            ClipModel.load(store.get(name), threads=threads), control, progress
+            ClipModel.load(store.get(name), threads=threads, cache_dir=self.paths.cache_dir),
+            control,
+            progress,
         )
         if self.model is not None and self.model.name == name:
             store.use(name)
@@ -163,7 +165,9 @@ def open_session(
 
     paths = LibraryPaths.resolve(library_dir)
     choice = choose_model(paths, model_dir)
-    model = _load_model(choice, threads) if load_model and choice.folder is not None else None
+    model = None
+    if load_model and choice.folder is not None:
+        model = _load_model(choice, threads, paths.cache_dir)
     library = Library(paths, model)
     try:
         if model is not None:  # no session has opened yet, so the graphs can still change
@@ -191,9 +195,9 @@ def set_fast(library: Library, on: bool) -> None:
     library.catalog.set_setting(FAST_SETTING, "1" if on else None)
 
 
-def _load_model(choice: ModelChoice, threads: int | None) -> ClipModel:
+def _load_model(choice: ModelChoice, threads: int | None, cache_dir: Path) -> ClipModel:
     from photofind.clip import ClipModel
 
     assert choice.folder is not None
     log.info("loading model %s (from %s)", choice.folder, choice.source)
-    return ClipModel.load(choice.folder, threads=threads)
+    return ClipModel.load(choice.folder, threads=threads, cache_dir=cache_dir)

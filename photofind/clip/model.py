@@ -42,8 +42,10 @@ class ClipModel:
         providers: Sequence[str] | None = None,
         threads: int | None = None,
         int8: bool = False,
+        cache_dir: Path | None = None,
     ) -> None:
         self.manifest = manifest
+        self.cache_dir = cache_dir
         self.folder = manifest.folder
         self.name = manifest.name
         self.embed_dim = manifest.embed_dim
@@ -62,6 +64,7 @@ class ClipModel:
         threads: int | None = None,
         verify: bool = True,
         int8: bool = False,
+        cache_dir: Path | None = None,
     ) -> ClipModel:
         """Open a model folder (cheap: no graph is loaded yet).
 
@@ -69,10 +72,12 @@ class ClipModel:
         check wrote, or by sha256 when the stamp does not match, so a damaged download is
         named here rather than deep inside ONNX Runtime. `int8` (the fast setting) uses the
         quantised graphs when the folder has them (docs/design.md, "The model folder").
+        `cache_dir` (photofind's cache folder) keeps what can be derived from the folder and
+        rebuilt at any time: the tokenizer's table for short texts (clip/bpetable.py).
         """
         folder = Path(folder)
         manifest = check_model_folder(folder) if verify else read_manifest(folder)
-        return cls(manifest, providers=providers, threads=threads, int8=int8)
+        return cls(manifest, providers=providers, threads=threads, int8=int8, cache_dir=cache_dir)
 
     @property
     def image(self) -> ImageEncoder:
@@ -186,8 +191,9 @@ class ClipModel:
             session = opened.result()
             log.info("opened %s of %s on %s", path.name, self.name, session.get_providers()[0])
             return ImageEncoder(session, self.manifest)
-        # ONNX Runtime builds the session without the GIL; parsing tokenizer.json holds it.
-        # So the session is built in a thread while this one parses the tokenizer.
+        # ONNX Runtime builds the session without the GIL; reading the tokenizer holds it
+        # (0.1 s to parse tokenizer.json, a millisecond with its table). So the session is
+        # built in a thread while this one reads the tokenizer.
         from photofind.clip.textencoder import TextEncoder
 
         threading.Thread(target=open_session, name="load-text-session").start()
@@ -203,12 +209,14 @@ class ClipModel:
         )
 
     def _tokenizer(self) -> ClipTokenizer:
+        from photofind.clip.bpetable import FOLDER
         from photofind.clip.tokenizer import ClipTokenizer
 
         return ClipTokenizer(
             self.manifest.path("tokenizer.json"),
             self.manifest.context_length,
             self.manifest.tokenizer,
+            table_dir=self.cache_dir / FOLDER if self.cache_dir is not None else None,
         )
 
     def __repr__(self) -> str:

@@ -114,3 +114,20 @@ def test_a_mistyped_command_says_which_commands_there_are() -> None:
     last = done.stderr.strip().splitlines()[-1]
     assert "invalid choice: 'serch'" in last and "'search'" in last and "'album'" in last
     assert _loaded(modules, NOT_FOR_HELP) == set()
+
+
+def test_a_later_search_reads_the_tokenizer_table_instead_of_tokenizer_json(library: Path) -> None:
+    """The first process that parses tokenizer.json writes a table into the library's cache;
+    a search after it tokenises from that table (0.1 s less of a held GIL: issue 14) and finds
+    the same photos. Text the table does not serve still goes through tokenizer.json."""
+    first, _ = run("--library", str(library), "search", "a blue square", "--json")
+    assert first.returncode == 0, first.stderr
+    again, modules = run("--library", str(library), "search", "a blue square", "--json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["hits"] == json.loads(first.stdout)["hits"]
+    assert Path(json.loads(again.stdout)["hits"][0]["path"]).name == "blue-square.png"
+    assert _loaded(modules, ("tokenizers",)) == set()
+    assert list((library / "cache" / "tokenizer-tables").glob("*.sqlite"))
+    other, modules = run("--library", str(library), "search", "grüner Kreis", "--json")
+    assert other.returncode == 0, other.stderr
+    assert "tokenizers" in modules

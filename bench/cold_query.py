@@ -1,14 +1,16 @@
 """A cold CLI text query on a built library: `photofind search` vs rclip 4.0.8, whole processes.
 
     python bench/cold_query.py [--model DIR] [--rclip /work/venvs/rclip/bin/rclip]
-                               [--files 48] [--rounds 5] [--query "red circle"]
+                               [--files 48] [--rounds 5] [--query "red circle"] [--compare SRC]
 
 Builds a photofind library and an rclip database over the same 12 MP photos (rclip's model
 folder as bench/vs_rclip.py makes it), then times `photofind search QUERY` and
 `rclip --no-indexing QUERY` as fresh processes, interleaved with a floor (a bare
 `python -c "import numpy, onnxruntime"`, which neither can avoid), and prints the medians,
 the ratio and the load average (then the CPU time of each, which a loaded machine moves
-less). Goal (issue 14): photofind under 0.5 s.
+less). Goal (issue 14): photofind under 0.5 s. `--compare SRC` also times `photofind search`
+run from another source tree (e.g. `git archive` of an earlier commit, extracted) on the same
+library, in the same interleaved rounds: an A/B of a change as whole processes.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=48)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--query", default="red circle")
+    parser.add_argument("--compare", type=Path, help="also run photofind from this source tree")
     args = parser.parse_args()
     folder = model_dir(args.model)
     photos_dir = WORK / "photos12mp"
@@ -66,10 +69,15 @@ def main() -> None:
     wall(rclip_cmd, cwd=photos_dir, env=env)
     floor_cmd = [sys.executable, "-c", "import numpy, onnxruntime"]
     print(f"load average before: {os.getloadavg()[0]:.1f}")
-    a, b, c = [], [], []
-    cpu: tuple[list[float], list[float], list[float]] = ([], [], [])
-    runs = ((a, cpu[0], photofind_cmd, {}), (b, cpu[1], rclip_cmd, {"cwd": photos_dir, "env": env}),
-            (c, cpu[2], floor_cmd, {}))  # fmt: skip
+    a, b, c, d = [], [], [], []
+    cpu: tuple[list[float], ...] = ([], [], [], [])
+    runs = [(a, cpu[0], photofind_cmd, {}), (b, cpu[1], rclip_cmd, {"cwd": photos_dir, "env": env}),
+            (c, cpu[2], floor_cmd, {})]  # fmt: skip
+    if args.compare:  # `python -m photofind` from that tree: its folder comes first on sys.path
+        base = args.compare.absolute()
+        base_env = {**CHILD_ENV, "PYTHONPATH": str(base)}
+        wall(photofind_cmd, cwd=base, env=base_env)
+        runs.append((d, cpu[3], photofind_cmd, {"cwd": base, "env": base_env}))
     for _ in range(args.rounds):
         for times, used, cmd, where in runs:
             took, seconds = wall(cmd, **where)
@@ -79,11 +87,16 @@ def main() -> None:
     print(f"photofind search: median {median(a):.2f} s  ({' '.join(f'{t:.2f}' for t in a)})")
     print(f"rclip query:      median {median(b):.2f} s  ({' '.join(f'{t:.2f}' for t in b)})")
     print(f"floor (python + numpy + onnxruntime imports): median {median(c):.2f} s")
+    if args.compare:
+        ratio, cpu_ratio = median(a) / median(d), median(cpu[0]) / median(cpu[3])
+        print(f"photofind from {args.compare}: median {median(d):.2f} s  "
+              f"({' '.join(f'{t:.2f}' for t in d)}); this tree / that one: "
+              f"{ratio:.2f} (cpu {cpu_ratio:.2f})")  # fmt: skip
     print(f"ratio photofind / rclip: {median(a) / median(b):.2f}  (goal: photofind < 0.5 s)")
     print(f"photofind above the floor: {median(a) - median(c):.2f} s, "
           f"rclip above the floor: {median(b) - median(c):.2f} s")  # fmt: skip
     # CPU time (user+sys, all threads) moves far less than wall time on a shared machine.
-    cpu_ours, cpu_rclip, cpu_floor = (median(v) for v in cpu)
+    cpu_ours, cpu_rclip, cpu_floor = (median(v) for v in cpu[:3])
     print(f"cpu (user+sys) medians: photofind {cpu_ours:.2f} s, rclip {cpu_rclip:.2f} s, "
           f"floor {cpu_floor:.2f} s")  # fmt: skip
     shutil.rmtree(lib, ignore_errors=True)

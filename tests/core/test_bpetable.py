@@ -204,3 +204,35 @@ def test_patterns_the_table_cannot_mirror_exactly_are_refused(pattern):
 def test_unicode_classes_become_their_ascii_ranges_inside_and_outside_brackets():
     assert bpetable.ascii_regex(r"[\p{L}]+|\p{N}").findall("ab12 c") == ["ab", "1", "2", "c"]
     assert bpetable.ascii_regex(r"[^\s\p{L}\p{N}]+").findall("a,.b !?") == [",.", "!?"]
+
+
+BUILD_IN_A_PROCESS = """
+import sys
+from pathlib import Path
+from photofind.clip.manifest import read_manifest
+from photofind.clip.tokenizer import ClipTokenizer
+folder, tables = Path(sys.argv[1]), Path(sys.argv[2])
+m = read_manifest(folder)
+t = ClipTokenizer(folder / "tokenizer.json", m.context_length, m.tokenizer, tables)
+print(t(["a photo of a red circle"])[0][:8].tolist())
+"""
+
+
+def test_two_processes_writing_the_table_at_once_leave_one_good_table(tiny_model_dir, tmp_path):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    for round_ in range(2):
+        tables = tmp_path / f"tables-{round_}"
+        command = [sys.executable, "-c", BUILD_IN_A_PROCESS, str(tiny_model_dir), str(tables)]
+        runs = [subprocess.Popen(command, stdout=subprocess.PIPE, env=env) for _ in range(2)]
+        outputs = [r.communicate(timeout=120)[0] for r in runs]
+        assert [r.returncode for r in runs] == [0, 0]
+        assert outputs[0] == outputs[1]
+        assert [p.suffix for p in tables.iterdir()] == [".sqlite"]  # no temporaries left
+        table = bpetable.open_table(next(tables.iterdir()))
+        assert table is not None
+        texts = unseen_strings(300)
+        assert [table.encode(t) for t in texts] == library_ids(CLIP_BPE["export"])(texts)

@@ -110,7 +110,7 @@ def _bytes_to_unicode() -> dict[str, str]:
 class Pipeline:
     """The ASCII-equivalent steps of one tokenizer.json (kept in the table as JSON)."""
 
-    normalize: tuple[tuple[str, str], ...]  # ("lower", "") or (Python pattern, replacement)
+    normalize: tuple[tuple[str, str], ...]  # (_LOWER, "") or (Python pattern, replacement)
     splits: tuple[tuple[str, str], ...]  # (Python pattern, "all" | "gaps" | "matches")
     byte_map: dict[str, str] | None  # ASCII char -> byte-level char
     suffix: str

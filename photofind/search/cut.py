@@ -19,6 +19,16 @@ opens below the last of them. So the cut is a gap in the ranked scores:
   circle") are such a crowd too, which is what "more" offers.
 - The widest such gap is the cut. "fewer" takes the widest tight gap above it (a tighter
   group, when there is one), "more" the widest gap of any kind below it (a broader group).
+- The matches can be most of the library (one folder of one trip: six blue stars, four red
+  circles). Then the median lies among them, no gap below them is a candidate, and the rules
+  above see one group. So when none passes, the widest gap anywhere splits the scores into
+  two clean groups if it is SPLIT_GAP times wider than the spread inside either and leaves
+  at least SPLIT_REST of the photos (and 3) below it: the upper group matches, unless a gap
+  the rules above chose inside it is as clean (two red circles above twenty red things above
+  the rest: the two match; "more" gives the twenty too; "fewer" takes a chosen gap inside).
+  A few odd photos far below the rest (pictures of nothing) are not a group, and two kinds
+  of photo a query half likes overlap, so neither looks split. The split rule runs over
+  every candidate, so it also confirms a minority group its cleanest gap sets apart.
 - No gap earned means the scores form one group: a library of a handful of photos (fewer
   than SMALL) is shown whole; in a bigger one only clear outliers match (Z_OUTLIER robust
   deviations above the median; "fewer"/"more" ask one deviation more or less), and at least
@@ -45,6 +55,8 @@ TIGHT = 1.5
 SMALL = 8
 Z_OUTLIER = 3.0
 MIN_SPREAD = 1e-3  # a spread below this counts as no spread (copies of one photo)
+SPLIT_GAP = 6.0
+SPLIT_REST = 0.25
 
 
 @dataclass(frozen=True)
@@ -52,7 +64,8 @@ class Cut:
     """Where the matches of one query end: the `matches` best scores pass.
 
     `threshold` is the lowest passing score (None when nothing passes); `reason` says which
-    rule decided: "gap", "outliers", "small" (a tiny library shown whole) or "empty".
+    rule decided: "gap", "split" (two clean groups), "outliers", "small" (a tiny library
+    shown whole) or "empty".
     """
 
     matches: int
@@ -109,6 +122,12 @@ def cut(scores: np.ndarray, strictness: str = "normal") -> Cut:
         return int(np.flatnonzero(mask)[np.argmax(strength[mask])]) + 1
 
     m = widest(tight)
+    split = _split(s, gaps)
+    if split is not None and (m is None or (m < split and not _clean(s, gaps, m, split))):
+        # Two clean groups, and no equally clean one inside the upper (see the module).
+        if strictness == "fewer" and m is not None:
+            return Cut(m, float(s[m - 1]), "gap")
+        return Cut(split, float(s[split - 1]), "split")
     if m is not None:
         if strictness == "fewer":
             m = widest(tight & (top < m)) or m
@@ -120,6 +139,21 @@ def cut(scores: np.ndarray, strictness: str = "normal") -> Cut:
     level = Z_OUTLIER + {"fewer": 1.0, "normal": 0.0, "more": -1.0}[strictness]
     m = max(1, int(np.count_nonzero(z >= level)))  # the closest photo there is, at least
     return Cut(m, float(s[m - 1]), "outliers")
+
+
+def _split(s: np.ndarray, gaps: np.ndarray) -> int | None:
+    """The photos above the widest gap when it parts two clean groups (see the module)."""
+    m = int(np.argmax(gaps)) + 1
+    if len(s) - m < max(3, SPLIT_REST * len(s)):
+        return None
+    return m if _clean(s, gaps, m, len(s)) else None
+
+
+def _clean(s: np.ndarray, gaps: np.ndarray, m: int, end: int) -> bool:
+    """Whether the gap below the m-th best is SPLIT_GAP times the spread of the photos above
+    it and of those below it down to `end`."""
+    inside = max(float(s[:m].std()), float(s[m:end].std()), MIN_SPREAD)
+    return bool(gaps[m - 1] >= SPLIT_GAP * inside)
 
 
 def _median(values: np.ndarray) -> float:

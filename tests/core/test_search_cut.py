@@ -48,6 +48,32 @@ def test_small_libraries_and_edge_cases() -> None:
 
 
 @pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize(("above", "below"), [(6, 4), (30, 10), (200, 100), (5, 3)])
+def test_two_clean_groups_split_where_they_part_even_with_the_matches_the_majority(
+    seed: int, above: int, below: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    scores = np.array(list(rng.normal(0.62, 0.03, above)) + list(rng.normal(-0.44, 0.02, below)))
+    assert cut(scores).matches == above
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_few_odd_photos_far_below_do_not_make_the_rest_a_match(seed: int) -> None:
+    """One bell and two pictures of nothing far under it: the bell is not "the matches"."""
+    rng = np.random.default_rng(seed)
+    scores = np.array([*_bulk(rng, 60), -0.6, -0.62])
+    assert cut(scores).matches <= 4
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_two_overlapping_crowds_are_not_a_split(seed: int) -> None:
+    """Two kinds of photo a query half likes, their scores overlapping: no clean split."""
+    rng = np.random.default_rng(seed)
+    scores = np.array(_bulk(rng, 120, 0.20, 0.03) + _bulk(rng, 80, 0.14, 0.03))
+    assert cut(scores).matches <= 8
+
+
+@pytest.mark.parametrize("seed", range(5))
 def test_fewer_and_more_nest(seed: int) -> None:
     """A tight group inside a looser one: fewer <= normal <= more, each a real boundary."""
     rng = np.random.default_rng(seed)

@@ -124,3 +124,19 @@ def test_one_match_and_one_weaker_photo_are_counted_in_the_singular(tmp_path, ti
     photofind(library, "index", model=tiny_model_dir)
     done = photofind(library, "search", "a photo of a red circle", model=tiny_model_dir)
     assert "1 matching photo; 1 weaker one with --more or --all" in done.stderr, done.stderr
+
+
+def test_most_of_a_small_library_matching_shows_them_all(tmp_path: Path, tiny_model_dir) -> None:
+    """Six blue stars and four red circles: "blue star" shows the six (it showed one: with the
+    matches in the majority the median lay among them, so no gap below them was a candidate)."""
+    photos, library = tmp_path / "photos", tmp_path / "lib"
+    for n in range(6):
+        make_photo(photos / f"blue-star-{n}.jpg", "blue", "star", seed=100 + n)
+    for n in range(4):
+        make_photo(photos / f"red-circle-{n}.jpg", "red", "circle", seed=n)
+    photofind(library, "folders", "add", str(photos), model=tiny_model_dir)
+    photofind(library, "index", model=tiny_model_dir)
+    found = json.loads(photofind(library, "search", "blue star", "--json",
+                                 model=tiny_model_dir).stdout)  # fmt: skip
+    names = sorted(Path(h["path"]).name for h in found["hits"])
+    assert names == [f"blue-star-{n}.jpg" for n in range(6)], names

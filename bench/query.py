@@ -149,10 +149,19 @@ def measure_text(model_dir: Path, catalog: Catalog, index: VectorIndex, texts: l
     except ImportError as exc:
         print(f"    text query: photofind.clip not available ({exc}); lookup figures only")
         return
-    model = ClipModel.load(model_dir)
-    if model.embed_dim != DIM:
-        print(f"    text query: model makes {model.embed_dim}-d vectors, bench uses {DIM}")
-        return
+    for int8 in (False, True):  # the usual graphs, then the fast setting's (when it has them)
+        model = ClipModel.load(model_dir, int8=int8)
+        if model.embed_dim != DIM:
+            print(f"    text query: model makes {model.embed_dim}-d vectors, bench uses {DIM}")
+            return
+        if int8 and "textual.int8.onnx" not in model.manifest.files:
+            return
+        print(f"    {'int8 (--fast)' if int8 else 'fp32'} text graph:")
+        _whole_text(model, catalog, index, texts)
+
+
+def _whole_text(model, catalog: Catalog, index: VectorIndex, texts: list[str]) -> None:
+    """Encoder, lookup and records of each text query, one at a time as a person types."""
     for text in texts[:5]:
         model.text.encode_texts([text])
     encode, lookup, records, whole = [], [], [], []

@@ -35,6 +35,21 @@ def library_ids(path: Path):
     return reference
 
 
+def built_table(source: Path, folder: Path) -> bpetable.BpeTable:
+    """The table of `source`, written (after its own check) and opened from `folder`."""
+    path = folder / "table.sqlite"
+    assert bpetable.build(source, path, library_ids(source))
+    table = bpetable.open_table(path)
+    assert table is not None
+    return table
+
+
+def wait_for_table_writers() -> None:
+    for thread in threading.enumerate():
+        if thread.name == "tokenizer-table":
+            thread.join()
+
+
 def unseen_strings(count: int = 4000) -> list[str]:
     """Printable ASCII the table's own check did not use (another seed, other shapes)."""
     rng = random.Random(20261201)
@@ -53,10 +68,7 @@ def unseen_strings(count: int = 4000) -> list[str]:
 @pytest.mark.parametrize("form", sorted(CLIP_BPE))
 def test_a_table_gives_the_libraries_ids_on_strings_it_was_not_checked_on(form, tmp_path):
     source = CLIP_BPE[form]
-    path = tmp_path / "table.sqlite"
-    assert bpetable.build(source, path, library_ids(source))
-    table = bpetable.open_table(path)
-    assert table is not None
+    table = built_table(source, tmp_path)
     texts = unseen_strings()
     expected = library_ids(source)(texts)
     got = [table.encode(t) for t in texts]
@@ -67,10 +79,7 @@ def test_a_table_gives_the_libraries_ids_on_strings_it_was_not_checked_on(form, 
 
 def test_text_the_table_does_not_serve_is_left_to_the_library(tmp_path):
     source = CLIP_BPE["export"]
-    path = tmp_path / "table.sqlite"
-    assert bpetable.build(source, path, library_ids(source))
-    table = bpetable.open_table(path)
-    assert table is not None
+    table = built_table(source, tmp_path)
     for text in ["straße", "日本", "🙂", "tab\there", "<end_of_text>", "a <START_OF_TEXT> b"]:
         assert table.encode(text) is None, text
     assert table.encode("a photo of a dog") is not None
@@ -88,9 +97,7 @@ def test_the_tokenizer_with_a_table_gives_open_clips_ids(tiny_model_dir, tmp_pat
     args = (tiny_model_dir / "tokenizer.json", manifest.context_length, manifest.tokenizer)
     first = ClipTokenizer(*args, table_dir=tmp_path)
     assert (first(texts) == want).all()
-    for thread in threading.enumerate():
-        if thread.name == "tokenizer-table":
-            thread.join()
+    wait_for_table_writers()
     assert [p.suffix for p in tmp_path.iterdir()] == [".sqlite"]
     second = ClipTokenizer(*args, table_dir=tmp_path)
     assert second._tokenizer is None  # the table was read, tokenizer.json was not
@@ -168,18 +175,13 @@ def test_a_cache_folder_that_cannot_be_written_costs_only_speed(tiny_model_dir, 
     tokenizer = ClipTokenizer(source, manifest.context_length, manifest.tokenizer, blocked / "t")
     plain = ClipTokenizer(source, manifest.context_length, manifest.tokenizer)
     assert (tokenizer(["a blue square"]) == plain(["a blue square"])).all()
-    for thread in threading.enumerate():
-        if thread.name == "tokenizer-table":
-            thread.join()
+    wait_for_table_writers()
     assert blocked.read_text() == "x"
 
 
 def test_threads_sharing_a_table_get_what_one_thread_gets(tmp_path):
     source = CLIP_BPE["export"]
-    path = tmp_path / "table.sqlite"
-    assert bpetable.build(source, path, library_ids(source))
-    table = bpetable.open_table(path)
-    assert table is not None
+    table = built_table(source, tmp_path)
     texts = unseen_strings(400)
     expected = library_ids(source)(texts)
     results: list[list] = [[] for _ in range(6)]

@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 ACTIVE = "active"
 TEMP_PREFIX = ".incoming-"
+OLD_PREFIX = f"{TEMP_PREFIX}old-"  # an installed model renamed aside while a new copy replaces it
 LOCK = ".lock"
 DOWNLOADS = ".downloads"  # per-model locks: one install of a model at a time
 DOWNLOAD_PHASE = "download"
@@ -96,6 +97,9 @@ class ModelStore:
             self._lock.release()
 
     def _sweep(self) -> None:
+        for name in self._interrupted_swaps():
+            log.warning("putting back %s: a process was stopped while it replaced it", name)
+            (self.root / f"{OLD_PREFIX}{name}").rename(self.root / name)
         for leftover in self.root.glob(f"{TEMP_PREFIX}*"):
             log.info("removing %s, left by an install that did not finish", leftover)
             if leftover.is_dir() and not leftover.is_symlink():
@@ -104,10 +108,31 @@ class ModelStore:
                 leftover.unlink(missing_ok=True)
         (self.root / f"{ACTIVE}.tmp").unlink(missing_ok=True)
 
+    def _interrupted_swaps(self) -> list[str]:
+        """Models an install renamed aside to put a new copy in their place, and was killed
+        before it did (`install_from` renames twice): the old copy is the model."""
+        if not self.root.is_dir():
+            return []
+        found = []
+        for old in self.root.glob(f"{OLD_PREFIX}*"):
+            name = old.name[len(OLD_PREFIX) :]
+            complete = _safe_name(name) and (old / "manifest.json").is_file()
+            if complete and not (self.root / name).exists():
+                found.append(name)
+        return found
+
+    def _put_back_interrupted(self) -> None:
+        """Before a read: if a killed install left a model renamed aside, take the store's
+        lock, whose sweep puts it back (a live install holds the lock across its renames)."""
+        if self._interrupted_swaps():
+            with self._changing():
+                pass
+
     def installed(self) -> list[InstalledModel]:
         """Complete, readable model folders (damaged ones are logged and left out)."""
         if not self.root.is_dir():
             return []
+        self._put_back_interrupted()
         found = []
         for folder in sorted(self.root.iterdir()):
             if not folder.is_dir() or folder.name.startswith("."):
@@ -120,6 +145,8 @@ class ModelStore:
 
     def get(self, name: str) -> Path:
         folder = self.root / name
+        if not folder.exists():
+            self._put_back_interrupted()
         if not _safe_name(name) or not (folder / "manifest.json").is_file():
             raise ModelError(f"no installed model named {name!r} (see `photofind model list`)")
         return folder
@@ -199,7 +226,7 @@ class ModelStore:
                 if externalize_folder(work):  # weights ONNX Runtime maps: fast session loads
                     write_stamp(read_manifest(work))  # the rewrite hashed what it wrote
                 if target.exists():
-                    old = self.root / f"{TEMP_PREFIX}old-{name}"
+                    old = self.root / f"{OLD_PREFIX}{name}"  # a kill next: _sweep puts it back
                     target.rename(old)
                     work.rename(target)
                     shutil.rmtree(old, ignore_errors=True)

@@ -143,3 +143,26 @@ def test_two_libraries_installing_one_model_at_once_fetch_each_file_once(
             assert server.served[repo.key(path)] == sizes[path], path  # fetched once
     finally:
         server.close()
+
+
+def test_a_kill_between_the_two_renames_of_a_reinstall_loses_no_model(tmp_path, tiny_model_dir):
+    """Replacing an installed model renames it aside, then the new folder into place; a kill
+    between the two leaves only `.incoming-old-NAME` (and the new work folder). The next
+    command puts the old model back instead of sweeping it away with the leftovers."""
+    library, models = tmp_path / "library", tmp_path / "library" / "models"
+    finish(photofind("--library", str(library), "model", "import", str(tiny_model_dir)))
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    shutil.copy(tiny_model_dir / "reference" / "image0.jpg", photos / "a.jpg")
+    finish(photofind("--library", str(library), "folders", "add", str(photos)))
+    finish(photofind("--library", str(library), "index"))
+    # The state such a kill leaves (the window between two renames is too short to hit).
+    (models / "tiny-clip").rename(models / ".incoming-old-tiny-clip")
+    work = models / ".incoming-tiny-clip-k1ll3d"
+    shutil.copytree(models / ".incoming-old-tiny-clip", work)
+    out = finish(photofind("--library", str(library), "search", "a photo", "--all"))
+    assert "a.jpg" in out
+    assert (models / "tiny-clip" / "manifest.json").is_file()
+    assert "tiny-clip" in finish(photofind("--library", str(library), "model", "list"))
+    finish(photofind("--library", str(library), "status"))
+    assert leftovers(models) == []

@@ -73,8 +73,11 @@ def test_a_killed_upgrade_leaves_a_model_that_answers(tmp_path):
     library = tmp_path / "library"
     folder = _installed_the_old_way(library)
     photos = _indexed(library, tmp_path / "photos", 4)
+    models = library / "models"
     landed = 0
-    for delay in (0.2, 0.4, 0.6, 0.9, 1.3, 1.8, 2.5, 3.5):  # bounded: kills must land mid-rewrite
+    # Bounded: each kill lands a little later after the rewrite's work folder appears (a
+    # delay from the start would miss it whenever the machine is slow to start a process).
+    for after in (0.0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.8):
         if _upgraded(folder):
             _make_old(folder)  # something left to interrupt
         process = subprocess.Popen(
@@ -83,11 +86,18 @@ def test_a_killed_upgrade_leaves_a_model_that_answers(tmp_path):
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(delay)
+        deadline = time.monotonic() + 60
+        while process.poll() is None and time.monotonic() < deadline:
+            if list(models.glob(".incoming-*")):
+                time.sleep(after)
+                break
+            time.sleep(0.005)
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             process.wait()
-            landed += bool(list((library / "models").glob(".incoming-*")))
+            landed += bool(list(models.glob(".incoming-*")))
+        else:
+            process.wait()
         assert _ranking(library, photos), "the model stopped answering after a kill"
         if landed >= 2:
             break

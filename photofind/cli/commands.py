@@ -432,8 +432,10 @@ def cmd_status(args: argparse.Namespace) -> int:
             model.update(folder=str(choice.folder), source=choice.source)
             try:
                 from photofind.clip import read_manifest
+                from photofind.clip.stamp import check_model_folder
 
                 model["name"] = read_manifest(choice.folder).name
+                check_model_folder(choice.folder)  # a search's check: it names a damaged file
             except PhotofindError as exc:
                 model["problem"] = str(exc)
         status = {

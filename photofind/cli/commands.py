@@ -236,12 +236,14 @@ def cmd_index(args: argparse.Namespace) -> int:
         )
         elapsed = getattr(report, "elapsed", None) or time.monotonic() - start
         indexed, failed = getattr(report, "indexed", 0), getattr(report, "failed", 0)
+        not_read = _not_read(report)
         if args.json:
             outcome = {"indexed": indexed, "failed": failed, "elapsed": round(elapsed, 3),
-                       "offline": _offline_folders(session)}  # fmt: skip
+                       "offline": _offline_folders(session), "unreadable": not_read}  # fmt: skip
             _print_document(outcome, lines=args.watch)
         else:
             _say_offline(session)
+            _say_not_read(not_read)
             say(
                 sys.stdout,
                 f"indexed {indexed:,} photos"
@@ -260,6 +262,24 @@ def _print_document(data: dict[str, Any], *, lines: bool) -> None:
         sys.stdout.flush()
     else:
         print_json(data)
+
+
+def _not_read(report: Any) -> list[dict[str, str]]:
+    """What the scan could not open (a subfolder it may not list, a file it may not read):
+    the library keeps what it knew of them, and the person should know why they stay."""
+    scan = getattr(report, "scan", None)
+    return [{"path": str(p), "error": why} for p, why in getattr(scan, "errors", [])]
+
+
+NOT_READ_SHOWN = 5  # the rest are in the log
+
+
+def _say_not_read(not_read: list[dict[str, str]]) -> None:
+    for item in not_read[:NOT_READ_SHOWN]:
+        say(sys.stderr, f"cannot open {item['path']}: {item['error']}; "
+                        "what the library knew of it is kept")  # fmt: skip
+    if len(not_read) > NOT_READ_SHOWN:
+        say(sys.stderr, f"... and {len(not_read) - NOT_READ_SHOWN:,} more (see the log)")
 
 
 def _offline_folders(session: Session) -> list[dict[str, Any]]:

@@ -404,9 +404,9 @@ def _print_result(args: argparse.Namespace, result: SearchResult, query: dict[st
         return
     for rank, hit in enumerate(result.hits, 1):
         say(sys.stdout, human_hit(rank, hit))
-    more = "+" if len(result.weaker) >= args.k else ""
-    ones = counted(len(result.weaker), "weaker one").replace(" weaker", f"{more} weaker", 1)
-    weaker = f"; {ones} with --more or --all" if result.weaker else ""
+    # `weaker` holds at most k photos; every photo searched and not a match is one of them.
+    below = max(result.searched - result.matches, len(result.weaker))
+    weaker = f"; {counted(below, 'weaker one')} with --more or --all" if result.weaker else ""
     if not result.hits:
         say(sys.stderr, f"no matching photos{weaker}")
     elif result.truncated:

@@ -226,6 +226,9 @@ def cmd_index(args: argparse.Namespace) -> int:
         if not session.library.catalog.folders():
             raise LibraryError("no folders to index: add one with `photofind folders add PATH`")
         start = time.monotonic()
+        # Watching from before the first pass, so what arrives during it is seen: the
+        # watcher's pass waits for this one on the index lock (closing the session stops it).
+        watcher = _start_watching(session, json_lines=args.json) if args.watch else None
         report = run_with_progress(
             lambda control, progress: session.library.index(
                 control=control, progress=_saying_waits(progress, args.json)
@@ -250,8 +253,8 @@ def cmd_index(args: argparse.Namespace) -> int:
                 + (f", {failed:,} could not be read (see `photofind status`)" if failed else "")
                 + f" in {elapsed:.1f} s",
             )
-        if args.watch:
-            _watch(session, json_lines=args.json)
+        if watcher is not None:
+            _keep_watching(watcher)
     return 0
 
 
@@ -330,7 +333,7 @@ def _say_offline(session: Session) -> None:
             )
 
 
-def _watch(session: Session, *, json_lines: bool = False) -> None:
+def _start_watching(session: Session, *, json_lines: bool = False) -> Any:
     def indexed(report: Any) -> None:
         stamp = time.strftime("%H:%M:%S")
         scan = getattr(report, "scan", None)
@@ -351,7 +354,11 @@ def _watch(session: Session, *, json_lines: bool = False) -> None:
             say(sys.stderr, f"{stamp} back online: {path}")
         say(sys.stdout, f"{stamp} indexed {getattr(report, 'indexed', 0):,} changed photos")
 
-    watcher = session.library.watch(on_indexed=indexed)
+    return session.library.watch(on_indexed=indexed)
+
+
+def _keep_watching(watcher: Any) -> None:
+    """Until Ctrl+C; then stop the watcher (a pass it runs is cancelled, its batches kept)."""
     say(sys.stderr, "watching the folders for changes; press Ctrl+C to stop")
     try:
         while True:

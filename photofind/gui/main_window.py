@@ -471,13 +471,19 @@ class MainWindow(QMainWindow):
             else:
                 self.timeline.refresh()
 
+    @staticmethod
+    def _up_to_date(report: Any) -> str:
+        failed = f", {report.failed:,} unreadable" if report.failed else ""
+        return f"Up to date ({report.indexed:,} new{failed})"
+
     def _indexed(self, report: Any) -> None:
         if not self.controller.indexing:  # else one more pass began
-            failed = f", {report.failed:,} unreadable" if report.failed else ""
-            self.status.indexing_ended(f"Up to date ({report.indexed:,} new{failed})")
+            self.status.indexing_ended(self._up_to_date(report))
         self._show_library_as_it_is()
 
     def _watcher_indexed(self, report: Any) -> None:
+        if (report.indexed or report.failed) and not self.controller.indexing:
+            self.status.show_message(self._up_to_date(report))  # not the launch pass's count
         self.refresh_folders()
         self.features.refresh()
         self._load_library_dates()

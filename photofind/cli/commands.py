@@ -28,7 +28,7 @@ from photofind.cli.query_args import (
     image_arg,
     query_from_args,
 )
-from photofind.errors import LibraryError, ModelError, PhotofindError
+from photofind.errors import LibraryError, ModelError, ModelFolderError, PhotofindError
 from photofind.wording import counted
 
 if TYPE_CHECKING:
@@ -122,7 +122,15 @@ def _session(args: argparse.Namespace, *, load_model: bool = True, preload: tupl
 
     library = Path(args.library).expanduser() if args.library else None
     fast = True if getattr(args, "fast", False) else None  # else the library's setting
-    return open_session(library, args.model, load_model=load_model, fast=fast, preload=preload)
+    try:
+        return open_session(library, args.model, load_model=load_model, fast=fast,
+                            preload=preload)  # fmt: skip
+    except ModelFolderError as exc:  # a damaged file: say how to get a whole one back
+        raise ModelFolderError(f"{exc}; {REPAIR_MODEL}") from exc
+
+
+REPAIR_MODEL = ("to repair it, install it again (`photofind model install NAME`) or import "
+                "its folder again (`photofind model import DIR`)")  # fmt: skip
 
 
 def _require_model(session: Session) -> None:

@@ -28,6 +28,8 @@ def test_status_names_the_damaged_weights_file_search_fails_on(
 
     failed = photofind(library, "search", "a red circle", check=False)
     assert failed.returncode == 1 and "textual.onnx.data" in failed.stderr, failed.stderr
+    assert "photofind model import" in failed.stderr  # what to do about it, on the same line
+    assert len(failed.stderr.strip().splitlines()) == 1, failed.stderr
     status = json.loads(photofind(library, "status", "--json").stdout)
     assert "textual.onnx.data" in (status["model"]["problem"] or ""), status["model"]
     assert status["model"]["name"] == "tiny-clip"

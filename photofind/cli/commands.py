@@ -28,7 +28,7 @@ from photofind.cli.query_args import (
     image_arg,
     query_from_args,
 )
-from photofind.errors import LibraryError, ModelError, PhotofindError
+from photofind.errors import LibraryError, ModelError, ModelFolderError, PhotofindError
 from photofind.wording import counted
 
 if TYPE_CHECKING:
@@ -122,7 +122,15 @@ def _session(args: argparse.Namespace, *, load_model: bool = True, preload: tupl
 
     library = Path(args.library).expanduser() if args.library else None
     fast = True if getattr(args, "fast", False) else None  # else the library's setting
-    return open_session(library, args.model, load_model=load_model, fast=fast, preload=preload)
+    try:
+        return open_session(library, args.model, load_model=load_model, fast=fast,
+                            preload=preload)  # fmt: skip
+    except ModelFolderError as exc:  # a damaged file: say how to get a whole one back
+        raise ModelFolderError(f"{exc}; {REPAIR_MODEL}") from exc
+
+
+REPAIR_MODEL = ("to repair it, install it again (`photofind model install NAME`) or import "
+                "its folder again (`photofind model import DIR`)")  # fmt: skip
 
 
 def _require_model(session: Session) -> None:
@@ -226,6 +234,9 @@ def cmd_index(args: argparse.Namespace) -> int:
         if not session.library.catalog.folders():
             raise LibraryError("no folders to index: add one with `photofind folders add PATH`")
         start = time.monotonic()
+        # Watching from before the first pass, so what arrives during it is seen: the
+        # watcher's pass waits for this one on the index lock (closing the session stops it).
+        watcher = _start_watching(session, json_lines=args.json) if args.watch else None
         report = run_with_progress(
             lambda control, progress: session.library.index(
                 control=control, progress=_saying_waits(progress, args.json)
@@ -236,20 +247,22 @@ def cmd_index(args: argparse.Namespace) -> int:
         )
         elapsed = getattr(report, "elapsed", None) or time.monotonic() - start
         indexed, failed = getattr(report, "indexed", 0), getattr(report, "failed", 0)
+        not_read = _not_read(report)
         if args.json:
             outcome = {"indexed": indexed, "failed": failed, "elapsed": round(elapsed, 3),
-                       "offline": _offline_folders(session)}  # fmt: skip
+                       "offline": _offline_folders(session), "unreadable": not_read}  # fmt: skip
             _print_document(outcome, lines=args.watch)
         else:
             _say_offline(session)
+            _say_not_read(not_read)
             say(
                 sys.stdout,
                 f"indexed {indexed:,} photos"
                 + (f", {failed:,} could not be read (see `photofind status`)" if failed else "")
                 + f" in {elapsed:.1f} s",
             )
-        if args.watch:
-            _watch(session, json_lines=args.json)
+        if watcher is not None:
+            _keep_watching(watcher)
     return 0
 
 
@@ -260,6 +273,24 @@ def _print_document(data: dict[str, Any], *, lines: bool) -> None:
         sys.stdout.flush()
     else:
         print_json(data)
+
+
+def _not_read(report: Any) -> list[dict[str, str]]:
+    """What the scan could not open (a subfolder it may not list, a file it may not read):
+    the library keeps what it knew of them, and the person should know why they stay."""
+    scan = getattr(report, "scan", None)
+    return [{"path": str(p), "error": why} for p, why in getattr(scan, "errors", [])]
+
+
+NOT_READ_SHOWN = 5  # the rest are in the log
+
+
+def _say_not_read(not_read: list[dict[str, str]]) -> None:
+    for item in not_read[:NOT_READ_SHOWN]:
+        say(sys.stderr, f"cannot open {item['path']}: {item['error']}; "
+                        "what the library knew of it is kept")  # fmt: skip
+    if len(not_read) > NOT_READ_SHOWN:
+        say(sys.stderr, f"... and {len(not_read) - NOT_READ_SHOWN:,} more (see the log)")
 
 
 def _offline_folders(session: Session) -> list[dict[str, Any]]:
@@ -310,7 +341,7 @@ def _say_offline(session: Session) -> None:
             )
 
 
-def _watch(session: Session, *, json_lines: bool = False) -> None:
+def _start_watching(session: Session, *, json_lines: bool = False) -> Any:
     def indexed(report: Any) -> None:
         stamp = time.strftime("%H:%M:%S")
         scan = getattr(report, "scan", None)
@@ -331,7 +362,11 @@ def _watch(session: Session, *, json_lines: bool = False) -> None:
             say(sys.stderr, f"{stamp} back online: {path}")
         say(sys.stdout, f"{stamp} indexed {getattr(report, 'indexed', 0):,} changed photos")
 
-    watcher = session.library.watch(on_indexed=indexed)
+    return session.library.watch(on_indexed=indexed)
+
+
+def _keep_watching(watcher: Any) -> None:
+    """Until Ctrl+C; then stop the watcher (a pass it runs is cancelled, its batches kept)."""
     say(sys.stderr, "watching the folders for changes; press Ctrl+C to stop")
     try:
         while True:
@@ -384,9 +419,9 @@ def _print_result(args: argparse.Namespace, result: SearchResult, query: dict[st
         return
     for rank, hit in enumerate(result.hits, 1):
         say(sys.stdout, human_hit(rank, hit))
-    more = "+" if len(result.weaker) >= args.k else ""
-    ones = counted(len(result.weaker), "weaker one").replace(" weaker", f"{more} weaker", 1)
-    weaker = f"; {ones} with --more or --all" if result.weaker else ""
+    # `weaker` holds at most k photos; every photo searched and not a match is one of them.
+    below = max(result.searched - result.matches, len(result.weaker))
+    weaker = f"; {counted(below, 'weaker one')} with --more or --all" if result.weaker else ""
     if not result.hits:
         say(sys.stderr, f"no matching photos{weaker}")
     elif result.truncated:
@@ -432,8 +467,10 @@ def cmd_status(args: argparse.Namespace) -> int:
             model.update(folder=str(choice.folder), source=choice.source)
             try:
                 from photofind.clip import read_manifest
+                from photofind.clip.stamp import check_model_folder
 
                 model["name"] = read_manifest(choice.folder).name
+                check_model_folder(choice.folder)  # a search's check: it names a damaged file
             except PhotofindError as exc:
                 model["problem"] = str(exc)
         status = {

@@ -457,9 +457,12 @@ class MainWindow(QMainWindow):
         self.controller.start_indexing()
 
     def _index_progress(self, p: Any) -> None:
-        """A pass's photos are searchable once its labels phase begins (a new model's label
-        texts may take a minute): show them then; the Things list follows at the end."""
+        """The folder list follows the scan once encoding begins; a pass's photos are
+        searchable once its labels phase begins (a new model's label texts may take a
+        minute): show them then; the Things list follows at the end."""
         entered, self._index_phase = p.phase != self._index_phase, p.phase
+        if entered and p.phase == "index":  # scanned: the folders' photos are known
+            self.refresh_folders()
         if entered and p.phase == "labels":
             self.refresh_folders()
             self._load_library_dates()
@@ -468,13 +471,19 @@ class MainWindow(QMainWindow):
             else:
                 self.timeline.refresh()
 
+    @staticmethod
+    def _up_to_date(report: Any) -> str:
+        failed = f", {report.failed:,} unreadable" if report.failed else ""
+        return f"Up to date ({report.indexed:,} new{failed})"
+
     def _indexed(self, report: Any) -> None:
         if not self.controller.indexing:  # else one more pass began
-            failed = f", {report.failed:,} unreadable" if report.failed else ""
-            self.status.indexing_ended(f"Up to date ({report.indexed:,} new{failed})")
+            self.status.indexing_ended(self._up_to_date(report))
         self._show_library_as_it_is()
 
     def _watcher_indexed(self, report: Any) -> None:
+        if (report.indexed or report.failed) and not self.controller.indexing:
+            self.status.show_message(self._up_to_date(report))  # not the launch pass's count
         self.refresh_folders()
         self.features.refresh()
         self._load_library_dates()

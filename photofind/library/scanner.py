@@ -121,9 +121,12 @@ def walk_photos(
     away: list[tuple[Path, str]] | None = None,
     mounts: MountTable | None = None,
     skipped: Counter[str] | None = None,
+    library_roots: tuple[str, ...] = (),
 ) -> Iterator[DiskFile]:
     """Photos under `folder`, skipping hidden and system folders, excluded patterns and
     symlink loops; unreadable folders are noted in `errors` (and `unreadable`) and skipped.
+    A link to a file under one of `library_roots` (real paths of the library's folders: an
+    album exported as links) is skipped too: that photo counts once, in its own place.
 
     `away` collects, with a reason, the subfolders whose photos may be on a drive that is not
     there: a symbolic link whose target is missing, an empty mount point, an empty folder
@@ -183,6 +186,10 @@ def walk_photos(
                 st = entry.stat(follow_symlinks=True)
                 if not stat.S_ISREG(st.st_mode):
                     continue
+                if library_roots and entry.is_symlink():
+                    target = os.path.realpath(entry.path)
+                    if any(target.startswith(r) for r in library_roots):
+                        continue
                 yield DiskFile(Path(entry.path), folder.id, st.st_size, st.st_mtime_ns)
             except OSError as exc:  # a dangling symlink, a file gone since the listing
                 if not isinstance(exc, FileNotFoundError):
@@ -283,6 +290,7 @@ def scan(
     walked: list[_Walk] = []
     found_count = 0
     mounts = MountTable.read()
+    roots = tuple(os.path.join(os.path.realpath(f.path), "") for f in catalog.folders())
     for folder in folders if folders is not None else catalog.folders():
         check = check_folder(catalog, folder, mounts)
         if check.emptied:  # its photos may all have been moved into another folder: see below
@@ -294,7 +302,7 @@ def scan(
             continue
         walk = _Walk(folder, time.time())
         for found in walk_photos(folder, report.errors, cancelled, walk.unreadable, walk.away,
-                                 mounts, walk.skipped):  # fmt: skip
+                                 mounts, walk.skipped, roots):  # fmt: skip
             walk.found[found.path] = found
             found_count += 1
             if progress is not None and found_count % 1000 == 0:

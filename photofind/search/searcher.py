@@ -136,8 +136,10 @@ class Searcher:
     def _find(self, query: Query) -> SearchResult:
         tagged = self._tagged(query)
         if not query.has_target and tagged is not None:
-            hits = self._browse(query, tagged)  # a label alone: its own cut-off decided
-            return SearchResult(hits, len(hits), [], len(tagged))
+            ranked = self._label_photos(query, tagged)  # a label alone: its own cut-off decided
+            hits = self._usable([(i, tagged[i]) for i in ranked], query)
+            matches = len(hits) if len(hits) < query.k else len(ranked)  # k shows only some
+            return SearchResult(hits, matches, [], len(tagged))
         vector, exclude = self.query_vector(query)
         allowed = self._allowed(query, tagged, exclude)
         if allowed is not None and not allowed:
@@ -218,6 +220,11 @@ class Searcher:
 
     def _browse(self, query: Query, tagged: dict[int, float]) -> list[Hit]:
         """A label alone: its photos (within the other filters), best label score first."""
+        return self._usable([(i, tagged[i]) for i in self._label_photos(query, tagged)], query)
+
+    def _label_photos(self, query: Query, tagged: dict[int, float]) -> list[int]:
+        """The ids carrying a label that the other filters let through, best label score
+        first."""
         allowed = set(tagged)
         if query.folders or query.kinds or query.date_from is not None or query.date_to is not None:
             allowed &= self.catalog.filter_ids(
@@ -226,8 +233,7 @@ class Searcher:
                 date_to=query.date_to,
                 kinds=query.kinds,
             )
-        ranked = sorted(allowed, key=lambda i: (-tagged[i], i))
-        return self._usable([(i, tagged[i]) for i in ranked], query)
+        return sorted(allowed, key=lambda i: (-tagged[i], i))
 
     def _usable(self, scored: list[tuple[int, float]], query: Query) -> list[Hit]:
         """Hits of the ids that are 'ok' and on disk, in the given order, up to query.k."""

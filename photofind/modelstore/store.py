@@ -121,18 +121,33 @@ class ModelStore:
                 found.append(name)
         return found
 
-    def _put_back_interrupted(self) -> None:
-        """Before a read: if a killed install left a model renamed aside, take the store's
-        lock, whose sweep puts it back (a live install holds the lock across its renames)."""
+    def _tidy_before_reading(self) -> None:
+        """Before a read, tidy what a killed install left: a model it renamed aside is put
+        back (waiting for the store's lock: a live install holds it across its renames), and
+        its other leftovers (a half-copied model can be gigabytes) are removed when no other
+        process is changing the store; a reading process never waits for that."""
+        if not self.root.is_dir() or not any(self.root.glob(f"{TEMP_PREFIX}*")):
+            return
         if self._interrupted_swaps():
             with self._changing():
-                pass
+                return
+        from filelock import Timeout
+
+        try:
+            self._lock.acquire(timeout=0)
+        except (Timeout, OSError):  # a live change, or a store we may only read
+            return
+        try:
+            if self._lock.lock_counter == 1:
+                self._sweep()
+        finally:
+            self._lock.release()
 
     def installed(self) -> list[InstalledModel]:
         """Complete, readable model folders (damaged ones are logged and left out)."""
         if not self.root.is_dir():
             return []
-        self._put_back_interrupted()
+        self._tidy_before_reading()
         found = []
         for folder in sorted(self.root.iterdir()):
             if not folder.is_dir() or folder.name.startswith("."):
@@ -146,7 +161,7 @@ class ModelStore:
     def get(self, name: str) -> Path:
         folder = self.root / name
         if not folder.exists():
-            self._put_back_interrupted()
+            self._tidy_before_reading()
         if not _safe_name(name) or not (folder / "manifest.json").is_file():
             raise ModelError(f"no installed model named {name!r} (see `photofind model list`)")
         return folder

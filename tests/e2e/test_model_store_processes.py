@@ -166,3 +166,21 @@ def test_a_kill_between_the_two_renames_of_a_reinstall_loses_no_model(tmp_path, 
     assert "tiny-clip" in finish(photofind("--library", str(library), "model", "list"))
     finish(photofind("--library", str(library), "status"))
     assert leftovers(models) == []
+
+
+def test_a_reading_command_removes_what_a_killed_import_left_unless_a_change_is_live(
+    tmp_path, tiny_model_dir
+):
+    from filelock import FileLock
+
+    from photofind.modelstore.store import LOCK
+
+    library, models = tmp_path / "library", tmp_path / "library" / "models"
+    finish(photofind("--library", str(library), "model", "import", str(tiny_model_dir)))
+    left = models / ".incoming-tiny-clip-k1ll3d"
+    shutil.copytree(tiny_model_dir, left)  # what a kill -9 during a copy leaves, gigabytes
+    with FileLock(models / LOCK):  # another process is changing the store: hands off
+        assert "tiny-clip" in finish(photofind("--library", str(library), "model", "list"))
+        assert left.is_dir()
+    assert "tiny-clip" in finish(photofind("--library", str(library), "model", "list"))
+    assert leftovers(models) == []

@@ -250,6 +250,9 @@ def cmd_index(args: argparse.Namespace) -> int:
             )
         if args.watch:
             _watch(session, json_lines=args.json)
+    from photofind.cli import quickexit
+
+    quickexit.request()  # the catalog is closed and the index saved: no teardown needed
     return 0
 
 

@@ -74,3 +74,19 @@ raise SystemExit("finish returned")
     assert done.returncode == 3, done.stderr
     assert done.stdout == "printed before the exit"
     assert marker.read_text() == "done"
+
+
+def test_a_new_folder_without_photos_indexes_nothing_and_exits(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A folder never scanned opens the image session at once (photos surely wait); when
+    none do, the process still waits for that session and exits cleanly."""
+    library, empty = tmp_path / "library", tmp_path / "no-photos"
+    (empty / "notes").mkdir(parents=True)
+    (empty / "notes" / "readme.txt").write_text("not a photo")
+    assert run(library, tiny_model_dir, "folders", "add", str(empty)).returncode == 0
+    for _ in range(3):  # the first run scans the folder; later runs open no session
+        done = run(library, tiny_model_dir, "index")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip().startswith("indexed 0 photos")
+        assert "Traceback" not in done.stderr and "terminate" not in done.stderr

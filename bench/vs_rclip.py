@@ -19,7 +19,8 @@ Each round runs, interleaved: photofind fp32, rclip, photofind --fast, each on a
 library (rclip: a fresh database; `rclip -f x` indexes the folder, then answers one query,
 which costs it the text session too). A photofind library starts from a template that
 already holds the zero-shot label vectors: a user pays them once per model (rclip has no
-labels), and the template needs 4 photos for them to be computed. Peak RSS is each
+labels), and the template needs 4 photos for them to be computed (then removed, and its
+vector file brought in line with that once). Peak RSS is each
 process's own (wait4, from a small launcher process: a child forked from this process would
 count this process's memory at the fork as its own). The machine limit is 1 / (draft decode
 per photo / cores + inference per photo on all cores), both measured in this process after
@@ -154,6 +155,9 @@ def main() -> None:
         subprocess.run([*base, "index", *extra], check=True, capture_output=True, env=CHILD_ENV)
         subprocess.run([*base, "folders", "remove", str(seed)], check=True, capture_output=True,
                        env=CHILD_ENV)  # fmt: skip
+    # `folders remove` opens no model, so the vector file still holds the seed photos; any
+    # command with the model drops them (once, as a user's next run would), not every round.
+    subprocess.run([*base, "tags"], check=True, capture_output=True, env=CHILD_ENV)
 
     def ours(extra: list[str], source: Path | None = None) -> tuple[float, float]:
         lib = work / "lib"

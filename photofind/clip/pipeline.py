@@ -33,15 +33,13 @@ def inference_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def tapered_batch(remaining: int, batch_size: int, workers: int, smallest: int = 2) -> int:
+def tapered_batch(remaining: int, batch_size: int, workers: int, smallest: int = 4) -> int:
     """The size of the next batch when `remaining` items are still to come.
 
     Full batches while plenty remain, then about a 2 x `workers`th of what is left, but not
-    under `smallest` (a ViT-B/32 runs a batch of 2 as fast per photo as one of 4 or 16, within
-    5%, and a photo's vector does not depend on its batch): the last batch each worker gets
-    is small, so no core waits long for another to finish (with 4, a core idled for about
-    half a batch of 4 at the end of a run: 0.2 s of 12 MP photos on a 2-core laptop).
-    48 photos in batches of 16 on 2 workers go as 12, 9, 7, 5, 4, 3, 2, 2, 2, 2."""
+    under `smallest` (a ViT runs a batch of 4 about as fast per photo as one of 16): the
+    last batch each worker gets is small, so no core waits long for another to finish.
+    48 photos in batches of 16 on 2 workers go as 12, 9, 7, 5, 4, 4, 4, 3."""
     size = min(batch_size, max(smallest, -(-remaining // (2 * max(1, workers)))))
     return min(size, remaining) if remaining > 0 else size  # more than expected: go on
 

@@ -200,10 +200,7 @@ class Indexer:
         failed: list[tuple[int, str]] = []
         cancel = (lambda: control.cancelled) if control is not None else None
         done = 0
-        # An int8 graph quantises a batch's activations together: a vector depends on its
-        # batch, so those batches stay as they were; fp32 vectors are the same in any batch.
-        smallest = 4 if self.model.int8 else 2
-        size = tapered_batch(total, self.batch_size, self.inference, smallest)
+        size = tapered_batch(total, self.batch_size, self.inference)
         record: FileRecord | None = None
         for _, result, error in iter_decoded(
             paths(), self._decode, workers=self.workers, window=2 * self.batch_size,
@@ -222,7 +219,7 @@ class Indexer:
             if len(pixels) >= size or len(failed) >= self.batch_size:
                 yield pixels, ok_meta, failed, record.path.name
                 pixels, ok_meta, failed = [], [], []
-                size = tapered_batch(total - done, self.batch_size, self.inference, smallest)
+                size = tapered_batch(total - done, self.batch_size, self.inference)
         if control is not None:
             control.checkpoint()
         if record is not None and (pixels or failed):

@@ -17,7 +17,8 @@ downloads anything. Needs the `onnx` package (the export extra) to rename graph 
 
 Each round runs, interleaved: photofind fp32, rclip, photofind --fast, each on a fresh
 library (rclip: a fresh database; `rclip -f x` indexes the folder, then answers one query,
-which costs it the text session too). A photofind library starts from a template that
+which costs it the text session too); with --compare, this tree and the other take turns
+going first. A photofind library starts from a template that
 already holds the zero-shot label vectors: a user pays them once per model (rclip has no
 labels), and the template needs 4 photos for them to be computed (then removed, and its
 vector file brought in line with that once). Peak RSS is each
@@ -179,14 +180,19 @@ def main() -> None:
     results: dict[str, list[tuple[float, float]]] = {"fp32": [], "rclip": [], "fast": []}
     if args.compare:
         results.update({"base fp32": [], "base fast": []})
-    for _ in range(args.rounds):
-        results["fp32"].append(ours([]))
-        if args.compare:
-            results["base fp32"].append(ours([], args.compare.absolute()))
+    base = args.compare.absolute() if args.compare else None
+
+    def pair(key: str, extra: list[str], first_ours: bool) -> None:
+        """This tree and the compared one, in turns first (A B, then B A): a run right
+        after another one pays for its teardown and writeback, whichever it is."""
+        runs = [(key, None), (f"base {key}", base)] if base is not None else [(key, None)]
+        for name, source in runs if first_ours else runs[::-1]:
+            results[name].append(ours(extra, source))
+
+    for n in range(args.rounds):
+        pair("fp32", [], n % 2 == 0)
         results["rclip"].append(theirs())
-        results["fast"].append(ours(["--fast"]))
-        if args.compare:
-            results["base fast"].append(ours(["--fast"], args.compare.absolute()))
+        pair("fast", ["--fast"], n % 2 == 0)
     limit, decode_ms, infer_ms = machine_limit(folder, photos)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     rate = {k: n / median([w for w, _ in v]) for k, v in results.items()}

@@ -189,10 +189,10 @@ def main() -> None:
         for name, source in runs if first_ours else runs[::-1]:
             results[name].append(ours(extra, source))
 
-    for n in range(args.rounds):
-        pair("fp32", [], n % 2 == 0)
+    for round_ in range(args.rounds):
+        pair("fp32", [], round_ % 2 == 0)
         results["rclip"].append(theirs())
-        pair("fast", ["--fast"], n % 2 == 0)
+        pair("fast", ["--fast"], round_ % 2 == 0)
     limit, decode_ms, infer_ms = machine_limit(folder, photos)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     rate = {k: n / median([w for w, _ in v]) for k, v in results.items()}

@@ -17,9 +17,11 @@ downloads anything. Needs the `onnx` package (the export extra) to rename graph 
 
 Each round runs, interleaved: photofind fp32, rclip, photofind --fast, each on a fresh
 library (rclip: a fresh database; `rclip -f x` indexes the folder, then answers one query,
-which costs it the text session too). A photofind library starts from a template that
+which costs it the text session too); with --compare, this tree and the other take turns
+going first. A photofind library starts from a template that
 already holds the zero-shot label vectors: a user pays them once per model (rclip has no
-labels), and the template needs 4 photos for them to be computed. Peak RSS is each
+labels), and the template needs 4 photos for them to be computed (then removed, and its
+vector file brought in line with that once). Peak RSS is each
 process's own (wait4, from a small launcher process: a child forked from this process would
 count this process's memory at the fork as its own). The machine limit is 1 / (draft decode
 per photo / cores + inference per photo on all cores), both measured in this process after
@@ -154,6 +156,9 @@ def main() -> None:
         subprocess.run([*base, "index", *extra], check=True, capture_output=True, env=CHILD_ENV)
         subprocess.run([*base, "folders", "remove", str(seed)], check=True, capture_output=True,
                        env=CHILD_ENV)  # fmt: skip
+    # `folders remove` opens no model, so the vector file still holds the seed photos; any
+    # command with the model drops them (once, as a user's next run would), not every round.
+    subprocess.run([*base, "tags"], check=True, capture_output=True, env=CHILD_ENV)
 
     def ours(extra: list[str], source: Path | None = None) -> tuple[float, float]:
         lib = work / "lib"
@@ -175,14 +180,19 @@ def main() -> None:
     results: dict[str, list[tuple[float, float]]] = {"fp32": [], "rclip": [], "fast": []}
     if args.compare:
         results.update({"base fp32": [], "base fast": []})
-    for _ in range(args.rounds):
-        results["fp32"].append(ours([]))
-        if args.compare:
-            results["base fp32"].append(ours([], args.compare.absolute()))
+    base = args.compare.absolute() if args.compare else None
+
+    def pair(key: str, extra: list[str], first_ours: bool) -> None:
+        """This tree and the compared one, in turns first (A B, then B A): a run right
+        after another one pays for its teardown and writeback, whichever it is."""
+        runs = [(key, None), (f"base {key}", base)] if base is not None else [(key, None)]
+        for name, source in runs if first_ours else runs[::-1]:
+            results[name].append(ours(extra, source))
+
+    for round_ in range(args.rounds):
+        pair("fp32", [], round_ % 2 == 0)
         results["rclip"].append(theirs())
-        results["fast"].append(ours(["--fast"]))
-        if args.compare:
-            results["base fast"].append(ours(["--fast"], args.compare.absolute()))
+        pair("fast", ["--fast"], round_ % 2 == 0)
     limit, decode_ms, infer_ms = machine_limit(folder, photos)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     rate = {k: n / median([w for w, _ in v]) for k, v in results.items()}

@@ -88,8 +88,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (the console script exits with it)."""
+    """Run the command line; returns the exit code (the console script exits with it).
+    Without `argv` (the program itself), a command that closed everything may end the
+    process at once instead (`quickexit`)."""
     _tolerant_output()
+    program = argv is None
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(argv)
     args = parse_arguments(parser, argv)
@@ -97,7 +100,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         return _start_gui(args)
     try:
-        return int(args.run(args) or EXIT_OK)
+        code = int(args.run(args) or EXIT_OK)
+        if program:
+            from photofind.cli import quickexit
+
+            quickexit.finish(code)
+        return code
     except Cancelled:
         _fail("cancelled")
         return EXIT_CANCELLED

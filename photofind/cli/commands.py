@@ -231,8 +231,12 @@ def _folder_rows(session: Session) -> list[dict[str, Any]]:
 def cmd_index(args: argparse.Namespace) -> int:
     with _session(args) as session:
         _require_model(session)
-        if not session.library.catalog.folders():
+        folders = session.library.catalog.folders()
+        if not folders:
             raise LibraryError("no folders to index: add one with `photofind folders add PATH`")
+        model = session.library.model
+        if model is not None and any(f.online and f.last_scan is None for f in folders):
+            model.preload("image")  # new photos, surely: opens on the idle core while we scan
         start = time.monotonic()
         # Watching from before the first pass, so what arrives during it is seen: the
         # watcher's pass waits for this one on the index lock (closing the session stops it).
@@ -263,6 +267,9 @@ def cmd_index(args: argparse.Namespace) -> int:
             )
         if watcher is not None:
             _keep_watching(watcher)
+    from photofind.cli import quickexit
+
+    quickexit.request()  # the catalog is closed and the index saved: no teardown needed
     return 0
 
 

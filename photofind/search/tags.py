@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHUNK = 4096  # vectors scored at a time: memory stays bounded
+# Products of at most this many vectors with the label matrix run on one BLAS thread (`_scores`).
+ONE_THREAD_ROWS = 512
+_blas_lock = threading.Lock()  # one thread limit at a time: each restores what it found
 CACHE_EVERY = 256  # text vectors computed between writes of the cache file
 
 
@@ -48,6 +51,35 @@ class LabelCount:
     label: Label
     count: int
     sample: int | None  # file id of the best-scoring photo
+
+
+def _scores(vectors: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """vectors [n, D] @ matrix.T [D, L]. A small product (an indexed batch: 16 x 512 x 365)
+    runs on one BLAS thread: OpenBLAS would wake its other threads for it, which then spin
+    for a while on cores the image encoder needs (measured: the process burns more CPU per
+    index run). Its result is the same to the bit: OpenBLAS splits the output between threads,
+    never a sum. Large ones (a calibration of a big library) keep every thread."""
+    if len(vectors) > ONE_THREAD_ROWS:
+        return vectors @ matrix.T
+    from threadpoolctl import threadpool_limits
+
+    with _blas_lock, threadpool_limits(limits=1, user_api="blas"):
+        return vectors @ matrix.T
+
+
+def _tags_over(
+    scores: np.ndarray, cutoffs: np.ndarray, label_ids: np.ndarray, file_ids: np.ndarray
+) -> list[tuple[int, int, float]]:
+    """[(label id, file id, score)] of the scores [files, labels] at or above their label's
+    cut-off; built as lists at once (a photo carries tens of labels: a tuple per tag made
+    from numpy scalars cost 40 ms of a 48-photo run's label phase)."""
+    rows, cols = np.nonzero(scores >= cutoffs)
+    return list(
+        zip(
+            label_ids[cols].tolist(), file_ids[rows].tolist(), scores[rows, cols].tolist(),
+            strict=True,
+        )
+    )  # fmt: skip
 
 
 class Tags:
@@ -200,12 +232,8 @@ class Tags:
                 return  # nothing read yet: `finished` calibrates and tags everything
             label_ids, matrix = self.label_matrix(model)
             known = np.asarray([cutoffs.get(int(i), (np.inf, 0))[0] for i in label_ids])
-            scores = np.asarray(vectors, dtype=np.float32) @ matrix.T
-            rows, cols = np.nonzero(scores >= known)
-            tags = [
-                (int(label_ids[c]), int(ids[r]), float(scores[r, c]))
-                for r, c in zip(rows, cols, strict=True)
-            ]
+            scores = _scores(np.asarray(vectors, dtype=np.float32), matrix)
+            tags = _tags_over(scores, known, label_ids, ids)
             self.store.replace_files(model.name, [int(i) for i in ids], tags)
 
     def finished(
@@ -242,9 +270,10 @@ class Tags:
         control: TaskControl | None = None,
     ) -> int:
         """Cut-offs from the library's scores, then every photo's tags, for the named labels
-        (default: all visible). Two passes over the vectors, a chunk at a time. Returns the
-        number of tags written. `progress` is called from this thread; `control` may cancel
-        (Cancelled; nothing is written then)."""
+        (default: all visible). Two passes over the vectors, a chunk at a time (one when the
+        library fits in a chunk: its scores are kept). Returns the number of tags written.
+        `progress` is called from this thread; `control` may cancel (Cancelled; nothing is
+        written then)."""
         model, _ = self._pair()
         with self._lock:
             # The catalog streams vectors ten times faster than the index hands them out
@@ -273,21 +302,25 @@ class Tags:
                 label_ids, matrix = label_ids[keep], matrix[keep]
             histograms = ScoreHistograms(len(label_ids))
             photos = 0  # the scores the cut-offs were read from
-            for _, chunk in catalog.iter_embeddings(name, CHUNK):
-                histograms.add(chunk @ matrix.T)
+            kept: list[tuple[np.ndarray, np.ndarray]] | None = []  # while within one chunk
+            for ids, chunk in catalog.iter_embeddings(name, CHUNK):
+                scores = _scores(chunk, matrix)
+                histograms.add(scores)
                 photos += len(chunk)
+                kept = [*kept, (ids, scores)] if kept is not None and photos <= CHUNK else None
                 done += len(chunk)
                 self._step(meter, done, progress, control)
             cutoffs = histograms.cut_offs()
             tags: list[tuple[int, int, float]] = []
-            for ids, chunk in catalog.iter_embeddings(name, CHUNK):
-                scores = chunk @ matrix.T
-                rows, cols = np.nonzero(scores >= cutoffs)
-                tags.extend(
-                    (int(label_ids[c]), int(ids[r]), float(scores[r, c]))
-                    for r, c in zip(rows, cols, strict=True)
-                )
-                done += len(chunk)
+            # A small library's scores are kept from the first pass; a vector stored since
+            # (another process) is tagged by `_catch_up`, as one behind the second pass is.
+            second = kept if kept is not None else (
+                (ids, _scores(chunk, matrix))
+                for ids, chunk in catalog.iter_embeddings(name, CHUNK)
+            )  # fmt: skip
+            for ids, scores in second:
+                tags.extend(_tags_over(scores, cutoffs, label_ids, ids))
+                done += len(ids)
                 self._step(meter, done, progress, control)
             self.store.replace_labels(
                 name,

@@ -72,7 +72,7 @@ class ScoreHistograms:
 
     def cut_offs(self) -> np.ndarray:
         """The cut-off of every column (NEVER when there are too few scores)."""
-        return np.array([cut_off(row) for row in self.counts], dtype=np.float64)
+        return cut_offs(self.counts)
 
 
 def _centres() -> np.ndarray:
@@ -82,61 +82,104 @@ def _centres() -> np.ndarray:
 def split(counts: np.ndarray) -> tuple[float, float, float]:
     """Kittler-Illingworth on a histogram over [-1, 1]: (threshold, log-likelihood gain of
     two normals over one, separation of the two groups in pooled standard deviations)."""
+    threshold, gain, separation = split_rows(np.asarray(counts, dtype=np.float64)[None, :])
+    return float(threshold[0]), float(gain[0]), float(separation[0])
+
+
+def split_rows(
+    counts: np.ndarray, centres: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`split` of every row of `counts` [R, bins] at once, each row's result what it would be
+    alone. `centres` are the bins' centres (default: all BINS); a window of the bins that
+    holds every nonzero count gives the same results as the whole histogram (see `_window`)."""
     counts = np.asarray(counts, dtype=np.float64)
-    total = counts.sum()
-    centres = _centres()
-    n0 = np.cumsum(counts)
-    n1 = total - n0
-    s0 = np.cumsum(counts * centres)
-    q0 = np.cumsum(counts * centres**2)
-    s1, q1 = s0[-1] - s0, q0[-1] - q0
+    centres = _centres() if centres is None else centres
+    total = counts.sum(axis=1)  # whole counts: exact in any order of summation
+    n0 = np.cumsum(counts, axis=1)
+    n1 = total[:, None] - n0
+    s0 = np.cumsum(counts * centres, axis=1)  # along each row, in order, as for one row
+    q0 = np.cumsum(counts * centres**2, axis=1)
+    s1, q1 = s0[:, -1:] - s0, q0[:, -1:] - q0
     floor = MIN_SPREAD**2
     with np.errstate(divide="ignore", invalid="ignore"):
         m0, m1 = s0 / n0, s1 / n1
         v0 = np.maximum(q0 / n0 - m0**2, floor)
         v1 = np.maximum(q1 / n1 - m1**2, floor)
-        p0, p1 = n0 / total, n1 / total
+        p0, p1 = n0 / total[:, None], n1 / total[:, None]
         # -2/n log-likelihood of the hard two-normal fit, up to a constant
         cost = p0 * np.log(v0) + p1 * np.log(v1) - 2 * (p0 * np.log(p0) + p1 * np.log(p1))
-    cost[(n0 < max(MIN_GROUP, MIN_LOWER_SHARE * total)) | (n1 < MIN_GROUP)] = np.inf
-    best = int(np.argmin(cost))
-    if not np.isfinite(cost[best]):
-        return NEVER, 0.0, 0.0
-    mean = s0[-1] / total
-    one = np.log(max(q0[-1] / total - mean**2, floor))
-    gain = total * (one - cost[best]) / 2
-    separation = (m1[best] - m0[best]) / np.sqrt((v0[best] + v1[best]) / 2)
-    return float(centres[best] + 1.0 / BINS), float(gain), float(separation)
+    smallest = np.maximum(MIN_GROUP, MIN_LOWER_SHARE * total)[:, None]
+    cost[(n0 < smallest) | (n1 < MIN_GROUP)] = np.inf
+    best = np.argmin(cost, axis=1)
+    rows = np.arange(len(counts))
+    found = np.isfinite(cost[rows, best])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = s0[:, -1] / total
+        one = np.log(np.maximum(q0[:, -1] / total - mean**2, floor))
+        gain = total * (one - cost[rows, best]) / 2
+        spread = np.sqrt((v0[rows, best] + v1[rows, best]) / 2)
+        separation = (m1[rows, best] - m0[rows, best]) / spread
+    threshold = np.where(found, centres[best] + 1.0 / BINS, NEVER)
+    return threshold, np.where(found, gain, 0.0), np.where(found, separation, 0.0)
 
 
-def _quantile(counts: np.ndarray, q: float) -> float:
-    cumulative = np.cumsum(counts)
-    index = int(np.searchsorted(cumulative, q * cumulative[-1]))
-    return float(_centres()[min(index, BINS - 1)])
+def _window(counts: np.ndarray) -> slice:
+    """The bins from the first to the last nonzero count of any row. Cutting a histogram to
+    them changes no result: the zero bins before add exact zeros to every running sum, after
+    they repeat its last value, and a split at either side leaves a group empty (no cost)."""
+    used = np.flatnonzero(counts.any(axis=0))
+    return slice(int(used[0]), int(used[-1]) + 1) if len(used) else slice(0, 0)
+
+
+def _quantile(counts: np.ndarray, q: float, centres: np.ndarray) -> np.ndarray:
+    """The bin centre at quantile `q` of each row of `counts` [R, bins]."""
+    cumulative = np.cumsum(counts, axis=1)
+    index = (cumulative < q * cumulative[:, -1:]).sum(axis=1)  # searchsorted, left side
+    return centres[np.minimum(index, len(centres) - 1)]
 
 
 def cut_off(counts: np.ndarray) -> float:
     """A score at or above which a photo carries the label (see the module docstring)."""
-    counts = np.asarray(counts, dtype=np.float64)
-    if counts.sum() < MIN_PHOTOS:
-        return NEVER
-    found = NEVER
+    return float(cut_offs(np.asarray(counts, dtype=np.float64)[None, :])[0])
+
+
+def cut_offs(counts: np.ndarray) -> np.ndarray:
+    """`cut_off` of every row of `counts` [R, BINS]: the rows' splits are computed together,
+    over the bins that hold scores (365 labels over a library: 8 ms, against 90 a row at a
+    time over every bin), with the same results."""
+    counts = np.asarray(counts, dtype=np.float64).reshape(-1, BINS)
+    window = _window(counts)
+    counts, centres = counts[:, window], _centres()[window]
+    found = np.full(len(counts), NEVER)
     upper = counts.copy()
-    while upper.sum() >= MIN_PHOTOS:
-        threshold, gain, separation = split(upper)
-        if not (gain > 1.5 * math.log(upper.sum()) and separation >= SEPARATION):
-            break
-        found = threshold  # the photos showing a label are the top group: look inside it
-        upper[_centres() < threshold] = 0
-    if found != NEVER:
-        return found
-    median = _quantile(counts, 0.5)
-    deviations = np.abs(_centres() - median)
-    order = np.argsort(deviations)
-    cumulative = np.cumsum(counts[order])
-    mad = float(deviations[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
-    outliers = median + OUTLIER_MADS * max(1.4826 * mad, 2.0 / BINS)
-    return outliers if outliers < 1.0 else NEVER  # no cosine reaches past 1
+    active = np.flatnonzero(counts.sum(axis=1) >= MIN_PHOTOS)
+    enough = active.copy()  # rows with scores enough to say anything
+    while len(active):
+        threshold, gain, separation = split_rows(upper[active], centres)
+        charge = np.array([1.5 * math.log(n) for n in upper[active].sum(axis=1)])
+        earned = (gain > charge) & (separation >= SEPARATION)
+        active, threshold = active[earned], threshold[earned]
+        found[active] = threshold  # the photos showing a label are the top group: look inside
+        upper[active] = np.where(centres < threshold[:, None], 0.0, upper[active])
+        active = active[upper[active].sum(axis=1) >= MIN_PHOTOS]
+    unsplit = enough[found[enough] == NEVER]
+    if len(unsplit):
+        found[unsplit] = _outliers(counts[unsplit], centres)
+    return found
+
+
+def _outliers(counts: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Per row: the score above the median by OUTLIER_MADS robust standard deviations, or
+    NEVER past 1 (no cosine reaches it). The median absolute deviation is the smallest
+    deviation d with half the scores within d of the median, whatever the order of ties."""
+    median = _quantile(counts, 0.5, centres)
+    deviations = np.abs(centres[None, :] - median[:, None])
+    order = np.argsort(deviations, axis=1, kind="stable")
+    cumulative = np.cumsum(np.take_along_axis(counts, order, axis=1), axis=1)
+    at = (cumulative < 0.5 * cumulative[:, -1:]).sum(axis=1)
+    mad = np.take_along_axis(np.take_along_axis(deviations, order, axis=1), at[:, None], axis=1)
+    outliers = median + OUTLIER_MADS * np.maximum(1.4826 * mad[:, 0], 2.0 / BINS)
+    return np.where(outliers < 1.0, outliers, NEVER)
 
 
 def cut_off_of(scores: np.ndarray) -> float:

@@ -59,11 +59,14 @@ def _marks(n: int) -> str:
 
 
 class StoredBatch(NamedTuple):
-    """What `Catalog.store_batch` stored: the ids, and the model's change stamps around it."""
+    """What `Catalog.store_batch` stored: the ids, and the model's change stamps around it;
+    `failed` counts the photos it marked unreadable (a photo whose row went meanwhile, its
+    folder removed mid-run, is neither stored nor failed: it is gone)."""
 
     ids: list[int]
     before: int
     after: int
+    failed: int = 0
 
 
 class Catalog:
@@ -437,12 +440,14 @@ class Catalog:
                 )
                 after = int(cur.lastrowid or after)  # seq is the rowid and only grows
                 stored.append(int(file_id))
+            failed_count = 0
             for file_id, message in errors:
-                conn.execute(
+                cur = conn.execute(
                     "UPDATE files SET status = 'error', error = ?, updated_at = ? WHERE id = ?",
                     (str(message)[:1000], now, int(file_id)),
                 )
-        return StoredBatch(stored, before, after)
+                failed_count += cur.rowcount
+        return StoredBatch(stored, before, after, failed_count)
 
     @staticmethod
     def _newest_seq(conn: sqlite3.Connection, model: str) -> int:

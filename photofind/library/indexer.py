@@ -102,6 +102,7 @@ class Indexer:
             progress(meter.progress())
         last_save = time.monotonic()
         loader = self._load_session() if meter.total else None
+        handled = 0
         try:
             for ok, failed, current in self._batches(meter.total, control):
                 committed = self.catalog.store_batch(self.model.name, ok, failed)
@@ -117,11 +118,11 @@ class Indexer:
                     if self.on_stored is not None:
                         self.on_stored(batch_ids, batch)
                 report.indexed += len(stored)
-                report.failed += len(failed) + len(ok) - len(stored)
-                meter.total = max(meter.total, report.indexed + report.failed)
+                report.failed += committed.failed
+                handled += len(failed) + len(ok)  # stored, failed, or gone meanwhile
+                meter.total = max(meter.total, handled)
                 if progress is not None:
-                    progress(meter.update(report.indexed + report.failed,
-                                          errors=report.failed, current=current))  # fmt: skip
+                    progress(meter.update(handled, errors=report.failed, current=current))
                 if time.monotonic() - last_save > self.save_every:
                     self.vectors.save()
                     last_save = time.monotonic()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +14,21 @@ from photofind.session import Session, open_session
 from photofind.testing.synthetic import make_photo
 
 TIMEOUT = 60_000
+
+
+def gated(monkeypatch, owner: type, method: str) -> tuple[threading.Event, threading.Event]:
+    """Hold `owner.method` at its first call: (gate, reached). `reached` is set when a call
+    arrives; the call waits until the test sets `gate`, then runs the real method."""
+    gate, reached = threading.Event(), threading.Event()
+    original = getattr(owner, method)
+
+    def held(self, *args, **kwargs):
+        reached.set()
+        assert gate.wait(TIMEOUT / 1000)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(owner, method, held)
+    return gate, reached
 
 
 def isolated_settings(tmp_path: Path) -> None:

@@ -3,9 +3,7 @@ how many photos it holds, not "0 photos · not scanned yet" beside "Indexing 112
 
 from __future__ import annotations
 
-import threading
-
-from shell_fixtures import TIMEOUT, model_window, photos
+from shell_fixtures import TIMEOUT, gated, model_window, photos
 
 from photofind.clip.encoders import ImageEncoder
 
@@ -15,15 +13,8 @@ KINDS = [("red", "circle"), ("blue", "square"), ("green", "star"), ("yellow", "h
 def test_the_folder_list_follows_the_scan_before_the_photos_are_encoded(
     qtbot, tmp_path, tiny_model_dir, monkeypatch
 ) -> None:
-    gate, reached = threading.Event(), threading.Event()
-    original = ImageEncoder.encode_pixels
-
-    def slow(self, *args, **kwargs):  # the encoding of the first batch: the gate holds it
-        reached.set()
-        assert gate.wait(TIMEOUT / 1000)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(ImageEncoder, "encode_pixels", slow)
+    # The encoding of the first batch: the gate holds it.
+    gate, reached = gated(monkeypatch, ImageEncoder, "encode_pixels")
     window = model_window(qtbot, tmp_path, tiny_model_dir)
     try:
         folder = photos(tmp_path / "photos", KINDS)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-
-from shell_fixtures import TIMEOUT, model_window, names, photos
+from shell_fixtures import TIMEOUT, gated, model_window, names, photos
 
 from photofind.search.tags import Tags
 
@@ -14,15 +12,8 @@ KINDS = [("red", "circle"), ("blue", "square"), ("green", "star"), ("yellow", "h
 
 def test_the_photos_show_before_the_labels_are_computed(qtbot, tmp_path, tiny_model_dir,
                                                          monkeypatch) -> None:  # fmt: skip
-    gate, reached = threading.Event(), threading.Event()
-    original = Tags.text_vectors
-
-    def slow(self, *args, **kwargs):  # a new model's label texts: the gate holds them
-        reached.set()
-        assert gate.wait(TIMEOUT / 1000)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Tags, "text_vectors", slow)
+    # A new model's label texts: the gate holds them.
+    gate, reached = gated(monkeypatch, Tags, "text_vectors")
     window = model_window(qtbot, tmp_path, tiny_model_dir)
     try:
         folder = photos(tmp_path / "photos", KINDS)

@@ -129,7 +129,11 @@ class ModelStore:
         if not self.root.is_dir() or not any(self.root.glob(f"{TEMP_PREFIX}*")):
             return
         if self._interrupted_swaps():
-            with self._changing():
+            try:
+                with self._changing():
+                    return
+            except OSError as exc:  # a store on media we may only read
+                log.warning("cannot put back a model a stopped install renamed: %s", exc)
                 return
         from filelock import Timeout
 

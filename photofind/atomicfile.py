@@ -8,7 +8,10 @@ and the model store all replace files this one way.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
+
+STALE_TEMP = 3600.0  # seconds: a temporary file this old was left by a killed writer
 
 
 def fsync_file(path: Path) -> None:
@@ -52,3 +55,15 @@ def write_bytes(path: Path, data: bytes) -> None:
         replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)
+
+
+def drop_stale_temps(folder: Path, pattern: str, age: float = STALE_TEMP) -> None:
+    """Delete the files in `folder` matching `pattern` (a writer's temporaries) that are older
+    than `age` seconds: what a writer killed mid-write left. A live writer's are younger."""
+    now = time.time()
+    for temp in Path(folder).glob(pattern):
+        try:
+            if now - temp.stat().st_mtime > age:
+                temp.unlink()
+        except OSError:
+            pass  # gone meanwhile, or not ours to delete: either way nothing to do

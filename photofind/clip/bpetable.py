@@ -19,7 +19,6 @@ the tokenizer file's path, size and mtime, so a changed file is never read throu
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import itertools
 import json
@@ -30,7 +29,6 @@ import re
 import sqlite3
 import string
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +39,6 @@ log = logging.getLogger(__name__)
 
 FORMAT = 1
 FOLDER = "tokenizer-tables"
-STALE_TEMP = 3600.0  # seconds: a temporary this old was left by a killed writer
 ASCII = frozenset(chr(c) for c in range(0x20, 0x7F))
 # tokenizers' ByteLevel(use_regex=true) split (GPT-2's pattern).
 _BYTE_LEVEL_SPLIT = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
@@ -94,15 +91,25 @@ def ascii_regex(pattern: str) -> re.Pattern[str]:
     return compiled
 
 
-def _bytes_to_unicode() -> dict[str, str]:
-    """GPT-2/CLIP's byte -> character table, for the ASCII bytes."""
+def bytes_to_unicode() -> dict[int, str]:
+    """GPT-2/CLIP's reversible byte -> printable character table, in the order CLIP's
+    vocabulary lists them (the printable bytes first): the one copy of it
+    (modelstore/clip_bpe.py builds tokenizer.json files from it too)."""
     keep = list(range(ord("!"), ord("~") + 1))
     keep += list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    table, extra = {b: chr(b) for b in keep}, 0
+    chars = keep[:]
+    extra = 0
     for b in range(256):
-        if b not in table:
-            table[b] = chr(256 + extra)
+        if b not in keep:
+            keep.append(b)
+            chars.append(256 + extra)
             extra += 1
+    return dict(zip(keep, (chr(c) for c in chars), strict=True))
+
+
+def _ascii_byte_map() -> dict[str, str]:
+    """The byte-level characters of the ASCII characters this module serves."""
+    table = bytes_to_unicode()
     return {chr(b): table[b] for b in range(0x20, 0x7F)}
 
 
@@ -209,7 +216,7 @@ def read_pipeline(data: dict) -> Pipeline:
         elif kind == "ByteLevel" and not step.get("add_prefix_space"):
             if step.get("use_regex", True):
                 splits.append((ascii_regex(_BYTE_LEVEL_SPLIT).pattern, "all"))
-            byte_map = _bytes_to_unicode()
+            byte_map = _ascii_byte_map()
         else:
             raise Unsupported(f"pre-tokenizer {kind}")
     model = data.get("model") or {}
@@ -409,10 +416,7 @@ def build(
     for old in path.parent.glob(f"{path.name.split('-')[0]}-*.sqlite"):
         if old != path:
             old.unlink(missing_ok=True)  # the same file's table before it changed
-    for temp in path.parent.glob("*.sqlite.tmp-*"):
-        with contextlib.suppress(OSError):
-            if time.time() - temp.stat().st_mtime > STALE_TEMP:
-                temp.unlink()  # left by a process killed while it wrote
+    atomicfile.drop_stale_temps(path.parent, "*.sqlite.tmp-*")  # left by killed writers
     if reason:
         log.info("no ASCII tokenizer table for %s: %s", tokenizer_json, reason)
     return pipeline is not None

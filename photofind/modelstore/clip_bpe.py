@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+from photofind.clip.bpetable import bytes_to_unicode
 from photofind.errors import ModelFolderError
 
 SOT, EOT = "<start_of_text>", "<end_of_text>"
@@ -20,20 +21,6 @@ CLIP_PATTERN = (
     r"<start_of_text>|<end_of_text>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+"
 )
 MERGES = 49152 - 256 - 2  # the merges SimpleTokenizer keeps: 48894
-
-
-def _bytes_to_unicode() -> dict[int, str]:
-    """GPT-2/CLIP's reversible byte -> printable character table."""
-    keep = list(range(ord("!"), ord("~") + 1))
-    keep += list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    chars = keep[:]
-    extra = 0
-    for b in range(256):
-        if b not in keep:
-            keep.append(b)
-            chars.append(256 + extra)
-            extra += 1
-    return dict(zip(keep, (chr(c) for c in chars), strict=True))
 
 
 def clip_bpe(
@@ -50,7 +37,7 @@ def clip_bpe(
     if len(pairs) != MERGES or any(len(m) != 2 for m in pairs):
         raise ModelFolderError(f"{vocab_gz} is not CLIP's BPE vocabulary (wrong merges)")
     merges = [(a, b) for a, b in pairs]
-    alphabet = list(_bytes_to_unicode().values())
+    alphabet = list(bytes_to_unicode().values())
     tokens = alphabet + [c + "</w>" for c in alphabet] + ["".join(m) for m in merges]
     tokens += [sot, eot]
     return {token: i for i, token in enumerate(tokens)}, merges

@@ -25,7 +25,6 @@ import io
 import json
 import logging
 import threading
-import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -44,7 +43,6 @@ log = logging.getLogger(__name__)
 
 FOLDER = "text-vectors"
 FORMAT = 1
-STALE_TEMP = 3600.0  # a temp file this old was left by a killed writer
 WAITING = "another photofind is computing this model's label vectors; waiting for it"
 
 
@@ -130,21 +128,12 @@ class TextVectorCache:
             )
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._drop_stale_temps()
+                atomicfile.drop_stale_temps(self.path.parent, f"{self.path.name}.tmp-*")
                 atomicfile.write_bytes(self.path, buffer.getvalue())
                 stat = self.path.stat()
                 self._seen = (stat.st_mtime_ns, stat.st_size)
             except OSError as exc:
                 log.warning("cannot write the text vector cache %s: %s", self.path, exc)
-
-    def _drop_stale_temps(self) -> None:
-        now = time.time()
-        for temp in self.path.parent.glob(f"{self.path.name}.tmp-*"):
-            try:
-                if now - temp.stat().st_mtime > STALE_TEMP:
-                    temp.unlink()
-            except OSError:
-                pass
 
     @contextmanager
     def computing(

@@ -70,6 +70,7 @@ class VectorIndex:
         self._removals: int | None = None  # catalog removal count they reflect
         self._changes = 0  # adds, removals and swaps so far: tells a save what it wrote
         self._saved: dict[str, Any] | None = None  # sidecar entry of the file on disk
+        self._saved_changes = 0  # `_changes` when that file was loaded or written
 
     # -- opening (vectorsync.open_index brings a loaded file in line with the catalog) ------
 
@@ -102,7 +103,7 @@ class VectorIndex:
             return False
         self._store = store
         self._stamp = entry.get("stamp")
-        self._saved = entry
+        self._saved, self._saved_changes = entry, self._changes
         return True
 
     @property
@@ -246,6 +247,9 @@ class VectorIndex:
 
         A kill at any moment leaves a file that `open_index` accepts (see vectorfile).
         Queries go on meanwhile; adds wait. Raises LibraryError when the disk refuses.
+        Nothing is written when the file this index was loaded from or last wrote still
+        describes it (no change since, same stamp): every command closes its library with
+        a save, and a search must not rewrite a 1M-photo file (2.5 GB) on its way out.
         """
         if self.path is None:
             raise ValueError("this vector index has no file")
@@ -273,13 +277,17 @@ class VectorIndex:
                     "checksum": id_checksum(ids),
                     "stamp": self._stamp,
                 }
+                saved = self._saved
+                if (saved is not None and changes == self._saved_changes and self.path.is_file()
+                        and all(saved.get(k) == v for k, v in describe.items())):  # fmt: skip
+                    return
                 try:
                     entry = vectorfile.save(self.path, write, describe, self._saved)
                 except OSError as exc:
                     reason = getattr(exc, "strerror", None) or str(exc)
                     message = f"cannot save the vector index {self.path}: {reason}"
                     raise LibraryError(message) from exc
-                self._saved = entry
+                self._saved, self._saved_changes = entry, changes
             if mapped:  # vectors held in memory (a rebuild, many adds) now come from the file
                 with self._lock.write():
                     if self._changes == changes:

@@ -61,3 +61,31 @@ def test_search_rebuilds_an_index_damaged_in_its_middle(tmp_path: Path, tiny_mod
     rebuilt = VectorIndex.load_file(path, dim, MODEL)  # the saved file is whole again
     assert len(rebuilt) == 14_003
     assert json.loads(sidecar_path(path).read_text())["current"]["file_size"] == size
+
+
+def test_commands_that_change_no_vector_leave_the_file_as_it_is(tmp_path: Path, tiny_model_dir):
+    """Every command closes its library with a save; a search, `similar`, `status` or an index
+    with nothing new must not rewrite the file (at 1M photos it is 2.5 GB). New photos do."""
+    photos = tmp_path / "photos"
+    make_photo(photos / "red-circle.jpg", "red", "circle", seed=1)
+    make_photo(photos / "blue-square.jpg", "blue", "square", seed=2)
+    library = tmp_path / "library"
+    run("folders", "add", str(photos), library=library)
+    run("index", library=library, model=tiny_model_dir)
+    path = LibraryPaths.resolve(library).vector_file(MODEL)
+
+    def written() -> tuple[int, int, int, str]:
+        stat = path.stat()
+        return stat.st_ino, stat.st_mtime_ns, stat.st_size, sidecar_path(path).read_text()
+
+    before = written()
+    run("search", "a red circle", library=library, model=tiny_model_dir)
+    run("similar", str(photos / "red-circle.jpg"), library=library, model=tiny_model_dir)
+    run("status", library=library, model=tiny_model_dir)
+    run("index", library=library, model=tiny_model_dir)  # nothing new
+    assert written() == before
+    make_photo(photos / "green-triangle.png", "green", "triangle", fmt="png", seed=3)
+    run("index", library=library, model=tiny_model_dir)
+    assert written() != before
+    dim = json.loads((tiny_model_dir / "manifest.json").read_text())["embed_dim"]
+    assert len(VectorIndex.load_file(path, dim, MODEL)) == 3

@@ -261,9 +261,11 @@ class BpeTable:
         pipeline: Pipeline,
         ranks: Callable[[Sequence[str]], dict[str, int]],
         ids: Callable[[Sequence[str]], dict[str, int]],
+        close: Callable[[], None] = lambda: None,
     ) -> None:
         self.pipeline = pipeline
         self._ranks_of, self._ids_of = ranks, ids
+        self.close = close  # lets go of the table's file (a check before it is renamed)
         self._ranks: dict[str, int | None] = {}
         self._words: dict[str, list[int]] = {}
         self._lock = threading.Lock()
@@ -336,6 +338,7 @@ def open_table(path: Path) -> BpeTable | None:
     """The table at `path`, or None when there is none or it is unreadable (logged)."""
     if not path.is_file():
         return None
+    db: sqlite3.Connection | None = None
     try:
         uri = f"{path.absolute().as_uri()}?mode=ro&immutable=1"
         db = sqlite3.connect(uri, uri=True, check_same_thread=False)
@@ -345,6 +348,8 @@ def open_table(path: Path) -> BpeTable | None:
             return None  # another format, or a tokenizer this module does not serve
         pipeline = Pipeline.from_json(facts["pipeline"])
     except (sqlite3.Error, KeyError, ValueError, TypeError) as exc:
+        if db is not None:
+            db.close()  # not left open on the damaged file (Windows could not replace it)
         log.warning("ignoring the damaged tokenizer table %s: %s", path, exc)
         return None
 
@@ -359,6 +364,7 @@ def open_table(path: Path) -> BpeTable | None:
         pipeline,
         lookup("SELECT pair, rank FROM merges WHERE pair IN ({})"),
         lookup("SELECT token, id FROM tokens WHERE token IN ({})"),
+        db.close,
     )
 
 
@@ -408,8 +414,13 @@ def build(
         _write(temp, pipeline, ranks, ids, reason)
         if pipeline is not None:
             written = open_table(temp)
-            if written is None or not _agrees(written, samples[::10], reference):
+            if written is None:
                 return False
+            try:
+                if not _agrees(written, samples[::10], reference):
+                    return False
+            finally:
+                written.close()  # before the rename: the file is only read through `path`
         atomicfile.replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)

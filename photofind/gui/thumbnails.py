@@ -55,6 +55,8 @@ class _Job(QRunnable):
         self.cache_only = cache_only
 
     def run(self) -> None:
+        if self.loader.closed:
+            return  # its window has closed: no Qt object of it may be touched any more
         try:
             if not self.target.exists():
                 if self.cache_only:
@@ -83,13 +85,14 @@ class ThumbnailLoader:
         self.pool.setMaxThreadCount(threads)
         self.signals = _Signals()
         self._asked: set[int] = set()
+        self.closed = False  # after `shutdown`: no new job starts, a queued one returns
 
     def request(
         self, file_id: int, path: Path, size: int, mtime_ns: int, cache_only: bool = False
     ) -> None:
         """Make (or read from the cache) the thumbnail of a file; `ready` or `failed` follows.
         `cache_only`: the file is out of reach (offline folder), only a cached one is shown."""
-        if file_id in self._asked or self.cache_dir is None:
+        if file_id in self._asked or self.cache_dir is None or self.closed:
             return
         self._asked.add(file_id)
         target = cache_path(self.cache_dir, path, size, mtime_ns)
@@ -101,5 +104,6 @@ class ThumbnailLoader:
         self._asked.clear()
 
     def shutdown(self) -> None:
+        self.closed = True
         self.pool.clear()
         self.pool.waitForDone(5000)

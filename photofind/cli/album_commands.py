@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from photofind.cli.output import hit_json, human_hit, print_json, query_json, say
 from photofind.cli.query_args import add_query_arguments, query_from_args
+from photofind.wording import counted
 
 if TYPE_CHECKING:
     from photofind.search.albums import Album, Albums
@@ -87,10 +88,10 @@ def cmd_album_add(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"album": _album_json(album, count)})
     else:
-        say(sys.stdout, f"added album {album.name!r}: {count:,} photos")
+        say(sys.stdout, f"added album {album.name!r}: {counted(count, 'photo')}")
         if album.cutoff is None and album.query.has_target:
-            say(sys.stderr, "the library's scores for this search show no clear cut-off yet; "
-                "it is read again as photos come, or give one with --min-score S")  # fmt: skip
+            say(sys.stderr, "no indexed photo passes this search yet; the album fills as "
+                "photos come (or give a cut-off with --min-score S)")  # fmt: skip
     return 0
 
 
@@ -144,9 +145,19 @@ def cmd_album_remove(args: argparse.Namespace) -> int:
 def cmd_album_export(args: argparse.Namespace) -> int:
     with _open(args) as session:
         mode = "copy" if args.copy else "link"
-        written = _albums(session).export(args.name, Path(args.folder), mode)
+        albums = _albums(session)
+        folder = Path(args.folder)
+        written = albums.export(args.name, folder, mode)
+        held = None if written else albums.count(albums.get(args.name))[0]
     if args.json:
         print_json({"written": [str(p) for p in written]})
+        return 0
+    done = f"{'copied' if args.copy else 'linked'} {counted(len(written), 'photo')}"
+    if written:
+        say(sys.stdout, f"{done} into {folder}")
+    elif held:  # a second export adds only what is new
+        there = "is" if held == 1 else "are"
+        say(sys.stdout, f"{done}: the {counted(held, 'photo')} of the album {there} there already")
     else:
-        say(sys.stdout, f"{'copied' if args.copy else 'linked'} {len(written):,} photos")
+        say(sys.stdout, f"{done}: the album has no photos yet")
     return 0

@@ -2,11 +2,13 @@
 
 An album stores its `Query` (texts, images, negative terms, marks, filters), not a list of
 photos, so it grows by itself as the watcher indexes new ones. Where it stops is the query's
-minimum score if the user gave one; otherwise a cut-off read off the library's own scores
-for the query, exactly as a label's (`photofind.search.thresholds`), and read again when
-the library has grown by `thresholds.GROWTH` or the model changed. An album "taught by examples"
-is one whose query holds the user's marks: its classifier is trained again from the stored
-vectors each time, so new photos are classified too.
+minimum score if the user gave one; otherwise the score where `search` of the same query
+cuts its matches (`photofind.search.cut`), so an album holds what its search shows. That
+score is kept, so a new photo above it joins at once, and read again when the library has
+grown by `thresholds.GROWTH` or the model changed. (The zero-shot labels' rule, tuned to tag
+a few photos of a large library, had put a small library's album above every score.)
+An album "taught by examples" is one whose query holds the user's marks: its classifier is
+trained again from the stored vectors each time, so new photos are classified too.
 """
 
 from __future__ import annotations
@@ -23,14 +25,13 @@ import numpy as np
 from photofind.errors import CatalogError, LibraryError, PhotofindError
 from photofind.library.albums import AlbumRow, AlbumStore
 from photofind.search.query import MAX_K, Hit, Query, QueryError
-from photofind.search.thresholds import NEVER, cut_off_of, outgrown
+from photofind.search.thresholds import NEVER, outgrown
 
 if TYPE_CHECKING:
     from photofind.search.searcher import Searcher
 
 log = logging.getLogger(__name__)
 
-CHUNK = 4096
 # The vector index returns float32 cosines (1 - distance); a cut-off exactly at a liked
 # photo's score must not drop it by a rounding step.
 SCORE_SLACK = 1e-4
@@ -178,13 +179,12 @@ class Albums:
         )
         if fresh:
             return row.cutoff
-        vector, exclude = self.searcher.query_vector(query)
-        scores = []
-        for ids, chunk in self.searcher.catalog.iter_embeddings(model.name, CHUNK):
-            keep = ~np.isin(ids, np.fromiter(exclude, dtype=np.int64, count=len(exclude)))
-            scores.append(chunk[keep] @ vector)
-        cutoff = cut_off_of(np.concatenate(scores)) if scores else NEVER
+        # Where the search of the same query cuts (search/cut.py, read off the scores of every
+        # photo it searches), kept as a score: new photos above it join the album.
+        found = self.searcher.find(replace(query, k=1, min_score=None, cut=query.cut or "normal"))
+        cutoff = NEVER if found.threshold is None else found.threshold - SCORE_SLACK
         if query.like:  # taught by examples: the liked photos are in, whatever the scores say
+            vector, _ = self.searcher.query_vector(query)
             boundary = self._boundary(query, vector)
             cutoff = boundary if cutoff == NEVER else min(cutoff, boundary)
         stored = None if cutoff == NEVER else float(cutoff)

@@ -199,13 +199,15 @@ class SearchResult:
     than len(hits) when k bounds them): the number a front end shows. `weaker` continues the
     ranking below the cut, best first, at most k more. `searched` is how many photos were
     scored (the library, or what the filters let through). Without a cut (`Query.cut` None)
-    every ranked hit is a match and `weaker` is empty.
+    every ranked hit is a match and `weaker` is empty. `threshold` is the lowest score above
+    the cut (None without a cut read off scores: no cut, a label alone, nothing searched).
     """
 
     hits: list[Hit]
     matches: int
     weaker: list[Hit]
     searched: int
+    threshold: float | None = None
 
     @property
     def truncated(self) -> bool:

@@ -155,7 +155,7 @@ class Searcher:
         hits = self._usable(scored[: found.matches], query)
         matches = found.matches if len(hits) >= query.k else len(hits)
         weaker = self._usable(scored[found.matches :], replace(query, sort="relevance"))
-        return SearchResult(hits, matches, weaker, len(scored))
+        return SearchResult(hits, matches, weaker, len(scored), found.threshold)
 
     def _search(self, query: Query) -> list[Hit]:
         tagged = self._tagged(query)

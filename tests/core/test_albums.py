@@ -107,21 +107,28 @@ def test_export_as_links_and_copies(tmp_path, model) -> None:
         library.close()
 
 
-def test_an_album_with_no_cut_off_is_not_read_again_on_every_listing(tmp_path, model) -> None:
+def test_an_albums_cut_off_is_not_read_again_on_every_listing(tmp_path, model) -> None:
     photos = tmp_path / "photos"
     write_shapes(photos, ("red",), ("circle", "square", "triangle"), (0,))  # too few to cut
     library = Library(LibraryPaths.resolve(tmp_path / "lib"), model)
     try:
         library.add_folder(photos)
         library.index()
-        albums = Albums(Searcher(library))
-        assert albums.add("Circles", Query(text="a photo of a circle")).cutoff is None
-        streamed = []
-        original = library.catalog.iter_embeddings
-        library.catalog.iter_embeddings = lambda *a: streamed.append(a) or original(*a)
+        searcher = Searcher(library)
+        albums = Albums(searcher)
+        circles = albums.add("Circles", Query(text="a photo of a circle"))
+        shown = searcher.find(Query(text="a photo of a circle", cut="normal"))
+        assert len(albums.photos(circles)) == shown.matches == 3  # a handful is shown whole
+        # No JPEG passes a PNG-only album's filter: no cut-off, read off nothing.
+        assert albums.add("PNG circles", Query(text="a circle", kinds=("png",))).cutoff is None
+        cutoffs = [a.cutoff for a in albums.albums()]
+        read = []
+        original = searcher.find
+        searcher.find = lambda *a, **k: read.append(a) or original(*a, **k)
         for _ in range(3):
-            assert albums.get("Circles").cutoff is None and len(albums.albums()) == 1
-        assert streamed == []  # "none" read off 3 photos stays fresh like a number would
+            assert [a.cutoff for a in albums.albums()] == cutoffs
+            assert albums.get("PNG circles").cutoff is None
+        assert read == []  # "none" stays fresh like a number does
     finally:
         library.close()
 

@@ -193,4 +193,6 @@ def _start_table_build(source: Path, target: Path, tokenizer: Tokenizer) -> None
         except Exception as exc:  # an optimisation: whatever went wrong costs only speed
             log.warning("cannot write the tokenizer table %s: %s", target, exc)
 
-    threading.Thread(target=run, name="tokenizer-table").start()
+    # daemon=False outright: a thread inherits its starter's flag, and the first use is often
+    # in a daemon thread (the index's labels phase), whose exit would kill the writer.
+    threading.Thread(target=run, name="tokenizer-table", daemon=False).start()

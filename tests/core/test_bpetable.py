@@ -238,3 +238,39 @@ def test_two_processes_writing_the_table_at_once_leave_one_good_table(tiny_model
         assert table is not None
         texts = unseen_strings(300)
         assert [table.encode(t) for t in texts] == library_ids(CLIP_BPE["export"])(texts)
+
+
+FIRST_USE_IN_A_DAEMON_THREAD = """
+import sys, threading
+from pathlib import Path
+from photofind.clip.manifest import read_manifest
+from photofind.clip.tokenizer import ClipTokenizer
+folder, tables = Path(sys.argv[1]), Path(sys.argv[2])
+m = read_manifest(folder)
+def first_use():
+    t = ClipTokenizer(folder / "tokenizer.json", m.context_length, m.tokenizer, tables)
+    t(["a photo of a red circle"])
+worker = threading.Thread(target=first_use, daemon=True)  # as the index's labels phase
+worker.start()
+worker.join()
+"""
+
+
+def test_a_table_begun_from_a_daemon_thread_is_finished_before_the_process_ends(
+    tiny_model_dir, tmp_path
+):
+    """The labels phase of `photofind index` runs in a daemon thread, and a thread inherits
+    its starter's daemon flag: the table's writer died with the process (on a full disk it
+    left its temporary behind, seen by using it). It is a non-daemon thread whoever starts it."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    for round_ in range(3):
+        tables = tmp_path / f"tables-{round_}"
+        command = [sys.executable, "-c", FIRST_USE_IN_A_DAEMON_THREAD, str(tiny_model_dir),
+                   str(tables)]  # fmt: skip
+        subprocess.run(command, check=True, env=env, timeout=120)
+        assert [p.suffix for p in tables.iterdir()] == [".sqlite"], list(tables.iterdir())
+        assert bpetable.open_table(next(tables.iterdir())) is not None

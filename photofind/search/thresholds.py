@@ -1,4 +1,5 @@
-"""Where a label (or a smart album) stops: a cut-off read from the library's own scores.
+"""Where a label stops: a cut-off read from the library's own scores (smart albums cut where
+their search does, `photofind.search.cut`).
 
 CLIP cosines are not probabilities, and their level differs per text: "a receipt" may score
 0.30 on receipts and 0.18 on the rest, "a dog" 0.26 and 0.21. One global number would tag

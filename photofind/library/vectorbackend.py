@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,7 @@ REFIT_SHARE = 256  # the sketch is fitted again once over 1/256 of the rows are 
 _REFIT_MIN = 64  # range (and over this many)
 MAP_FILES = os.name != "nt"
 _READ_BATCH = 1024  # mapped rows read between two releases of their pages
+_PREAD_MAX = 16_384  # up to this many rows of a mapped file are read with pread, not the map
 
 
 class BackendError(Exception):
@@ -90,6 +92,7 @@ class VectorStore:
         self._codes = np.zeros((0, 0), np.uint8)
         self._rest = np.zeros(0, np.float32)
         self._loose = 0
+        self._fd: int | None = None  # the mapped file, open for pread (see `_read`)
         if sketch is not None:
             self._basis, self._book, codes, rest = sketch
             self._codes, self._rest = (
@@ -124,8 +127,35 @@ class VectorStore:
 
     # -- rows -----------------------------------------------------------------------------
 
+    def _open_file(self, path: Path) -> None:
+        """Keep the mapped file open for `_pread` (closed with the store; a file saved over
+        the path later leaves this one readable, as the map does)."""
+        if isinstance(self._base, np.memmap) and hasattr(os, "preadv"):
+            self._fd = os.open(path, os.O_RDONLY)
+            weakref.finalize(self, os.close, self._fd)
+
+    def _pread(self, rows: np.ndarray) -> np.ndarray:
+        """Mapped rows read from the file: a few thousand scattered rows (what a search
+        rescores) in a third of the time the map takes, whose every first touch is a page
+        fault that maps 16 pages, all unmapped again after each search."""
+        assert self._fd is not None
+        out = np.empty((len(rows), self.dim), dtype=np.float32)
+        size, start, fd = self.dim * 4, self._base.offset, self._fd  # type: ignore[attr-defined]
+        for buffer, row in zip(out, rows.tolist(), strict=True):
+            if os.preadv(fd, [buffer], start + row * size) != size:
+                raise OSError(f"the vector file is cut short at row {row}")
+        return out
+
     def _read(self, rows: np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
+        if self._fd is not None and not self._base_written and 0 < len(rows) <= _PREAD_MAX:
+            low = rows < self._nb
+            if low.all():
+                return self._pread(rows)
+            out = np.empty((len(rows), self.dim), dtype=np.float32)
+            out[low] = self._pread(rows[low])
+            out[~low] = self._tail[rows[~low] - self._nb]
+            return out
         if len(rows) > _READ_BATCH and int(rows.max()) < self._nb:
             # Mapped rows in batches, each batch's pages unmapped after it: the kernel maps
             # 16 pages around every row read, so 16k rows at once would map a gigabyte.
@@ -440,7 +470,9 @@ class VectorStore:
             or sketch[3].shape != (len(ids),)
         ):
             raise BackendError("the sketch does not fit the vectors")
-        return cls(dim, ids, rows, sketch)
+        store = cls(dim, ids, rows, sketch)
+        store._open_file(path)
+        return store
 
 
 def _mapped_array(fh, path: Path) -> np.ndarray:

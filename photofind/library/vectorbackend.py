@@ -93,6 +93,7 @@ class VectorStore:
         self._rest = np.zeros(0, np.float32)
         self._loose = 0
         self._fd: int | None = None  # the mapped file, open for pread (see `_read`)
+        self._offset = 0  # where its vectors start
         if sketch is not None:
             self._basis, self._book, codes, rest = sketch
             self._codes, self._rest = (
@@ -131,6 +132,7 @@ class VectorStore:
         """Keep the mapped file open for `_pread` (closed with the store; a file saved over
         the path later leaves this one readable, as the map does)."""
         if isinstance(self._base, np.memmap) and hasattr(os, "preadv"):
+            self._offset = int(self._base.offset)
             self._fd = os.open(path, os.O_RDONLY)
             weakref.finalize(self, os.close, self._fd)
 
@@ -140,9 +142,9 @@ class VectorStore:
         fault that maps 16 pages, all unmapped again after each search."""
         assert self._fd is not None
         out = np.empty((len(rows), self.dim), dtype=np.float32)
-        size, start, fd = self.dim * 4, self._base.offset, self._fd  # type: ignore[attr-defined]
+        size, start, fd = self.dim * 4, self._offset, self._fd
         for buffer, row in zip(out, rows.tolist(), strict=True):
-            if os.preadv(fd, [buffer], start + row * size) != size:
+            if os.preadv(fd, [buffer], start + row * size) != size:  # type: ignore[list-item]
                 raise OSError(f"the vector file is cut short at row {row}")
         return out
 

@@ -1,19 +1,25 @@
 """The vector store behind `VectorIndex`: float32 vectors searched with numpy, exact in result;
 the only module that holds the vectors, so another library is a change to this file alone.
 
-A search of a large store scans a compact copy first (vectorsketch: a 128-d projection, a
-quarter of the bytes) and rescores in float32 the vectors that can still be in the top k: the
-best FIRST_SHARE * k by sketch score, then every vector whose sketch score plus a margin for
-what the projection leaves out (MARGIN_Z standard deviations of the left-out part, from both
-left-out lengths) reaches the k-th best exact score so far. The results are the exact float32
-scores, and the top k equals exact search unless a left-out part is far larger than its
-spread predicts (bench/query.py: recall@50 1.000 at 100k, 0.9998 for text queries at 1M).
-A query far from the data (a text query across CLIP's modality gap) leaves more out, so it
-gets a wider margin and more rescoring by itself.
+A search of a large store scans a compact copy first (vectorsketch: a 128-d projection in
+7-bit codes, an eighth of the bytes, scanned by ONNX Runtime's integer GEMM, int8scan) and
+rescores in float32 the vectors that can still be in the top k: the best FIRST_SHARE * k by
+sketch score, then every vector whose sketch score plus a margin reaches the k-th best exact
+score so far. The margin is MARGIN_Z standard deviations of what the sketch misses: the part
+the projection leaves out (from both left-out lengths) and the roundings of codes and query
+(vectorsketch.query_code). The results are the exact float32 scores, and the top k equals
+exact search unless a left-out part is far larger than its spread predicts (bench/query.py:
+recall@50 1.000 for image queries at 100k and 1M, 0.9999 for text queries). A query far from
+the data (a text query across CLIP's modality gap) leaves more out, so it gets a wider margin
+and more rescoring by itself. A vector added later outside the codebook's range is rescored
+by every search; once they are over 1/REFIT_SHARE of the rows the sketch is fitted again.
 
 The full vectors of a loaded file stay memory-mapped (copy on write) and only the rescored rows
-are read, so resident memory is the sketch (~0.5 KB per vector) plus what was added since the
-last save. On Windows, where a mapped file cannot be replaced, a loaded file is read whole.
+are read (with preadv while the mapped rows are unchanged: a page fault per row through the
+map took three times as long), so resident memory is the sketch (132 bytes per vector) plus
+what was added since the last save. On Windows, where a mapped file cannot be replaced, a
+loaded file is read whole. Files: PFVECS3 (codes); PFVECS2 (a float32 sketch, encoded at load
+until the next save rewrites it) and PFVECS1 (no sketch) still load.
 
 Why no vector library (bench/vector_backends.py has the figures): chroma-hnswlib's pybind11
 kept the importing thread's freed PyThreadState and crashed or hung the window on Qt's pool

@@ -77,10 +77,10 @@ def fit_codebook(y: np.ndarray) -> np.ndarray:
     low[:], high[:] = np.inf, -np.inf
     total, squares = np.zeros(y.shape[1]), np.zeros(y.shape[1])
     for start in range(0, len(y), _CHUNK):
-        part = np.asarray(y[start : start + _CHUNK], dtype=np.float64)
+        part = np.asarray(y[start : start + _CHUNK], dtype=np.float32)
         low, high = np.minimum(low, part.min(axis=0)), np.maximum(high, part.max(axis=0))
-        total += part.sum(axis=0)
-        squares += (part * part).sum(axis=0)
+        total += part.sum(axis=0, dtype=np.float64)
+        squares += (part * part).sum(axis=0, dtype=np.float64)
     width = np.maximum(high - low, 1e-6)
     low -= HEADROOM * width
     step = width * (1 + 2 * HEADROOM) / LEVELS

@@ -43,7 +43,8 @@ def _get_session() -> Any:
     global _session
     with _lock:
         if _session is None:
-            import onnxruntime as ort
+            # ONNX Runtime through the one module that imports it, after telemetry is off
+            from photofind.clip.providers import ort
 
             options = ort.SessionOptions()
             options.intra_op_num_threads = THREADS

@@ -9,10 +9,11 @@ score so far. The margin is MARGIN_Z standard deviations of what the sketch miss
 the projection leaves out (from both left-out lengths) and the roundings of codes and query
 (vectorsketch.query_code). The results are the exact float32 scores, and the top k equals
 exact search unless a left-out part is far larger than its spread predicts (bench/query.py:
-recall@50 1.000 for image queries at 100k and 1M, 0.9999 for text queries). A query far from
-the data (a text query across CLIP's modality gap) leaves more out, so it gets a wider margin
-and more rescoring by itself. A vector added later outside the codebook's range is rescored
-by every search; once they are over 1/REFIT_SHARE of the rows the sketch is fitted again.
+recall@50 1.000 for image queries at 100k and 1M, 0.9999 / 0.9998 for text queries). A
+query far from the data (a text query across CLIP's modality gap) leaves more out, so it gets
+a wider margin and more rescoring by itself. A vector added later outside the codebook's
+range is rescored by every search; once they are over 1/REFIT_SHARE of the rows the sketch is
+fitted again.
 
 The full vectors of a loaded file stay memory-mapped (copy on write) and only the rescored rows
 are read (with preadv while the mapped rows are unchanged: a page fault per row through the

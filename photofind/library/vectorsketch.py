@@ -21,8 +21,9 @@ an infinite left-out length: its sketch score proves nothing, so every search re
 Why 7 bits and not 8: MLAS's AVX2 kernel for uint8 x int8 (vpmaddubsw, used where the CPU has
 no VNNI) adds pairs of products in int16 with saturation; 2 * 127 * 127 stays below 32767,
 2 * 255 * 127 does not. Why quantise at all: the float32 128-d sketch was a 512 MB scan at 1M
-vectors, ~30 ms of a 37 ms lookup; the codes are a quarter of its bytes and ONNX Runtime's
-integer GEMM scans them ~2x faster under load (bench/vector_backends.py --kernels).
+vectors, ~30 ms of a 37 ms lookup; the codes are a quarter of its bytes (an eighth of the
+vectors': 132 bytes per vector resident instead of 516) and ONNX Runtime's integer GEMM scans
+them 1.2-1.7x faster (int8scan; bench/vector_backends.py --kernels).
 """
 
 from __future__ import annotations

@@ -4,10 +4,17 @@
     python bench/query.py --sizes 1m               # 1M (first run builds for a long while)
     python bench/query.py --data uniform           # iid random vectors: no structure at all
     python bench/query.py --model /work/bench-models/ViT-B-32-256__random-init
+    git show main:photofind/library/vectorbackend.py > /tmp/main_vectorbackend.py
+    python bench/query.py --sizes 100k,1m --no-filters --against /tmp/main_vectorbackend.py
 
 Each size is a real library under bench/_work/ (catalog.sqlite filled with synthetic files and
 vectors, the vector index built by `VectorIndex.open` exactly as the app does, build time
 printed), cached so reruns only measure. Prints figures; it asserts nothing.
+
+--against FILE: another version's vectorbackend.py (its own sketch built from the same vectors
+in memory), timed query by query interleaved with this one's (A B A B) on the same queries:
+the A/B figure that holds on a busy machine. Each size prints the resident bytes per vector of
+the sketch (what a search keeps in memory beside the mapped file).
 
 Synthetic data: bench/clipdata.py ("clip": CLIP-shaped image vectors, image and text queries;
 "uniform": iid on the sphere). bench/vector_backends.py compares the vector libraries.
@@ -16,6 +23,7 @@ Synthetic data: bench/clipdata.py ("clip": CLIP-shaped image vectors, image and 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import statistics
 import sys
@@ -33,6 +41,7 @@ from clipdata import DIM, exact_top, parse_size, synthetic, text_queries  # noqa
 
 from photofind.library import vectorsync  # noqa: E402
 from photofind.library.catalog import Catalog, NewFile  # noqa: E402
+from photofind.library.vectorbackend import NAME as BACKEND  # noqa: E402
 from photofind.library.vectors import VectorIndex  # noqa: E402
 
 K = 50
@@ -100,25 +109,72 @@ def _exact_scan(data: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 
 def measure_lookup(
-    index: VectorIndex, data: np.ndarray, queries: np.ndarray, truth: np.ndarray, label: str
+    index: VectorIndex,
+    data: np.ndarray,
+    queries: np.ndarray,
+    truth: np.ndarray,
+    label: str,
+    other: VectorIndex | None = None,
 ) -> None:
-    """The index's lookup and a plain exact float32 scan of the same vectors, interleaved
-    query by query (A B A B), so the ratio holds on a busy machine."""
+    """The index's lookup and a plain exact float32 scan of the same vectors (and the other
+    version's lookup, given one), interleaved query by query (A B A B), so the ratios hold
+    on a busy machine."""
     for q in queries[:10]:  # warm caches
         index.query(q, K)
         _exact_scan(data, q)
-    times, scans, recalls = [], [], []
-    for q, exact in zip(queries, truth, strict=True):
+        if other is not None:
+            other.query(q, K)
+    times, scans, recalls, others, other_recalls = [], [], [], [], []
+
+    def timed(which: VectorIndex, q: np.ndarray, into: list, found: list, exact) -> None:
         start = time.perf_counter()
-        hits = index.query(q, K)
-        times.append(time.perf_counter() - start)
+        hits = which.query(q, K)
+        into.append(time.perf_counter() - start)
+        found.append(len({i for i, _ in hits} & set(exact.tolist())) / K)
+
+    for n, (q, exact) in enumerate(zip(queries, truth, strict=True)):
+        if other is not None and n % 2:  # A B, then B A: neither always follows the scan
+            timed(other, q, others, other_recalls, exact)
+        timed(index, q, times, recalls, exact)
         start = time.perf_counter()
         _exact_scan(data, q)
         scans.append(time.perf_counter() - start)
-        recalls.append(len({i for i, _ in hits} & set(exact.tolist())) / K)
+        if other is not None and not n % 2:
+            timed(other, q, others, other_recalls, exact)
     ratio = statistics.median(times) / statistics.median(scans)
     print(f"    {label:<22} index {_ms(times)}  recall@50 {np.mean(recalls):.4f}")
     print(f"    {'':<22} exact {_ms(scans)}  index/exact {ratio:.2f}  {_load()}")
+    if other is not None:
+        ratio = statistics.median(times) / statistics.median(others)
+        print(
+            f"    {'':<22} other {_ms(others)}  recall@50 {np.mean(other_recalls):.4f}"
+            f"  index/other {ratio:.2f}"
+        )
+
+
+def sketch_bytes(store) -> str:
+    """Resident bytes per vector of a store's sketch (whichever arrays it keeps)."""
+    arrays = [getattr(store, a) for a in ("_codes", "_sketch", "_rest") if hasattr(store, a)]
+    rows = max(1, len(store._ids))
+    return f"{sum(a.nbytes for a in arrays) / rows:.0f} B/vector"
+
+
+def other_index(source: Path, saved: Path, data: np.ndarray) -> VectorIndex:
+    """A VectorIndex over another version's VectorStore (the module at `source`): the saved
+    index file loaded, mapped like this version's, when that version reads its format, else
+    built from the same vectors (ids 1..n, held in memory, its own sketch)."""
+    spec = importlib.util.spec_from_file_location("other_vectorbackend", source)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    start = time.perf_counter()
+    index = VectorIndex(DIM)
+    try:
+        index._store, how = module.VectorStore.load(saved, DIM), "loaded"
+    except module.BackendError:
+        index._store, how = module.VectorStore(DIM, np.arange(1, len(data) + 1), data), "built"
+    print(f"  other ({module.NAME}) {how} in {time.perf_counter() - start:.1f} s")
+    return index
 
 
 def _load() -> str:
@@ -196,17 +252,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--model", type=Path, help="model folder for whole text queries")
     parser.add_argument("--no-filters", action="store_true")
+    parser.add_argument("--against", type=Path, help="another version's vectorbackend.py")
     args = parser.parse_args(argv)
     print(f"photofind query bench: {args.data} vectors, {DIM}-d, k={K}, {os.cpu_count()} cores")
     for n in (parse_size(s) for s in args.sizes.split(",")):
         print(f"\n== {n:,} vectors ==", flush=True)
         data = synthetic(n, args.data)
         catalog, index = open_index(args.data, n, data)
+        print(f"  sketch: {BACKEND}, {sketch_bytes(index._store)}")
+        saved = library_dir(args.data, n) / "vectors" / f"{MODEL}.index"
+        other = other_index(args.against, saved, data) if args.against else None
+        if other is not None:
+            print(f"  other sketch: {sketch_bytes(other._store)}")
         sets = {"image queries": synthetic(args.queries, args.data, seed=1)}
         if args.data == "clip":
             sets["text queries"] = text_queries(args.queries, seed=2)
         for name, queries in sets.items():
-            measure_lookup(index, data, queries, exact_top(data, queries), name)
+            measure_lookup(index, data, queries, exact_top(data, queries), name, other)
         if not args.no_filters:
             measure_filters(index, data, sets["image queries"])
         if args.model:

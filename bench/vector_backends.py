@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", default=",".join(CANDIDATES))
     parser.add_argument("--rounds", type=int, default=2, help="round 1 builds, later ones load")
     parser.add_argument(
-        "--kernels", action="store_true", help="numpy kernels for a compact copy, then stop"
+        "--kernels", action="store_true", help="kernels for a compact copy, then stop"
     )
     parser.add_argument("--one", nargs=2, metavar=("NAME", "N"), help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
@@ -307,16 +307,20 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def kernels(n: int) -> None:
-    """Time per stored row of the numpy kernels a compact copy could use, interleaved round by
+    """Time per stored row of the kernels a compact copy could use, interleaved round by
     round: float32 BLAS on the full vectors, int8 and float16 products (numpy has no SIMD
-    kernel for either), int8 converted to float32 in cache-sized chunks, and a 128-d float32
-    projection (what vectorsketch uses)."""
+    kernel for either), int8 converted to float32 in cache-sized chunks, a 128-d float32
+    projection (the sketch before PFVECS3) and its 7-bit codes through ONNX Runtime's
+    MatMulInteger (int8scan: what vectorsketch uses now), on int8scan.THREADS threads."""
+    from photofind.library import int8scan
+
     full = synthetic(n)
     q = text_queries(1, seed=2)[0]
     codes = np.clip(np.round(full * 127 / np.abs(full).max()), -127, 127).astype(np.int8)
     half = full.astype(np.float16)
     sketch = np.ascontiguousarray(full[:, :128])
     qi, qh, qs = (q * 127).astype(np.int8), q.astype(np.float16), q[:128].copy()
+    codes7 = np.ascontiguousarray(np.abs(codes[:, :128]) & 127).view(np.uint8)
     buf = np.empty((256, DIM), np.float32)
 
     def chunked() -> None:
@@ -332,6 +336,7 @@ def kernels(n: int) -> None:
         "float16 @ float16": lambda: half @ qh,
         "int8 -> float32 chunks": chunked,
         "float32 BLAS, 128-d": lambda: sketch @ qs,
+        "7-bit codes, ORT, 128-d": lambda: int8scan.scan(codes7, qi[:128]),
     }
     times: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(5):
@@ -340,7 +345,7 @@ def kernels(n: int) -> None:
             fn()
             times[name].append(time.perf_counter() - start)
     base = statistics.median(times["float32 BLAS, 512-d"])
-    print(f"numpy kernels over {n:,} rows, medians of 5 interleaved rounds, load {os.getloadavg()}")
+    print(f"kernels over {n:,} rows, medians of 5 interleaved rounds, load {os.getloadavg()}")
     for name, got in times.items():
         med = statistics.median(got)
         print(f"  {name:<24} {med * 1e3:8.1f} ms  {med / base:5.2f}x float32 BLAS")

@@ -1,19 +1,26 @@
 """The vector store behind `VectorIndex`: float32 vectors searched with numpy, exact in result;
 the only module that holds the vectors, so another library is a change to this file alone.
 
-A search of a large store scans a compact copy first (vectorsketch: a 128-d projection, a
-quarter of the bytes) and rescores in float32 the vectors that can still be in the top k: the
-best FIRST_SHARE * k by sketch score, then every vector whose sketch score plus a margin for
-what the projection leaves out (MARGIN_Z standard deviations of the left-out part, from both
-left-out lengths) reaches the k-th best exact score so far. The results are the exact float32
-scores, and the top k equals exact search unless a left-out part is far larger than its
-spread predicts (bench/query.py: recall@50 1.000 at 100k, 0.9998 for text queries at 1M).
-A query far from the data (a text query across CLIP's modality gap) leaves more out, so it
-gets a wider margin and more rescoring by itself.
+A search of a large store scans a compact copy first (vectorsketch: a 128-d projection in
+7-bit codes, an eighth of the bytes, scanned by ONNX Runtime's integer GEMM, int8scan) and
+rescores in float32 the vectors that can still be in the top k: the best FIRST_SHARE * k by
+sketch score, then every vector whose sketch score plus a margin reaches the k-th best exact
+score so far. The margin is MARGIN_Z standard deviations of what the sketch misses: the part
+the projection leaves out (from both left-out lengths) and the roundings of codes and query
+(vectorsketch.query_code). The results are the exact float32 scores, and the top k equals
+exact search unless a left-out part is far larger than its spread predicts (bench/query.py:
+recall@50 1.000 for image queries at 100k and 1M, 0.9999 / 0.9998 for text queries). A
+query far from the data (a text query across CLIP's modality gap) leaves more out, so it gets
+a wider margin and more rescoring by itself. A vector added later outside the codebook's
+range is rescored by every search; once they are over 1/REFIT_SHARE of the rows the sketch is
+fitted again.
 
 The full vectors of a loaded file stay memory-mapped (copy on write) and only the rescored rows
-are read, so resident memory is the sketch (~0.5 KB per vector) plus what was added since the
-last save. On Windows, where a mapped file cannot be replaced, a loaded file is read whole.
+are read (with preadv while the mapped rows are unchanged: a page fault per row through the
+map took three times as long), so resident memory is the sketch (132 bytes per vector) plus
+what was added since the last save. On Windows, where a mapped file cannot be replaced, a
+loaded file is read whole. Files: PFVECS3 (codes); PFVECS2 (a float32 sketch, encoded at load
+until the next save rewrites it) and PFVECS1 (no sketch) still load.
 
 Why no vector library (bench/vector_backends.py has the figures): chroma-hnswlib's pybind11
 kept the importing thread's freed PyThreadState and crashed or hung the window on Qt's pool
@@ -28,14 +35,16 @@ from __future__ import annotations
 
 import mmap
 import os
+import weakref
 from pathlib import Path
 
 import numpy as np
 
-from photofind.library import vectorsketch
+from photofind.library import int8scan, vectorsketch
 
-NAME = f"numpy-sketch {np.__version__}"  # written to the sidecar, for the curious
-_MAGIC = b"PFVECS2\n"  # ids, rows, basis, sketch, left-out lengths
+NAME = f"numpy-int8sketch {np.__version__}"  # written to the sidecar, for the curious
+_MAGIC = b"PFVECS3\n"  # ids, rows, basis, codebook, codes, left-out lengths
+_MAGIC_V2 = b"PFVECS2\n"  # ids, rows, basis, float32 sketch, left-out lengths (read)
 _MAGIC_V1 = b"PFVECS1\n"  # ids, rows (read; the sketch is made at load)
 GROWTH = 1.5  # room for adds grows geometrically
 _MIN_ROWS = 1024
@@ -44,8 +53,11 @@ _ROUNDING = 1e-6  # float32 dot products of equal unit vectors can fall just sho
 SKETCH_MIN = 20_000  # below this many vectors one scan of the full vectors is fast enough
 FIRST_SHARE = 4  # first rescoring: the FIRST_SHARE * k best by sketch score (at least 256)
 MARGIN_Z = 4.0  # then every vector within this many standard deviations of the k-th best
+REFIT_SHARE = 256  # the sketch is fitted again once over 1/256 of the rows are outside its
+_REFIT_MIN = 64  # range (and over this many)
 MAP_FILES = os.name != "nt"
 _READ_BATCH = 1024  # mapped rows read between two releases of their pages
+_PREAD_MAX = 16_384  # up to this many rows of a mapped file are read with pread, not the map
 
 
 class BackendError(Exception):
@@ -60,14 +72,16 @@ def _grown(array: np.ndarray, size: int, keep: int) -> np.ndarray:
 
 class VectorStore:
     """Vectors by int64 id: row r holds the vector of id `_ids[r]`; rows below `_nb` live in
-    `_base` (a loaded file, mapped), the rest in `_tail`; `_sketch`/`_rest` follow the rows."""
+    `_base` (a loaded file, mapped), the rest in `_tail`; `_codes`/`_rest` (the sketch) follow
+    the rows, `_basis` and `_book` say how they were made, `_loose` counts (at most) the rows
+    outside the codebook's range."""
 
     def __init__(
         self,
         dim: int,
         ids: np.ndarray | None = None,
         rows: np.ndarray | None = None,
-        sketch: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+        sketch: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
     ):
         self.dim = int(dim)
         ids = np.zeros(0, np.int64) if ids is None else np.asarray(ids, np.int64)
@@ -81,14 +95,19 @@ class VectorStore:
         self._row_of = np.full(max(_MIN_ROWS, int(ids.max()) + 1 if self._n else 0), -1, np.int64)
         self._row_of[ids] = np.arange(self._n)
         self._basis: np.ndarray | None = None
-        self._sketch = np.zeros((0, 0), np.float32)
+        self._book = np.zeros((4, 0), np.float32)
+        self._codes = np.zeros((0, 0), np.uint8)
         self._rest = np.zeros(0, np.float32)
+        self._loose = 0
+        self._fd: int | None = None  # the mapped file, open for pread (see `_read`)
+        self._offset = 0  # where its vectors start
         if sketch is not None:
-            self._basis, y, rest = sketch
-            self._sketch, self._rest = (
-                y if len(y) == len(self._ids) else _grown(y, len(self._ids), self._n),
+            self._basis, self._book, codes, rest = sketch
+            self._codes, self._rest = (
+                codes if len(codes) == len(self._ids) else _grown(codes, len(self._ids), self._n),
                 rest if len(rest) == len(self._ids) else _grown(rest, len(self._ids), self._n),
             )
+            self._loose = int(np.isinf(self._rest[: self._n]).sum())
         elif self._n >= SKETCH_MIN:
             self._make_sketch()
 
@@ -116,8 +135,36 @@ class VectorStore:
 
     # -- rows -----------------------------------------------------------------------------
 
+    def _open_file(self, path: Path) -> None:
+        """Keep the mapped file open for `_pread` (closed with the store; a file saved over
+        the path later leaves this one readable, as the map does)."""
+        if isinstance(self._base, np.memmap) and hasattr(os, "preadv"):
+            self._offset = int(self._base.offset)
+            self._fd = os.open(path, os.O_RDONLY)
+            weakref.finalize(self, os.close, self._fd)
+
+    def _pread(self, rows: np.ndarray) -> np.ndarray:
+        """Mapped rows read from the file: a few thousand scattered rows (what a search
+        rescores) in a third of the time the map takes, whose every first touch is a page
+        fault that maps 16 pages, all unmapped again after each search."""
+        assert self._fd is not None
+        out = np.empty((len(rows), self.dim), dtype=np.float32)
+        size, start, fd = self.dim * 4, self._offset, self._fd
+        for buffer, row in zip(out, rows.tolist(), strict=True):
+            if os.preadv(fd, [buffer], start + row * size) != size:  # type: ignore[list-item]
+                raise OSError(f"the vector file is cut short at row {row}")
+        return out
+
     def _read(self, rows: np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
+        if self._fd is not None and not self._base_written and 0 < len(rows) <= _PREAD_MAX:
+            low = rows < self._nb
+            if low.all():
+                return self._pread(rows)
+            out = np.empty((len(rows), self.dim), dtype=np.float32)
+            out[low] = self._pread(rows[low])
+            out[~low] = self._tail[rows[~low] - self._nb]
+            return out
         if len(rows) > _READ_BATCH and int(rows.max()) < self._nb:
             # Mapped rows in batches, each batch's pages unmapped after it: the kernel maps
             # 16 pages around every row read, so 16k rows at once would map a gigabyte.
@@ -142,7 +189,9 @@ class VectorStore:
         self._tail[rows[~low] - self._nb] = vectors[~low]
         if self._basis is not None:
             y, rest = vectorsketch.project(self._basis, vectors)
-            self._sketch[rows], self._rest[rows] = y, rest
+            codes, rest = vectorsketch.encode(self._book, y, rest)
+            self._codes[rows], self._rest[rows] = codes, rest
+            self._loose += int(np.isinf(rest).sum())
 
     def _move(self, source: int, target: int) -> None:
         vector = self._base[source] if source < self._nb else self._tail[source - self._nb]
@@ -152,7 +201,7 @@ class VectorStore:
         else:
             self._tail[target - self._nb] = vector
         if self._basis is not None:
-            self._sketch[target], self._rest[target] = self._sketch[source], self._rest[source]
+            self._codes[target], self._rest[target] = self._codes[source], self._rest[source]
 
     def blocks(self, size: int = 65_536):
         """(first row, float32 block) over the stored rows, in row order, without a copy of
@@ -167,16 +216,31 @@ class VectorStore:
                 yield start, self._read(np.arange(start, stop))
 
     def _make_sketch(self) -> None:
+        """Fit the basis on a sample and the codebook on every row's projection (held in
+        float32 for the while: 0.5 KB per row), then encode them all."""
         step = max(1, self._n // vectorsketch.TRAIN_SAMPLE)
-        self._basis = vectorsketch.fit_basis(self._read(np.arange(0, self._n, step)))
-        self._sketch = np.zeros((len(self._ids), self._basis.shape[1]), np.float32)
-        self._rest = np.zeros(len(self._ids), np.float32)
+        basis = vectorsketch.fit_basis(self._read(np.arange(0, self._n, step)))
+        y = np.empty((self._n, basis.shape[1]), np.float32)
+        rest = np.empty(self._n, np.float32)
         for start, block in self.blocks():
-            y, rest = vectorsketch.project(self._basis, block)
-            self._sketch[start : start + len(block)], self._rest[start : start + len(block)] = (
-                y,
-                rest,
+            y[start : start + len(block)], rest[start : start + len(block)] = vectorsketch.project(
+                basis, block
             )
+        self._set_sketch(basis, vectorsketch.fit_codebook(y), y, rest)
+
+    def _set_sketch(self, basis: np.ndarray, book: np.ndarray, y: np.ndarray, rest: np.ndarray):
+        codes, rest = vectorsketch.encode(book, y, rest)
+        self._basis, self._book, self._loose = basis, book, int(np.isinf(rest).sum())
+        self._codes = _grown(codes, len(self._ids), self._n)
+        self._rest = _grown(rest, len(self._ids), self._n)
+
+    def _check_loose(self) -> None:
+        """Fit the sketch again when many rows fell outside its range (new kinds of photos
+        since the fit): each of them is rescored in every search."""
+        if self._loose * REFIT_SHARE > self._n and self._loose > _REFIT_MIN:
+            self._loose = int(np.isinf(self._rest[: self._n]).sum())
+            if self._loose * REFIT_SHARE > self._n and self._loose > _REFIT_MIN:
+                self._make_sketch()
 
     # -- ids ------------------------------------------------------------------------------
 
@@ -222,13 +286,15 @@ class VectorStore:
         self._write_rows(rows, vectors)
         if self._basis is None and self._n >= SKETCH_MIN:
             self._make_sketch()
+        elif self._basis is not None:
+            self._check_loose()
 
     def _reserve(self, rows: int) -> None:
         if rows > len(self._ids):
             size = max(rows, int(len(self._ids) * GROWTH))
             self._ids = _grown(self._ids, size, self._n)
             if self._basis is not None:
-                self._sketch = _grown(self._sketch, size, self._n)
+                self._codes = _grown(self._codes, size, self._n)
                 self._rest = _grown(self._rest, size, self._n)
         if rows - self._nb > len(self._tail):
             size = max(rows - self._nb, int(len(self._tail) * GROWTH))
@@ -300,21 +366,29 @@ class VectorStore:
         n, dims = self._n, self._basis.shape[1]
         qy = q @ self._basis
         q_rest = float(np.sqrt(max(0.0, float(q @ q) - float(qy @ qy))))
-        rough = self._sketch[:n] @ qy
+        code, scale, offset, rounding = vectorsketch.query_code(self._book, qy)
+        sums = int8scan.scan(self._codes[:n], code)  # sketch score = offset + scale * sums
         if keep is not None:
-            rough[~keep] = -np.inf
+            sums[~keep] = -np.inf
         first = min(count, max(FIRST_SHARE * k, 256))
-        rows = np.sort(np.argpartition(-rough, first - 1)[:first]) if first < n else np.arange(n)
+        rows = np.sort(_top(sums, first)) if first < n else np.arange(n)
         sims = self._read(rows) @ q
         if first < count:
             floor = float(np.partition(sims, len(sims) - k)[len(sims) - k])
-            bound = self._rest[:n] * np.float32(
-                MARGIN_Z * q_rest / np.sqrt(max(1, self.dim - dims))
-            )
-            bound += rough
+            # A row can still reach the floor if its sketch score plus MARGIN_Z standard
+            # deviations of what the sketch misses does: the left-out part (sd ~ rest * q_rest
+            # / sqrt(dim - dims)) and the roundings (sd `rounding`, the same for every row).
+            # First a superset by sqrt(a^2 + b^2) <= a + b, in units of `scale`, then the
+            # exact test on those few rows.
+            per_rest = max(MARGIN_Z * q_rest / np.sqrt(max(1, self.dim - dims)), 1e-30)
+            bound = self._rest[:n] * np.float32(per_rest / scale)
+            with np.errstate(invalid="ignore"):  # inf + -inf: a loose row that is filtered out
+                bound += sums
             bound[rows] = -np.inf  # scored already
-            more = np.flatnonzero(bound >= floor)
+            more = np.flatnonzero(bound >= (floor - offset - MARGIN_Z * rounding) / scale)
             if len(more):
+                reach = np.hypot(per_rest * self._rest[more], MARGIN_Z * rounding)
+                more = more[offset + scale * sums[more] + reach >= floor]
                 rows = np.concatenate([rows, more])
                 sims = np.concatenate([sims, self._read(more) @ q])
         return self._best(rows, sims, k)
@@ -350,15 +424,13 @@ class VectorStore:
             np.lib.format.write_array_header_2_0(fh, header)
             for _, block in self.blocks():
                 fh.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
+            arrays: tuple[np.ndarray, ...]
             if self._basis is None:
-                basis, y, rest = (
-                    np.zeros((0, 0), np.float32),
-                    np.zeros((0, 0), np.float32),
-                    np.zeros(0, np.float32),
-                )
+                arrays = (np.zeros((0, 0), np.float32), np.zeros((4, 0), np.float32))
+                arrays += (np.zeros((0, 0), np.uint8), np.zeros(0, np.float32))
             else:
-                basis, y, rest = self._basis, self._sketch[: self._n], self._rest[: self._n]
-            for array in (basis, y, rest):
+                arrays = (self._basis, self._book, self._codes[: self._n], self._rest[: self._n])
+            for array in arrays:
                 np.lib.format.write_array(fh, np.ascontiguousarray(array), allow_pickle=False)
 
     @classmethod
@@ -368,17 +440,25 @@ class VectorStore:
         try:
             with open(path, "rb") as fh:
                 magic = fh.read(len(_MAGIC))
-                if magic not in (_MAGIC, _MAGIC_V1):
+                if magic not in (_MAGIC, _MAGIC_V2, _MAGIC_V1):
                     raise BackendError("not a photofind vector file")
                 ids = np.lib.format.read_array(fh, allow_pickle=False)
                 rows = _mapped_array(fh, path)
                 sketch = None
                 if magic == _MAGIC:
-                    basis, y, rest = (
-                        np.lib.format.read_array(fh, allow_pickle=False) for _ in range(3)
+                    basis, book, codes, rest = (
+                        np.lib.format.read_array(fh, allow_pickle=False) for _ in range(4)
                     )
                     if basis.size:
-                        sketch = (basis, y, rest)
+                        sketch = (basis, book, codes, rest)
+                elif magic == _MAGIC_V2:  # a float32 sketch (mapped), encoded here
+                    basis = np.lib.format.read_array(fh, allow_pickle=False)
+                    y = _mapped_array(fh, path)
+                    rest = np.lib.format.read_array(fh, allow_pickle=False)
+                    if basis.size:
+                        book = vectorsketch.fit_codebook(y)
+                        sketch = (basis, book, *vectorsketch.encode(book, y, rest))
+                    del y
         except (ValueError, EOFError, MemoryError, OSError) as exc:
             raise BackendError(str(exc) or repr(exc)) from exc
         if (
@@ -392,11 +472,16 @@ class VectorStore:
             raise BackendError(f"not a store of {dim}-d vectors with unique ids")
         if sketch is not None and (
             sketch[0].shape[0] != dim
-            or sketch[1].shape != (len(ids), sketch[0].shape[1])
-            or sketch[2].shape != (len(ids),)
+            or sketch[1].shape != (4, sketch[0].shape[1])
+            or sketch[1].dtype != np.float32
+            or sketch[2].shape != (len(ids), sketch[0].shape[1])
+            or sketch[2].dtype != np.uint8
+            or sketch[3].shape != (len(ids),)
         ):
             raise BackendError("the sketch does not fit the vectors")
-        return cls(dim, ids, rows, sketch)
+        store = cls(dim, ids, rows, sketch)
+        store._open_file(path)
+        return store
 
 
 def _mapped_array(fh, path: Path) -> np.ndarray:
@@ -420,6 +505,20 @@ def _mapped_array(fh, path: Path) -> np.ndarray:
         rows = np.fromfile(fh, dtype=np.float32, count=int(np.prod(shape))).reshape(shape)
     fh.seek(offset + nbytes)
     return rows
+
+
+def _top(values: np.ndarray, m: int) -> np.ndarray:
+    """Indices of the m largest values (any order, m < len): a threshold from a strided
+    sample, then a partition of the values above it only. A partition of a million values
+    takes ~10 ms, the sample and one comparison ~2."""
+    n = len(values)
+    if n >= 64 * m:
+        sample = values[::16]
+        pick = len(sample) - max(1, 2 * m // 16)
+        above = np.flatnonzero(values >= np.partition(sample, pick)[pick])
+        if len(above) >= m:
+            return above[np.argpartition(values[above], len(above) - m)[len(above) - m :]]
+    return np.argpartition(values, n - m)[n - m :]
 
 
 def _distinct(ids: np.ndarray) -> bool:

@@ -3,12 +3,13 @@ and across a modality gap, through adds, replacements, removals and a memory-map
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from photofind.library import vectorbackend
+from photofind.library import vectorbackend, vectorfile
 from photofind.library.vectors import VectorIndex
 
 DIM = 512
@@ -119,3 +120,131 @@ def test_a_rebuilt_index_holds_its_vectors_in_the_saved_file(tmp_path: Path) -> 
     exact = np.array(ids)[np.argsort(-(data @ q), kind="stable")[:50]]
     assert {i for i, _ in index.query(q, 50)} == set(exact.tolist())
     catalog.close()
+
+
+# -- the int8 sketch ----------------------------------------------------------------------
+
+
+def test_the_int8_kernel_is_a_valid_graph_and_exact_at_the_extremes() -> None:
+    """The hand-written ModelProto passes onnx's full check, and its sums equal numpy's int64
+    product, codes and query at the ends of their ranges included."""
+    import threading
+
+    import onnx
+
+    from photofind.library import int8scan, vectorsketch
+
+    onnx.checker.check_model(onnx.load_model_from_string(int8scan.model_bytes()), full_check=True)
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, vectorsketch.LEVELS + 1, (3000, 128), dtype=np.uint8)
+    codes[0], codes[1] = vectorsketch.LEVELS, 0
+    query = rng.integers(-128, 128, 128).astype(np.int8)
+    query[:64] = 127
+    query[64:] = -128
+    expect = (codes.astype(np.int64) @ query.astype(np.int64)).astype(np.float32)
+    np.testing.assert_array_equal(int8scan.scan(codes, query), expect)
+    assert int8scan.scan(codes[:0], query).shape == (0,)
+    # parallel searches share the one session
+    results: list[bool] = []
+
+    def run() -> None:
+        results.extend(np.array_equal(int8scan.scan(codes, query), expect) for _ in range(20))
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [True] * 80
+
+
+def test_the_rounding_the_margin_allows_for_matches_the_real_error() -> None:
+    """query_code's standard deviation is the spread of (int8 sketch score - float sketch
+    score) over the rows, for image and text queries: what keeps the margin honest."""
+    from photofind.library import int8scan, vectorsketch
+
+    data = _clip_like(N, seed=11)
+    basis = vectorsketch.fit_basis(data)
+    y, rest = vectorsketch.project(basis, data)
+    book = vectorsketch.fit_codebook(y)
+    codes, loose = vectorsketch.encode(book, y, rest)
+    assert codes.dtype == np.uint8 and int(codes.max()) <= vectorsketch.LEVELS  # no saturation
+    assert not np.isinf(loose).any()  # the fitted range holds the rows it was fitted on
+    for q in np.vstack([_clip_like(5, seed=12), _text_like(5, seed=13)]):
+        qy = q @ basis
+        code, scale, offset, rounding = vectorsketch.query_code(book, qy)
+        error = offset + scale * int8scan.scan(codes, code) - y @ qy
+        assert abs(float(error.mean())) < rounding
+        assert 0.6 * rounding < float(error.std()) < 1.4 * rounding
+
+
+def test_vectors_outside_the_fitted_range_are_found_and_many_refit_the_sketch() -> None:
+    """Adds far from the vectors the codebook was fitted on clip their codes: they are still
+    found (rescored by every search), a filter still excludes them, and once they are over
+    1/256 of the rows the sketch is fitted again."""
+    index = VectorIndex(DIM)
+    data = _clip_like(N, seed=20)
+    index.add(np.arange(N), data)
+    basis = index._store._basis
+    odd = -_clip_like(10, seed=21)  # opposite the common direction
+    index.add(np.arange(N, N + 10), odd)
+    assert index._store._loose == 10 and index._store._basis is basis  # few: kept, rescored
+    model = dict(enumerate(np.vstack([data, odd])))
+    _check_exact(index, model, np.vstack([odd[:3], _unit(odd[3:6] + odd[6:9])]))
+    q = odd[0]
+    allowed = set(range(N - 2000, N + 5))
+    keep = np.array(sorted(allowed))
+    full = np.vstack([data, odd])  # the filter keeps 5 of them
+    exact = keep[np.argsort(-(full[keep] @ q), kind="stable")[:30]]
+    assert [i for i, _ in index.query(q, 30, filter_ids=allowed)] == exact.tolist()
+    many = -_clip_like(60, seed=22)
+    index.add(np.arange(N + 10, N + 70), many)
+    assert index._store._basis is not basis and index._store._loose == 0
+    model.update(enumerate(many, start=N + 10))
+    _check_exact(index, model, np.vstack([many[:3], data[:3], _text_like(3, seed=23)]))
+
+
+def _write_v2(path: Path, ids: np.ndarray, rows: np.ndarray) -> None:
+    """A vector file as photofind wrote it before the int8 sketch (PFVECS2: a float32
+    sketch), and before any sketch (PFVECS1) when the path ends in .v1."""
+    from photofind.library import vectorsketch
+
+    with open(path, "wb") as fh:
+        fh.write(b"PFVECS1\n" if path.suffix == ".v1" else b"PFVECS2\n")
+        np.lib.format.write_array(fh, ids, allow_pickle=False)
+        np.lib.format.write_array(fh, rows, allow_pickle=False)
+        if path.suffix != ".v1":
+            basis = vectorsketch.fit_basis(rows)
+            for array in (basis, *vectorsketch.project(basis, rows)):
+                np.lib.format.write_array(fh, array, allow_pickle=False)
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_a_file_in_an_older_format_loads_answers_and_saves_as_the_new_one(
+    tmp_path: Path, version: str
+) -> None:
+    data = _clip_like(N, seed=30)
+    ids = np.arange(5, N + 5, dtype=np.int64)
+    path = tmp_path / f"m.{version}"
+    first = VectorIndex(DIM, path=path, model="m")
+    first.add(ids, data)
+    first.save()  # the sidecar, then the file as the older version wrote it, vouched for
+    _write_v2(path, ids, data)
+    side = json.loads(vectorfile.sidecar_path(path).read_text())
+    size, crc = vectorfile.file_print(path)
+    side["current"].update(file_size=size, file_crc=crc, backend="numpy-sketch 2.3.5")
+    vectorfile.sidecar_path(path).write_text(json.dumps(side))
+    index = VectorIndex.load_file(path, DIM, "m")
+    assert index._store._codes.dtype == np.uint8
+    model = {int(i): data[n] for n, i in enumerate(ids)}
+    _check_exact(index, model, np.vstack([_clip_like(5, seed=31), _text_like(5, seed=32)]))
+    index.add(np.array([1]), _clip_like(1, seed=33))  # an add after the load
+    model[1] = _clip_like(1, seed=33)[0]
+    _check_exact(index, model, _text_like(5, seed=34))
+    index.save()
+    assert path.read_bytes()[:8] == b"PFVECS3\n"
+    again = VectorIndex.load_file(path, DIM, "m")
+    np.testing.assert_array_equal(
+        again._store._codes[: len(model)], index._store._codes[: len(model)]
+    )
+    _check_exact(again, model, _text_like(5, seed=35))

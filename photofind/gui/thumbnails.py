@@ -36,9 +36,15 @@ def make_thumbnail(path: Path, target: Path) -> Path:
     img = open_image(path, min_size=SIZE)
     img.thumbnail((SIZE * WIDE, SIZE), Image.Resampling.BILINEAR)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
-    img.save(tmp, "JPEG", quality=85)
-    os.replace(tmp, target)
+    # A temporary of this writer's own: the grid's and the sidebar's loaders (two pools)
+    # often make the same thumbnail at once, and a shared name let one rename the other's
+    # half-written file or find it gone (tests/gui/test_thumbnail_loaders.py).
+    tmp = target.with_name(f"{target.stem}.{os.getpid()}-{threading.get_ident()}.tmp")
+    try:
+        img.save(tmp, "JPEG", quality=85)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
     return target
 
 

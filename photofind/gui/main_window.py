@@ -736,6 +736,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         """Stop indexing at the next batch (committed work is kept), then close the library."""
         self._save_settings()
+        self.hide()  # at once: the waits below (a 12 MP thumbnail, a batch) are not shown frozen
         self.poll.stop()
 
         def stop_views() -> None:

@@ -119,3 +119,44 @@ def test_things_that_arrive_after_the_window_closed_start_no_thumbnail(
         win.close()  # waits for the workers: the answer is delivered after it returns
     win.features.panel.thumbnails.pool.waitForDone(TIMEOUT)
     assert sorted(thumbs.rglob("*.jpg")) == []
+
+
+def test_closing_hides_the_window_before_it_waits_for_its_thumbnails(
+    qtbot, tmp_path, tiny_model_dir, monkeypatch
+):
+    """Closing waits for the thumbnail jobs running (a 12 MP photo takes a while): the
+    window goes at once, not frozen on screen for that wait. A held job is let go by the
+    window's Hide event; before, the close waited with the window shown until it gave up."""
+    import photofind.gui.thumbnails as thumbnails
+
+    win = model_window(qtbot, tmp_path, tiny_model_dir)
+    index_folder(qtbot, win, photos(tmp_path / "photos", KINDS))
+    for loader in (win.thumbnails, win.features.panel.thumbnails):
+        assert loader.pool.waitForDone(TIMEOUT)
+    for made in win.session.paths.thumbnails_dir.rglob("*.jpg"):
+        made.unlink()
+    win.results.release()
+    win.thumbnails.forget()  # the timeline's cells ask again when painted
+    gate, reached, seen = threading.Event(), threading.Event(), []
+    real = thumbnails.make_thumbnail
+
+    def held(path, target):
+        reached.set()
+        # Less than the 5 s closing waits for a job: True if the window hid first.
+        seen.append(gate.wait(4.0))
+        return real(path, target)
+
+    monkeypatch.setattr(thumbnails, "make_thumbnail", held)
+    win.view.viewport().repaint()
+    assert reached.wait(TIMEOUT / 1000)
+
+    class OnHide(QObject):
+        def eventFilter(self, _obj, event) -> bool:
+            if event.type() == QEvent.Type.Hide:
+                gate.set()
+            return False
+
+    on_hide = OnHide()
+    win.installEventFilter(on_hide)
+    win.close()
+    assert seen and seen[0] is True

@@ -87,7 +87,7 @@ class WindowController(QObject):
         super().__init__(parent)
         self._open_session = open_session
         self._open_library = open_library or functools.partial(open_session_at, load_model=False)
-        self.pool = QThreadPool()
+        self.pool = QThreadPool(self)  # a Qt child: never left to Python's collector
         self.pool.setMaxThreadCount(3)  # open/index, search, spare
         self.run: Runner = run or functools.partial(run_task, self.pool)
         self.session: Session | None = None

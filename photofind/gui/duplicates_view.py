@@ -105,7 +105,7 @@ class DuplicatesDialog(QDialog):
         self.pool = pool
         self.control = TaskControl()
         self.rows: list[_GroupRow] = []
-        self.loader = ThumbnailLoader(session.paths.thumbnails_dir, threads=2)
+        self.loader = ThumbnailLoader(session.paths.thumbnails_dir, threads=2, parent=self)
         self.loader.signals.ready.connect(self._thumbnail)
         layout = QVBoxLayout(self)
         self.status = QLabel("Looking for near-duplicates…")

@@ -130,11 +130,11 @@ class MainWindow(QMainWindow):
         self.search_field = self.search_bar.field
         self.image_chip = self.search_bar.image_chip
         self.debounce = self.search_bar.debounce
-        self.thumbnails = ThumbnailLoader()  # its cache folder comes with the session
-        self.results = ResultsModel(self.thumbnails)
+        self.thumbnails = ThumbnailLoader(parent=self)  # its cache folder comes with the session
+        self.results = ResultsModel(self.thumbnails, self)
         self.view = PhotoGrid()
         self.view.setModel(self.results)
-        self.timeline = TimelineFeed(self.pool, self.results)  # the grid with no query
+        self.timeline = TimelineFeed(self.pool, self.results, self)  # the grid with no query
         self.photo_actions = ResultActions(self.view, self.pool, self._library, self)
         self.features.attach_view(self.view)
         self.hint = QLabel()
@@ -736,10 +736,12 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         """Stop indexing at the next batch (committed work is kept), then close the library."""
         self._save_settings()
+        self.hide()  # at once: the waits below (a 12 MP thumbnail, a batch) are not shown frozen
         self.poll.stop()
 
         def stop_views() -> None:
             self.thumbnails.shutdown()
+            self.results.release()
             self.features.shutdown()
 
         self.controller.shutdown(also=stop_views)

@@ -19,6 +19,7 @@ from PySide6.QtCore import (
     QAbstractListModel,
     QMimeData,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
     QUrl,
@@ -40,8 +41,8 @@ Index = QModelIndex | QPersistentModelIndex
 class ResultsModel(QAbstractListModel):
     """Hits in display order; thumbnails are asked for only when a cell is painted."""
 
-    def __init__(self, loader: ThumbnailLoader) -> None:
-        super().__init__()
+    def __init__(self, loader: ThumbnailLoader, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.hits: list[Hit] = []
         self.headers: list[str | None] | None = None
         self.labels: dict[int, list[str]] = {}  # zero-shot tags of the hits, for tooltips
@@ -174,8 +175,8 @@ class ResultsModel(QAbstractListModel):
         return None
 
     def _ready(self, file_id: int, image: QImage) -> None:
-        if file_id not in self._row_of:
-            return
+        if file_id not in self._row_of or self.loader.closed:
+            return  # not on screen any more, or it arrived after the window closed
         self._pixmaps[file_id] = QPixmap.fromImage(image)
         while len(self._pixmaps) > PIXMAP_CACHE:
             self._pixmaps.popitem(last=False)
@@ -193,6 +194,11 @@ class ResultsModel(QAbstractListModel):
 
     def has_thumbnail(self, file_id: int) -> bool:
         return file_id in self._pixmaps
+
+    def release(self) -> None:
+        """The window is closing: free the thumbnails now, on the GUI thread (a QPixmap
+        must not be destroyed elsewhere, and Python's collector may run in any thread)."""
+        self._pixmaps.clear()
 
 
 def aspect(hit: Hit) -> float:

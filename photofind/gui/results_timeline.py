@@ -42,8 +42,10 @@ def date_headers(hits: Sequence[Hit]) -> list[str | None]:
 class TimelineFeed(QObject):
     page_loaded = Signal()
 
-    def __init__(self, pool: QThreadPool, model: ResultsModel) -> None:
-        super().__init__()
+    def __init__(
+        self, pool: QThreadPool, model: ResultsModel, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
         self.pool = pool
         self.model = model
         self.active = False  # the grid shows the timeline (not a search)

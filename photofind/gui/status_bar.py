@@ -37,7 +37,7 @@ class StatusBar(QStatusBar):
         self.errors_button.hide()
         self.watch_label = QLabel()
         self.model_label = QLabel("Loading…")
-        self.models_button = QPushButton("Models…")
+        self.models_button = QPushButton("Models…", self)  # hidden, but owned by the bar
         self.models_button.clicked.connect(self.models_requested)
         self.about_button = QPushButton("About…")  # version, model, About > Licences
         self.about_button.clicked.connect(self.about_requested)

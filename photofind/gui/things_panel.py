@@ -95,7 +95,7 @@ class ThingsPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.thumbnails = ThumbnailLoader(threads=1)
+        self.thumbnails = ThumbnailLoader(threads=1, parent=self)
         self.thumbnails.signals.ready.connect(self._thumbnail)
         self._items: dict[int, list[QListWidgetItem]] = {}
         blank = QPixmap(ICON, ICON)
@@ -134,6 +134,8 @@ class ThingsPanel(QWidget):
 
     def show_things(self, labels: list[ThingRow], albums: list[ThingRow]) -> None:
         """Fill both lists, keeping the selection where the same name is still there."""
+        if self.thumbnails.closed:
+            return  # an answer that arrived after the window closed
         self._items.clear()
         self.thumbnails.forget()
         for widget, rows in ((self.things, labels), (self.albums, albums)):
@@ -206,4 +208,8 @@ class ThingsPanel(QWidget):
         menu.exec(self.albums.viewport().mapToGlobal(pos))
 
     def shutdown(self) -> None:
+        """The window is closing: no more thumbnails, and the icons are freed now, on the
+        GUI thread (Python's collector, which would free them later, runs in any thread)."""
         self.thumbnails.shutdown()
+        self._items.clear()
+        self._blank = QIcon()

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import threading
 from pathlib import Path
 
 from PIL import Image
@@ -35,9 +36,15 @@ def make_thumbnail(path: Path, target: Path) -> Path:
     img = open_image(path, min_size=SIZE)
     img.thumbnail((SIZE * WIDE, SIZE), Image.Resampling.BILINEAR)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
-    img.save(tmp, "JPEG", quality=85)
-    os.replace(tmp, target)
+    # A temporary of this writer's own: the grid's and the sidebar's loaders (two pools)
+    # often make the same thumbnail at once, and a shared name let one rename the other's
+    # half-written file or find it gone (tests/gui/test_thumbnail_loaders.py).
+    tmp = target.with_name(f"{target.stem}.{os.getpid()}-{threading.get_ident()}.tmp")
+    try:
+        img.save(tmp, "JPEG", quality=85)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
     return target
 
 
@@ -47,16 +54,21 @@ class _Signals(QObject):
 
 
 class _Job(QRunnable):
+    """One thumbnail. It holds plain data and the loader's signals, never the loader: the
+    Python side of a closed window must not live on in a pool thread (see ThumbnailLoader).
+    The signals object is a child of the pool, which waits for its jobs before it goes."""
+
     def __init__(
-        self, loader: ThumbnailLoader, file_id: int, path: Path, target: Path, cache_only: bool
-    ) -> None:
+        self, signals: _Signals, closed: threading.Event, file_id: int, path: Path,
+        target: Path, cache_only: bool,
+    ) -> None:  # fmt: skip
         super().__init__()
-        self.loader, self.file_id, self.path, self.target = loader, file_id, path, target
-        self.cache_only = cache_only
+        self.signals, self.closed = signals, closed
+        self.file_id, self.path, self.target, self.cache_only = file_id, path, target, cache_only
 
     def run(self) -> None:
-        if self.loader.closed:
-            return  # its window has closed: no Qt object of it may be touched any more
+        if self.closed.is_set():
+            return  # its window has closed: nothing more is made or sent
         try:
             if not self.target.exists():
                 if self.cache_only:
@@ -66,26 +78,38 @@ class _Job(QRunnable):
                 # Mark it used: the cache is pruned oldest-used first (library/thumbcache.py).
                 with contextlib.suppress(OSError):
                     os.utime(self.target)
-            image = QImage(str(self.target))
+            image = QImage(str(self.target))  # QImage, unlike QPixmap, is made in any thread
             if image.isNull():
                 raise ImageLoadError(f"{self.target} is not a readable thumbnail")
         except (ImageLoadError, OSError) as exc:
             log.debug("no thumbnail for %s: %s", self.path, exc)
-            self.loader.signals.failed.emit(self.file_id)
+            self.signals.failed.emit(self.file_id)
             return
-        self.loader.signals.ready.emit(self.file_id, image)
+        self.signals.ready.emit(self.file_id, image)
 
 
 class ThumbnailLoader:
-    """Hands out thumbnail requests to its own thread pool, each file once."""
+    """Hands out thumbnail requests to its own thread pool, each file once.
 
-    def __init__(self, cache_dir: Path | None = None, threads: int = 2) -> None:
+    Owned by a widget (`parent`): the pool is its Qt child and the signals the pool's, so
+    both are destroyed with the widget, on the GUI thread, the pool first waiting for its
+    jobs. Left to Python, they would be destroyed by the cycle collector in whatever thread
+    it runs, off the GUI thread (tests/gui/test_window_teardown.py). `shutdown` (the window
+    closing) stops it for good: no job starts after it, a queued one returns untouched."""
+
+    def __init__(
+        self, cache_dir: Path | None = None, threads: int = 2, parent: QObject | None = None
+    ) -> None:
         self.cache_dir = cache_dir
-        self.pool = QThreadPool()
+        self.pool = QThreadPool(parent)
         self.pool.setMaxThreadCount(threads)
-        self.signals = _Signals()
+        self.signals = _Signals(self.pool)
         self._asked: set[int] = set()
-        self.closed = False  # after `shutdown`: no new job starts, a queued one returns
+        self._closed = threading.Event()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
 
     def request(
         self, file_id: int, path: Path, size: int, mtime_ns: int, cache_only: bool = False
@@ -96,7 +120,7 @@ class ThumbnailLoader:
             return
         self._asked.add(file_id)
         target = cache_path(self.cache_dir, path, size, mtime_ns)
-        self.pool.start(_Job(self, file_id, path, target, cache_only))
+        self.pool.start(_Job(self.signals, self._closed, file_id, path, target, cache_only))
 
     def forget(self) -> None:
         """New results: let pending requests of old ones go."""
@@ -104,6 +128,6 @@ class ThumbnailLoader:
         self._asked.clear()
 
     def shutdown(self) -> None:
-        self.closed = True
+        self._closed.set()
         self.pool.clear()
         self.pool.waitForDone(5000)

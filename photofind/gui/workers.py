@@ -67,7 +67,16 @@ def run_task(
     if progress is not None:
         task.signals.progress.connect(progress)
     _running.add(task)
-    task.signals.done.connect(lambda _result: _running.discard(task))
-    task.signals.failed.connect(lambda _exc: _running.discard(task))
+    task.signals.done.connect(lambda _result: _delivered(task))
+    task.signals.failed.connect(lambda _exc: _delivered(task))
     pool.start(task)
     return task
+
+
+def _delivered(task: Task) -> None:
+    """Its result reached the GUI thread: the signals object goes there too. Its connections
+    hold the task (and the slots' owners) from C++, out of Python's sight, so without this
+    the pair would live on after its window; deleted here, it never reaches Python's
+    collector, which may run in any thread."""
+    _running.discard(task)
+    task.signals.deleteLater()

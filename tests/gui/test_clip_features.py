@@ -160,9 +160,10 @@ def test_marks_move_the_results_and_save_an_album(qtbot, window, tmp_path) -> No
         window.features.export_album("blue-ish", tmp_path / "out")
     links = sorted(p.stem for p in (tmp_path / "out").iterdir() if p.is_symlink())
     assert links == sorted(shown) and str(tmp_path / "out") in window.hint.text()
-    with qtbot.waitSignal(window.things_refreshed, timeout=TIMEOUT):
-        panel.remove_album_requested.emit("blue-ish")
-    assert panel.names(panel.albums) == []
+    # Not the next things_refreshed: the window's poll of the catalog may refresh the
+    # sidebar too, with what it read before the removal (seen once in 30 runs).
+    panel.remove_album_requested.emit("blue-ish")
+    qtbot.waitUntil(lambda: panel.names(panel.albums) == [], timeout=TIMEOUT)
 
 
 def test_the_preview_shows_tags_and_takes_the_mark_keys(qtbot, window) -> None:

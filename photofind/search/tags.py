@@ -283,25 +283,19 @@ class Tags:
             total = catalog.embedding_count(name)
             meter = ProgressMeter("labels", total=2 * total, control=control)
             done = 0  # label texts encoded (a new model: 365 labels x 5 templates), vectors
-            # Texts a cache held when encoding began are no work: the phase's total, fixed
-            # at its first report, counts only what is encoded and the two vector passes.
-            held: int | None = None
 
             def encoded(texts: int, of: int) -> None:
-                nonlocal done, held
-                if held is None:
-                    held = texts
-                    meter.total = of - held + 2 * total
-                done = texts - held
+                nonlocal done
+                meter.total = of + 2 * total
+                done = texts
                 self._step(meter, done, progress, control)
 
             def waiting(message: str) -> None:
                 if progress is not None:
                     progress(Progress("wait", 0, 0, current=message))
 
+            self._step(meter, done, progress, control)
             label_ids, matrix = self.label_matrix(model, encoded, waiting)
-            if held is None:  # nothing to encode: the phase starts here
-                self._step(meter, done, progress, control)
             if names is not None:
                 wanted = {self._label(n).id for n in names}
                 keep = np.asarray([int(i) in wanted for i in label_ids], dtype=bool)

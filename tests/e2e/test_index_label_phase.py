@@ -140,23 +140,3 @@ def test_a_kill_during_the_label_phase_leaves_a_library_the_next_index_finishes(
         assert cutoffs == want_cutoffs, f"round {round_}"
         assert tags == want_tags, f"round {round_}"
     assert killed >= 2  # the kill landed in the label phase, not after the process ended
-
-
-def test_the_label_phase_counts_toward_one_total_from_its_first_line(
-    tmp_path: Path, tiny_model_dir: Path
-) -> None:
-    """A new library's labels phase encodes the label texts, then reads every photo twice.
-    Its progress said "0/16" and then "1,841/1,841": a bar whose end moved by a hundredfold.
-    Every line of the phase now has the same total, and the count only goes up to it."""
-    library, photos = tmp_path / "library", tmp_path / "photos"
-    write_photos(photos, 0, 8)
-    run(library, tiny_model_dir, "folders", "add", str(photos))
-    done = run(library, tiny_model_dir, "index", "--json")
-    lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
-    phase = [(p["done"], p["total"]) for p in lines if p["phase"] == "labels"]
-    assert phase, done.stderr
-    totals = {total for _, total in phase}
-    assert len(totals) == 1, phase
-    counts = [d for d, _ in phase]
-    assert counts == sorted(counts) and counts[-1] == totals.pop(), phase
-    assert phase[0][1] > 2 * 8  # the label texts count: a new library encodes them

@@ -7,10 +7,12 @@ thread and is forwarded the same way.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
@@ -60,17 +62,23 @@ def run_task(
     progress: Callable[[Any], None] | None = None,
 ) -> Task:
     task = Task(fn, *args, with_progress=progress is not None)
-    if done is not None:
-        task.signals.done.connect(done)
-    if failed is not None:
-        task.signals.failed.connect(failed)
-    if progress is not None:
-        task.signals.progress.connect(progress)
+    # A window's pool is its Qt child: once the window is deleted, its callbacks' owners are
+    # gone too (a search answered after the close met a deleted controller), so what the task
+    # reports after that is dropped. The global pool never goes.
+    for signal, slot in ((task.signals.done, done), (task.signals.failed, failed),
+                         (task.signals.progress, progress)):  # fmt: skip
+        if slot is not None:
+            signal.connect(functools.partial(_if_alive, pool, slot))
     _running.add(task)
     task.signals.done.connect(lambda _result: _delivered(task))
     task.signals.failed.connect(lambda _exc: _delivered(task))
     pool.start(task)
     return task
+
+
+def _if_alive(pool: QThreadPool, slot: Callable[[Any], None], value: Any) -> None:
+    if shiboken6.isValid(pool):
+        slot(value)
 
 
 def _delivered(task: Task) -> None:

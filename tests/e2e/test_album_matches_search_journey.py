@@ -23,14 +23,26 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 QUERIES = (["red", "circle"], ["a", "photo", "of", "a", "square"], ["blue"], ["green", "star"])
 
 
-def run(library: Path, model: Path, *args: str) -> dict:
+def photofind(library: Path, model: Path, *args: str) -> subprocess.CompletedProcess:
     done = subprocess.run(
         [sys.executable, "-m", "photofind", "--library", str(library), "--model", str(model),
          *args],
         capture_output=True, text=True, env=ENV, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
+    return done
+
+
+def run(library: Path, model: Path, *args: str) -> dict:
+    """The command's JSON answer (`--json` among `args`), or {}."""
+    done = photofind(library, model, *args)
     return json.loads(done.stdout) if "--json" in args else {}
+
+
+def say(library: Path, model: Path, *args: str) -> str:
+    """What the command printed, stdout then stderr."""
+    done = photofind(library, model, *args)
+    return done.stdout + done.stderr
 
 
 def test_an_album_holds_what_its_search_shows(tmp_path: Path, tiny_model_dir: Path) -> None:
@@ -50,16 +62,6 @@ def test_an_album_holds_what_its_search_shows(tmp_path: Path, tiny_model_dir: Pa
         assert added["album"]["count"] == len(shown), words
         listed = run(library, tiny_model_dir, "album", "show", f"album {number}", "--json")
         assert sorted(hit["path"] for hit in listed["hits"]) == shown, words
-
-
-def say(library: Path, model: Path, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "photofind", "--library", str(library), "--model", str(model),
-         *args],
-        capture_output=True, text=True, env=ENV, timeout=120,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return done.stdout + done.stderr
 
 
 def test_album_messages_count_and_say_why_nothing_was_linked(

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import numpy as np
 from test_cli import run
-from test_cli_vector_file import MODEL, _grow_catalog
+from test_cli_vector_file import MODEL, grown_library
 
 from photofind.library import LibraryPaths, vectorbackend, vectorfile, vectorsketch
 from photofind.library.vectorbackend import VectorStore
-from photofind.testing.synthetic import make_photo
 
 
 def _write_previous_format(path: Path, dim: int) -> None:
@@ -37,15 +36,7 @@ def _write_previous_format(path: Path, dim: int) -> None:
 def test_a_large_library_is_searched_through_the_sketch_and_an_old_file_upgraded(
     tmp_path: Path, tiny_model_dir: Path
 ) -> None:
-    photos = tmp_path / "photos"
-    make_photo(photos / "red-circle.jpg", "red", "circle", seed=1)
-    make_photo(photos / "blue-square.jpg", "blue", "square", seed=2)
-    make_photo(photos / "green-triangle.png", "green", "triangle", fmt="png", seed=3)
-    library = tmp_path / "library"
-    run("folders", "add", str(photos), library=library)
-    run("index", library=library, model=tiny_model_dir)
-    dim = json.loads((tiny_model_dir / "manifest.json").read_text())["embed_dim"]
-    _grow_catalog(library, photos, vectorbackend.SKETCH_MIN + 1000, dim)
+    library, photos, dim = grown_library(tmp_path, tiny_model_dir, vectorbackend.SKETCH_MIN + 1000)
     path = LibraryPaths.resolve(library).vector_file(MODEL)
     query = ("search", "a photo of a red circle", "-k", "2", "--all", "--json")
 

@@ -31,17 +31,24 @@ def _grow_catalog(library: Path, photos: Path, n: int, dim: int) -> None:
     catalog.close()
 
 
-def test_search_rebuilds_an_index_damaged_in_its_middle(tmp_path: Path, tiny_model_dir: Path):
+def grown_library(tmp_path: Path, model: Path, extra: int) -> tuple[Path, Path, int]:
+    """(library, photos, vector size): three photos indexed through `photofind`, then
+    `extra` more stored vectors (`_grow_catalog`) that the next command's index catches up on."""
     photos = tmp_path / "photos"
-    photos.mkdir()
+    photos.mkdir(exist_ok=True)
     make_photo(photos / "red-circle.jpg", "red", "circle", seed=1)
     make_photo(photos / "blue-square.jpg", "blue", "square", seed=2)
     make_photo(photos / "green-triangle.png", "green", "triangle", fmt="png", seed=3)
     library = tmp_path / "library"
     run("folders", "add", str(photos), library=library)
-    run("index", library=library, model=tiny_model_dir)
-    dim = json.loads((tiny_model_dir / "manifest.json").read_text())["embed_dim"]
-    _grow_catalog(library, photos, 14_000, dim)
+    run("index", library=library, model=model)
+    dim = json.loads((model / "manifest.json").read_text())["embed_dim"]
+    _grow_catalog(library, photos, extra, dim)
+    return library, photos, dim
+
+
+def test_search_rebuilds_an_index_damaged_in_its_middle(tmp_path: Path, tiny_model_dir: Path):
+    library, photos, dim = grown_library(tmp_path, tiny_model_dir, 14_000)
     query = ("search", "a photo of a red circle", "-k", "2", "--all", "--json")
     run(*query, library=library, model=tiny_model_dir)  # the index catches up and is saved
     path = LibraryPaths.resolve(library).vector_file(MODEL)

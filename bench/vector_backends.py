@@ -349,6 +349,33 @@ def kernels(n: int) -> None:
     for name, got in times.items():
         med = statistics.median(got)
         print(f"  {name:<24} {med * 1e3:8.1f} ms  {med / base:5.2f}x float32 BLAS")
+    _scan_bound(codes7, qi[:128])
+
+
+def _scan_bound(codes: np.ndarray, q: np.ndarray) -> None:
+    """Whether the codes' scan waits on memory or on arithmetic: its time per row over a
+    block that stays in the core's cache (1 MB, scanned again and again) against its time
+    over every row (streamed from memory once a scan). Memory-bound when the second is well
+    above the first: fewer bytes a row, not a faster kernel, would make it faster."""
+    from photofind.library import int8scan
+
+    block = np.ascontiguousarray(codes[:8192])
+    rounds = max(1, len(codes) // len(block))
+    cached, streamed = [], []
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(rounds):
+            int8scan.scan(block, q)
+        cached.append((time.perf_counter() - start) / (rounds * len(block)))
+        start = time.perf_counter()
+        int8scan.scan(codes, q)
+        streamed.append((time.perf_counter() - start) / len(codes))
+    inside, whole = statistics.median(cached) * 1e9, statistics.median(streamed) * 1e9
+    print(
+        f"  7-bit scan per row: {inside:.1f} ns in cache, {whole:.1f} ns from memory "
+        f"({codes.shape[1] / whole:.1f} GB/s): {whole / inside:.1f}x, "
+        + ("memory-bound" if whole > 1.5 * inside else "compute-bound")
+    )
 
 
 if __name__ == "__main__":

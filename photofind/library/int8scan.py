@@ -6,8 +6,10 @@ Why ONNX Runtime: numpy has no SIMD kernel for 8-bit integers (bench/vector_back
 (VNNI or AVX2) reads a quarter of the bytes of a float32 sketch, and onnxruntime is already a
 dependency that runs safely on Qt's pool threads (the encoders do). Measured at 1M rows on a
 busy 2-core machine: 51-75 ms against 61-94 ms for the float32 128-d BLAS scan, 1.2-1.7x.
-The scan is compute-bound, not memory-bound (as far as we can tell, a one-column product fills
-MLAS's 16-column panels: there is no integer GEMV), so it gains less than its bytes suggest.
+At a million rows the scan waits on memory, although MLAS pads the one query column to a
+16-column panel (there is no integer GEMV: 16 columns cost what one does): a row streamed from
+memory took 3.5x as long as a row in the core's cache (one thread, 35 against 10 ns;
+bench/vector_backends.py --kernels prints both). Only fewer bytes a row would make it faster.
 
 The graph is two nodes built here as protobuf bytes (the `onnx` package is only a development
 dependency): MatMulInteger(codes, query) -> Cast to float32. The codes are a graph input, not an

@@ -72,8 +72,12 @@ def busy_window(qtbot, tmp_path: Path, tiny_model_dir: Path) -> MainWindow:
     with qtbot.waitSignal(win.things_refreshed, timeout=TIMEOUT):
         panel.add_label_requested.emit("reds=a red shape")
     blank = panel._blank.cacheKey()
-    items = [panel.things.item(i) for i in range(panel.things.count())]
-    qtbot.waitUntil(lambda: any(i.icon().cacheKey() != blank for i in items), timeout=TIMEOUT)
+
+    def a_sample_shows() -> bool:  # the list's items are read afresh: a refresh replaces them
+        items = [panel.things.item(i) for i in range(panel.things.count())]
+        return any(i.icon().cacheKey() != blank for i in items)
+
+    qtbot.waitUntil(a_sample_shows, timeout=TIMEOUT)
     return win
 
 

@@ -576,11 +576,12 @@ class MainWindow(QMainWindow):
             self._timeline_asked = False
 
     def _trashed(self, ids: list[int]) -> None:
-        """Photos moved to the trash leave the grid and its count."""
+        """Photos moved to the trash leave the grid at once, and the timeline's count is read
+        again from the catalog, which has forgotten them: the watcher may have reloaded the
+        timeline without them already, so lowering the count here would count them twice."""
         self.results.remove_ids(set(ids))
         if self.timeline.active:
-            self.timeline.total = max(0, self.timeline.total - len(ids))
-            self._timeline_shown()
+            self.timeline.refresh()
         else:
             count = self.results.rowCount()
             self.hint.setText(counted(count, "photo") if count else "No photos match")

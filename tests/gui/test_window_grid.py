@@ -79,11 +79,48 @@ def test_trash_from_the_window_forgets_the_photos(qtbot, window, tmp_path, monke
     trash = Path(tmp_path / "xdg" / "Trash" / "files")
     assert sorted(p.name for p in trash.iterdir()) == sorted(f.path.name for f in chosen)
     assert len(names(window)) == len(KINDS) - 2
-    assert window.hint.text() == f"{len(KINDS) - 2} photos, newest first", "the count follows"
+    want = f"{len(KINDS) - 2} photos, newest first"
+    qtbot.waitUntil(lambda: window.hint.text() == want, timeout=TIMEOUT)  # read from the catalog
     assert not window.session.library.catalog.get_files([f.id for f in chosen])
     with qtbot.waitSignal(window.search_finished, timeout=TIMEOUT):
         qtbot.keyClicks(window.search_field, "a photo of a blue square")
     assert chosen[0].path.name not in names(window), "searches stop finding them"
+
+
+def test_the_count_after_a_trash_is_the_librarys_when_the_watcher_saw_it_first(
+    qtbot, window, monkeypatch
+) -> None:
+    """The watcher sees the trashed files leave their folder and reloads the timeline, often
+    before the trash reports back. The count was then lowered twice: 6 photos, 2 trashed,
+    "2 photos, newest first" over a grid of 4. Here the trash waits for the watcher's reload."""
+    from photofind.gui import results_actions
+
+    real = results_actions.move_to_trash
+
+    def after_the_watchers_reload(paths):
+        result = real(paths)
+        deadline = time.monotonic() + 30
+        while window.timeline.total != len(KINDS) - 2 and time.monotonic() < deadline:
+            time.sleep(0.02)  # a pool thread: the watcher's reload lands on the GUI thread
+        return result
+
+    monkeypatch.setattr(results_actions, "move_to_trash", after_the_watchers_reload)
+    monkeypatch.setattr(window.photo_actions, "confirm", lambda question: True)
+    shown: list[str] = []
+    set_text = window.hint.setText
+    monkeypatch.setattr(window.hint, "setText", lambda text: (shown.append(text), set_text(text)))
+    view, model = window.view, window.results
+    for row in (1, 3):
+        view.selectionModel().select(model.index(row), QItemSelectionModel.SelectionFlag.Select)
+    view.setFocus()
+    with qtbot.waitSignal(window.photo_actions.done, timeout=TIMEOUT):
+        qtbot.keyClick(view, Qt.Key.Key_Delete)
+    want = f"{len(KINDS) - 2} photos, newest first"
+    qtbot.waitUntil(lambda: window.hint.text() == want and len(names(window)) == 4, timeout=TIMEOUT)
+    qtbot.wait(300)  # nothing later lowers it again
+    assert window.hint.text() == want
+    counts = [int(text.split()[0]) for text in shown if text.endswith("newest first")]
+    assert min(counts) == len(KINDS) - 2, shown  # never below what the library holds
 
 
 def test_space_previews_and_walks_the_grid(qtbot, window, monkeypatch) -> None:

@@ -434,7 +434,9 @@ class MainWindow(QMainWindow):
     def show_models(self) -> None:
         from photofind.gui.model_dialog import ModelDialog
 
-        ModelDialog(self._store(), self.use_model, self).exec()
+        dialog = ModelDialog(self._store(), self.use_model, self)
+        dialog.exec()
+        dialog.deleteLater()  # else every closed dialog stays on as the window's child
 
     def use_model(self, name: str) -> None:
         """Switch to an installed model; the current one answers until the new one is done."""
@@ -625,10 +627,12 @@ class MainWindow(QMainWindow):
         hits = self.results.hits
         row = next((r for r, h in enumerate(hits) if h.file.id == hit.file.id), None)
         if row is None:
-            PreviewDialog(hit, self, **self.features.preview_options(hit)).exec()
-            return
-        PreviewDialog(hit, self, hits=hits, index=row,
-                      options=self.features.preview_options).exec()  # fmt: skip
+            dialog = PreviewDialog(hit, self, **self.features.preview_options(hit))
+        else:
+            dialog = PreviewDialog(hit, self, hits=hits, index=row,
+                                   options=self.features.preview_options)  # fmt: skip
+        dialog.exec()
+        dialog.deleteLater()  # else every closed preview stays on as the window's child
 
     def show_duplicates(self) -> None:
         """Groups of near-identical photos; trashing from there updates the grid."""

@@ -3,6 +3,10 @@
 Which models understand queries in languages other than English is the catalog's word
 (`multilingual`); when the system language (QLocale) is not English the dialog says so and
 preselects the recommended multilingual model instead of the default.
+
+Installs and imports run on the dialog's own pool (a Qt child): closing the dialog cancels a
+download (a new try resumes it), waits for an import, and drops what they report after that
+(tests/gui/test_dialog_teardown.py).
 """
 
 from __future__ import annotations
@@ -25,8 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from photofind.errors import Cancelled
-from photofind.gui.workers import run_task
-from photofind.modelstore import ModelStore
+from photofind.gui.workers import close_pool, run_task
+from photofind.modelstore import InstalledModel, ModelStore
 from photofind.modelstore.registry import (
     entries,
     multilingual,
@@ -42,6 +46,13 @@ from photofind.tasks import (
 )
 
 NameRole = Qt.ItemDataRole.UserRole
+
+
+def install(
+    store: ModelStore, name: str, control: TaskControl, progress: ProgressCallback
+) -> InstalledModel:
+    """The worker's job: plain data only, never the dialog (which may close meanwhile)."""
+    return store.install(name, progress=progress, control=control)
 
 
 def describe(entry: dict) -> str:
@@ -84,7 +95,7 @@ class ModelDialog(QDialog):
         self.resize(620, 460)
         self.store = store
         self.on_use = on_use
-        self.pool = QThreadPool.globalInstance()
+        self.pool = QThreadPool(self)
         self.control: TaskControl | None = None
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<b>Installed</b>"))
@@ -186,12 +197,8 @@ class ModelDialog(QDialog):
         self.install_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.status.setText(f"Downloading {name}…")
-
-        def work(progress: ProgressCallback):
-            return self.store.install(name, progress=progress, control=self.control)
-
-        run_task(self.pool, work, done=self._installed, failed=self._failed,
-                 progress=self._progress)  # fmt: skip
+        run_task(self.pool, install, self.store, name, self.control, done=self._installed,
+                 failed=self._failed, progress=self._progress)  # fmt: skip
 
     def _progress(self, p: Progress) -> None:
         """A download report, on the GUI thread (run_task queues it from the worker)."""
@@ -203,6 +210,12 @@ class ModelDialog(QDialog):
     def _cancel(self) -> None:
         if self.control is not None:
             self.control.cancel()
+
+    def done(self, result: int) -> None:
+        """Closing: a download stops at its next block, an import is waited for."""
+        self._cancel()
+        super().done(result)  # hidden at once: the wait below is not shown frozen
+        close_pool(self.pool)
 
     def _installed(self, model) -> None:
         self._idle()

@@ -5,6 +5,10 @@ Left/Right move through the grid's photos (the results or the timeline), 1 or Z 
 closes. Under the photo: its name, date, size, camera, folder and (for a search) score. The
 photo is decoded in a worker at the size the screen needs (JPEG draft mode), and at full
 size only for 100%, so even a 50 MP photo opens without freezing the window. GUI thread.
+
+The decoding runs on the dialog's own pool (a Qt child, one thread): a photo walked past
+before its turn is never decoded, and closing waits for the one decoding, so nothing runs
+on, or reports, after the preview is gone (tests/gui/test_dialog_teardown.py).
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ from PySide6.QtGui import QGuiApplication, QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import QDialog, QLabel, QScrollArea, QSizePolicy, QVBoxLayout
 
 from photofind.clip.images import open_image
-from photofind.errors import ImageLoadError
+from photofind.errors import Cancelled, ImageLoadError
 from photofind.gui.results import describe
-from photofind.gui.workers import run_task
+from photofind.gui.workers import close_pool, run_task
 from photofind.search import Hit
 
 ZOOM_KEYS = (Qt.Key.Key_1, Qt.Key.Key_Z)
@@ -35,6 +39,21 @@ def decode(path: Path, longest: int | None) -> QImage:
         img.thumbnail((longest, longest))
     data = img.tobytes("raw", "RGB")
     return QImage(data, img.width, img.height, 3 * img.width, QImage.Format.Format_RGB888).copy()
+
+
+class Wanted:
+    """The serial of the photo the preview shows now: a decode job holds this (plain data,
+    never the dialog) and skips a photo already walked past. Set on the GUI thread, read in
+    the worker (one int: the GIL makes that safe)."""
+
+    def __init__(self) -> None:
+        self.serial = 0
+
+
+def decode_if_wanted(wanted: Wanted, serial: int, path: Path, longest: int | None) -> QImage:
+    if wanted.serial != serial:
+        raise Cancelled("moved on to another photo")
+    return decode(path, longest)
 
 
 class PreviewDialog(QDialog):
@@ -61,8 +80,9 @@ class PreviewDialog(QDialog):
         self.zoomed = False  # 100% instead of fit
         self.full: QImage | None = None  # the photo at full size, once decoded
         self.fitted: QImage | None = None
-        self._serial = 0
-        self.pool = QThreadPool.globalInstance()
+        self._wanted = Wanted()
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
         layout = QVBoxLayout(self)
         self.area = QScrollArea()
         self.area.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -108,10 +128,14 @@ class PreviewDialog(QDialog):
         self.picture.setText("Loading…")
         self._load(self._screen_side)
 
+    @property
+    def _serial(self) -> int:
+        return self._wanted.serial
+
     def _load(self, longest: int | None) -> None:
-        self._serial += 1
+        self._wanted.serial += 1
         serial, path = self._serial, self.hit.file.path
-        run_task(self.pool, decode, path, longest,
+        run_task(self.pool, decode_if_wanted, self._wanted, serial, path, longest,
                  done=lambda image: self._decoded(serial, longest, image),
                  failed=lambda exc: self._unreadable(serial, exc))  # fmt: skip
 
@@ -172,8 +196,9 @@ class PreviewDialog(QDialog):
             self._show()
 
     def done(self, result: int) -> None:
-        self._serial += 1  # a photo still decoding is not shown any more
-        super().done(result)
+        self._wanted.serial += 1  # a photo still decoding is not shown any more
+        super().done(result)  # hidden at once: the wait below is not shown frozen
+        close_pool(self.pool)
 
     def mouseDoubleClickEvent(self, event) -> None:
         self.zoom(not self.zoomed)

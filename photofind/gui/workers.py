@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 log = logging.getLogger(__name__)
 
 _running: set[Task] = set()  # alive until their result has been delivered
+_CLOSED = "photofind_closed"  # a pool's dynamic property, set by close_pool
 
 
 class TaskSignals(QObject):
@@ -35,6 +36,7 @@ class Task(QRunnable):
         self.args = args
         self.with_progress = with_progress
         self.signals = TaskSignals()
+        self.pool: QThreadPool | None = None  # the pool it runs on (close_pool takes it back)
         # Python owns the task: Qt deleting it after run() could take the signals object
         # with it before its queued results reach the GUI thread.
         self.setAutoDelete(False)
@@ -62,9 +64,10 @@ def run_task(
     progress: Callable[[Any], None] | None = None,
 ) -> Task:
     task = Task(fn, *args, with_progress=progress is not None)
+    task.pool = pool
     # A window's pool is its Qt child: once the window is deleted, its callbacks' owners are
     # gone too (a search answered after the close met a deleted controller), so what the task
-    # reports after that is dropped. The global pool never goes.
+    # reports after that is dropped (and after close_pool). The global pool never goes.
     for signal, slot in ((task.signals.done, done), (task.signals.failed, failed),
                          (task.signals.progress, progress)):  # fmt: skip
         if slot is not None:
@@ -76,8 +79,20 @@ def run_task(
     return task
 
 
+def close_pool(pool: QThreadPool) -> None:
+    """The pool's owner is closing for good (a dialog): its tasks not yet started never start,
+    the running ones are waited for, and what any of them reports from now on is dropped,
+    as if the pool were gone. On the GUI thread; hide the owner first, so the wait is not
+    shown frozen."""
+    pool.setProperty(_CLOSED, True)
+    for task in [t for t in _running if t.pool is pool]:
+        if pool.tryTake(task):
+            _delivered(task)  # never runs: its signals go now
+    pool.waitForDone()
+
+
 def _if_alive(pool: QThreadPool, slot: Callable[[Any], None], value: Any) -> None:
-    if shiboken6.isValid(pool):
+    if shiboken6.isValid(pool) and not pool.property(_CLOSED):
         slot(value)
 
 

@@ -1,0 +1,216 @@
+"""A preview or Models dialog closed while its work runs leaves nothing behind in the window.
+
+Both ran their work on Qt's global pool, which outlives every window: a photo still decoding,
+or a download, went on after the close, delivered into a closed (or deleted) dialog (a failed
+import popped a warning from a dialog already gone), and the dialog itself stayed in the
+window, a hidden child, one per opening. These tests open them from the real window on a
+real library, the way a person does (`exec`), close them with the work in flight, twenty
+times over.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+import photofind.gui.preview as preview
+from photofind.errors import Cancelled
+from photofind.gui.model_dialog import ModelDialog
+from photofind.gui.preview import PreviewDialog
+from photofind.tasks import Progress
+from photofind.testing.synthetic import make_photo
+from tests.gui.shell_fixtures import TIMEOUT, index_folder, model_window, photos, search
+from tests.gui.test_window_teardown import left_to_collector
+
+ROUNDS = 20
+ROOT = Path(__file__).resolve().parents[2]
+SESSION = Path(__file__).with_name("dialog_exit_session.py")
+KINDS = [("red", "circle"), ("blue", "square"), ("green", "triangle"), ("red", "square")]
+
+
+def settle() -> None:
+    """What the event loop does after `exec` returns: queued signals, deferred deletes."""
+    for _ in range(3):
+        QCoreApplication.sendPostedEvents()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        QCoreApplication.processEvents()
+
+
+def while_open(action) -> None:
+    """Run `action(dialog)` once the modal dialog about to be `exec`uted is up."""
+
+    def run() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert dialog is not None, "no dialog opened"
+        action(dialog)
+
+    QTimer.singleShot(0, run)
+
+
+def test_a_preview_closed_while_its_photo_decodes_leaves_nothing(
+    qtbot, tmp_path: Path, tiny_model_dir: Path, monkeypatch
+) -> None:
+    win = model_window(qtbot, tmp_path, tiny_model_dir)
+    index_folder(qtbot, win, photos(tmp_path / "photos", KINDS))
+    search(qtbot, win, "a photo of a red circle")
+    assert len(win.results.hits) == len(KINDS)
+    real = preview.decode
+    drawn: list[str] = []
+    for method in ("_decoded", "_unreadable"):
+        original = getattr(PreviewDialog, method)
+
+        def spy(self, *args, _original=original, _name=method):
+            if not self.isVisible():
+                drawn.append(_name)  # a result reaching a closed preview
+            return _original(self, *args)
+
+        monkeypatch.setattr(PreviewDialog, method, spy)
+    settle()
+    gc.collect()
+    before = {id(o) for o in gc.get_objects()}
+    for _ in range(ROUNDS):
+        gate, reached, returned = threading.Event(), threading.Event(), threading.Event()
+        decoded: list[Path] = []
+
+        def held(path, longest, gate=gate, reached=reached, returned=returned, decoded=decoded):
+            decoded.append(path)
+            reached.set()
+            assert gate.wait(TIMEOUT / 1000)
+            try:
+                return real(path, longest)
+            finally:
+                returned.set()
+
+        monkeypatch.setattr(preview, "decode", held)
+
+        def walk_then_close(dialog, gate=gate, reached=reached) -> None:
+            assert isinstance(dialog, PreviewDialog)
+            assert reached.wait(TIMEOUT / 1000)  # the first photo is decoding
+            for _ in range(3):  # walked on: three more photos asked for meanwhile
+                QTest.keyClick(dialog, Qt.Key.Key_Right)
+            threading.Timer(0.05, gate.set).start()  # let go while the close waits for it
+            QTest.keyClick(dialog, Qt.Key.Key_Escape)
+
+        while_open(walk_then_close)
+        win.preview(win.results.hits[0])
+        assert returned.is_set(), "the photo was still decoding after the preview closed"
+        assert decoded == [win.results.hits[0].file.path], "photos walked past were decoded"
+        settle()
+    assert drawn == [], "results reached a closed preview"
+    assert win.findChildren(PreviewDialog) == [], "closed previews stay in the window"
+    left = left_to_collector(before)
+    assert left == [], f"left to the cycle collector: {left}"
+
+
+class SlowStore:
+    """Stands in for the ModelStore: an install that reports progress until it is cancelled,
+    and an import that waits for the test's gate, then fails."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+        self.installs_running = 0
+        self.gate, self.reached = threading.Event(), threading.Event()
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+    def install(self, name, *, progress=None, control=None):
+        self.installs_running += 1
+        try:
+            done = 0
+            while True:
+                if control is not None and control.cancelled:
+                    raise Cancelled("install cancelled")
+                done += 1
+                if progress is not None:
+                    progress(Progress("download", done, 1_000_000))
+                self.reached.set()
+                threading.Event().wait(0.002)
+                if done > 100_000:
+                    raise AssertionError("closing the dialog did not cancel the download")
+        finally:
+            self.installs_running -= 1
+
+    def import_folder(self, folder):
+        self.reached.set()
+        assert self.gate.wait(TIMEOUT / 1000)
+        raise Cancelled(f"{folder} is not a model folder")
+
+
+def test_a_models_dialog_closed_mid_install_or_import_leaves_nothing(
+    qtbot, tmp_path: Path, tiny_model_dir: Path, monkeypatch
+) -> None:
+    win = model_window(qtbot, tmp_path, tiny_model_dir)
+    stores: list[SlowStore] = []
+    real_store = win._store
+
+    def slow_store():
+        stores.append(SlowStore(real_store()))
+        return stores[-1]
+
+    monkeypatch.setattr(win, "_store", slow_store)
+    late: list[str] = []
+    for method in ("_progress", "_installed", "_failed"):
+        original = getattr(ModelDialog, method)
+
+        def spy(self, *args, _original=original, _name=method):
+            if not self.isVisible():
+                late.append(_name)  # a report reaching a closed dialog
+                return None
+            return _original(self, *args)
+
+        monkeypatch.setattr(ModelDialog, method, spy)
+    settle()
+    gc.collect()
+    before = {id(o) for o in gc.get_objects()}
+    for n in range(ROUNDS):
+        importing = n % 2 == 1
+
+        def start_then_close(dialog, importing=importing) -> None:
+            assert isinstance(dialog, ModelDialog)
+            store = stores[-1]
+            if importing:
+                dialog.import_folder(tmp_path / "not-a-model")
+                threading.Timer(0.05, store.gate.set).start()  # fails while the close waits
+            else:
+                qtbot.mouseClick(dialog.install_button, Qt.MouseButton.LeftButton)
+            assert store.reached.wait(TIMEOUT / 1000)
+            QTest.keyClick(dialog, Qt.Key.Key_Escape)
+
+        while_open(start_then_close)
+        win.show_models()
+        assert stores[-1].installs_running == 0, "the download went on after the dialog closed"
+        settle()
+    assert late == [], f"reports reached a closed Models dialog: {sorted(set(late))}"
+    assert win.findChildren(ModelDialog) == [], "closed Models dialogs stay in the window"
+    assert QApplication.activeModalWidget() is None, "a message box outlived its dialog"
+    left = left_to_collector(before)
+    assert left == [], f"left to the cycle collector: {left}"
+
+
+def test_quitting_with_dialog_work_in_flight_exits_cleanly(tmp_path: Path, tiny_model_dir: Path):
+    """The same closes in a process of their own, then a quit while a preview decodes: the
+    process exits 0 with nothing from faulthandler (a crash or a hang at exit shows here)."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for n, (colour, shape) in enumerate(KINDS[:2]):
+        make_photo(folder / f"{colour}-{shape}.png", colour, shape, seed=n, fmt="png",
+                   size=(5000, 3500))  # fmt: skip  # 17 MP PNG: a decode that takes a while
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT),
+           "XDG_CONFIG_HOME": str(tmp_path / "config")}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-X", "faulthandler", str(SESSION), str(tmp_path / "lib"),
+         str(tiny_model_dir), str(folder)],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, f"exit {done.returncode}:\n{done.stderr[-4000:]}"
+    assert done.stdout.strip().splitlines()[-1] == "closed"
+    assert "Fatal Python error" not in done.stderr and "Traceback" not in done.stderr, done.stderr

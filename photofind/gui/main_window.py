@@ -14,7 +14,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelectionModel,
+    QObject,
+    QSettings,
+    Qt,
+    QThreadPool,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -131,6 +140,10 @@ class MainWindow(QMainWindow):
         self.image_chip = self.search_bar.image_chip
         self.debounce = self.search_bar.debounce
         self.thumbnails = ThumbnailLoader(parent=self)  # its cache folder comes with the session
+        # The preview's decodes: two threads, so a closed preview's 48 MP PNG still decoding
+        # (its result dropped) does not hold up the next one's.
+        self.preview_pool = QThreadPool(self)
+        self.preview_pool.setMaxThreadCount(2)
         self.results = ResultsModel(self.thumbnails, self)
         self.view = PhotoGrid()
         self.view.setModel(self.results)
@@ -434,7 +447,7 @@ class MainWindow(QMainWindow):
     def show_models(self) -> None:
         from photofind.gui.model_dialog import ModelDialog
 
-        dialog = ModelDialog(self._store(), self.use_model, self)
+        dialog = ModelDialog(self._store(), self.use_model, self, pool=self.pool)
         dialog.exec()
         dialog.deleteLater()  # else every closed dialog stays on as the window's child
 
@@ -627,9 +640,10 @@ class MainWindow(QMainWindow):
         hits = self.results.hits
         row = next((r for r, h in enumerate(hits) if h.file.id == hit.file.id), None)
         if row is None:
-            dialog = PreviewDialog(hit, self, **self.features.preview_options(hit))
+            dialog = PreviewDialog(hit, self, **self.features.preview_options(hit),
+                                   pool=self.preview_pool)  # fmt: skip
         else:
-            dialog = PreviewDialog(hit, self, hits=hits, index=row,
+            dialog = PreviewDialog(hit, self, hits=hits, index=row, pool=self.preview_pool,
                                    options=self.features.preview_options)  # fmt: skip
         dialog.exec()
         dialog.deleteLater()  # else every closed preview stays on as the window's child
@@ -747,6 +761,7 @@ class MainWindow(QMainWindow):
             self.thumbnails.shutdown()
             self.results.release()
             self.features.shutdown()
+            self.preview_pool.waitForDone()  # a closed preview's last decode
 
         self.controller.shutdown(also=stop_views)
         super().closeEvent(event)

@@ -4,9 +4,10 @@ Which models understand queries in languages other than English is the catalog's
 (`multilingual`); when the system language (QLocale) is not English the dialog says so and
 preselects the recommended multilingual model instead of the default.
 
-Installs and imports run on the dialog's own pool (a Qt child): closing the dialog cancels a
-download (a new try resumes it), waits for an import, and drops what they report after that
-(tests/gui/test_dialog_teardown.py).
+Installs and imports run on the window's pool (`pool`; without one, the dialog's own):
+closing the dialog cancels a download (a new try resumes it), lets an import finish in the
+background (the window waits for it when it closes) and drops what either reports after
+that (tests/gui/test_dialog_teardown.py).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from photofind.errors import Cancelled
-from photofind.gui.workers import close_pool, run_task
+from photofind.gui.workers import TaskGroup
 from photofind.modelstore import InstalledModel, ModelStore
 from photofind.modelstore.registry import (
     entries,
@@ -89,13 +90,14 @@ class ModelDialog(QDialog):
         parent=None,
         *,
         locale: QLocale | None = None,
+        pool: QThreadPool | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Models")
         self.resize(620, 460)
         self.store = store
         self.on_use = on_use
-        self.pool = QThreadPool(self)
+        self.tasks = TaskGroup(pool if pool is not None else QThreadPool(self))
         self.control: TaskControl | None = None
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<b>Installed</b>"))
@@ -186,8 +188,8 @@ class ModelDialog(QDialog):
 
     def import_folder(self, folder: Path) -> None:
         self.status.setText(f"Checking and copying {folder.name}…")
-        run_task(self.pool, self.store.import_folder, folder, done=self._installed,
-                 failed=self._failed)  # fmt: skip
+        self.tasks.run(self.store.import_folder, folder, done=self._installed,
+                       failed=self._failed)  # fmt: skip
 
     def _install(self) -> None:
         name = self._selected(self.catalog)
@@ -197,8 +199,8 @@ class ModelDialog(QDialog):
         self.install_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.status.setText(f"Downloading {name}…")
-        run_task(self.pool, install, self.store, name, self.control, done=self._installed,
-                 failed=self._failed, progress=self._progress)  # fmt: skip
+        self.tasks.run(install, self.store, name, self.control, done=self._installed,
+                       failed=self._failed, progress=self._progress)  # fmt: skip
 
     def _progress(self, p: Progress) -> None:
         """A download report, on the GUI thread (run_task queues it from the worker)."""
@@ -212,10 +214,10 @@ class ModelDialog(QDialog):
             self.control.cancel()
 
     def done(self, result: int) -> None:
-        """Closing: a download stops at its next block, an import is waited for."""
+        """Closing: a download stops at its next block, an import runs on unheard."""
         self._cancel()
-        super().done(result)  # hidden at once: the wait below is not shown frozen
-        close_pool(self.pool)
+        self.tasks.close()
+        super().done(result)
 
     def _installed(self, model) -> None:
         self._idle()

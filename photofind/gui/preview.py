@@ -6,9 +6,10 @@ closes. Under the photo: its name, date, size, camera, folder and (for a search)
 photo is decoded in a worker at the size the screen needs (JPEG draft mode), and at full
 size only for 100%, so even a 50 MP photo opens without freezing the window. GUI thread.
 
-The decoding runs on the dialog's own pool (a Qt child, one thread): a photo walked past
-before its turn is never decoded, and closing waits for the one decoding, so nothing runs
-on, or reports, after the preview is gone (tests/gui/test_dialog_teardown.py).
+The decoding runs on the window's preview pool (`pool`; without one, the dialog's own): a
+photo walked past before its turn is never decoded, and closing drops what the one still
+decoding reports without waiting for it (a 48 MP PNG takes seconds); the window waits for
+it when it closes (tests/gui/test_dialog_teardown.py).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QScrollArea, QSizePolicy, QVBoxLa
 from photofind.clip.images import open_image
 from photofind.errors import Cancelled, ImageLoadError
 from photofind.gui.results import describe
-from photofind.gui.workers import close_pool, run_task
+from photofind.gui.workers import TaskGroup
 from photofind.search import Hit
 
 ZOOM_KEYS = (Qt.Key.Key_1, Qt.Key.Key_Z)
@@ -71,6 +72,7 @@ class PreviewDialog(QDialog):
         hits: Sequence[Hit] | None = None,
         index: int = 0,
         options: Callable[[Hit], dict[str, Any]] | None = None,
+        pool: QThreadPool | None = None,
     ) -> None:
         super().__init__(parent)
         self.hits = list(hits) if hits else [hit]
@@ -81,8 +83,10 @@ class PreviewDialog(QDialog):
         self.full: QImage | None = None  # the photo at full size, once decoded
         self.fitted: QImage | None = None
         self._wanted = Wanted()
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
+        if pool is None:
+            pool = QThreadPool(self)
+            pool.setMaxThreadCount(1)
+        self.tasks = TaskGroup(pool)
         layout = QVBoxLayout(self)
         self.area = QScrollArea()
         self.area.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -135,9 +139,9 @@ class PreviewDialog(QDialog):
     def _load(self, longest: int | None) -> None:
         self._wanted.serial += 1
         serial, path = self._serial, self.hit.file.path
-        run_task(self.pool, decode_if_wanted, self._wanted, serial, path, longest,
-                 done=lambda image: self._decoded(serial, longest, image),
-                 failed=lambda exc: self._unreadable(serial, exc))  # fmt: skip
+        self.tasks.run(decode_if_wanted, self._wanted, serial, path, longest,
+                       done=lambda image: self._decoded(serial, longest, image),
+                       failed=lambda exc: self._unreadable(serial, exc))  # fmt: skip
 
     def _decoded(self, serial: int, longest: int | None, image: QImage) -> None:
         if serial != self._serial or not shiboken6.isValid(self):
@@ -197,8 +201,8 @@ class PreviewDialog(QDialog):
 
     def done(self, result: int) -> None:
         self._wanted.serial += 1  # a photo still decoding is not shown any more
-        super().done(result)  # hidden at once: the wait below is not shown frozen
-        close_pool(self.pool)
+        self.tasks.close()
+        super().done(result)
 
     def mouseDoubleClickEvent(self, event) -> None:
         self.zoom(not self.zoomed)

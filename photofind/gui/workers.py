@@ -18,7 +18,6 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 log = logging.getLogger(__name__)
 
 _running: set[Task] = set()  # alive until their result has been delivered
-_CLOSED = "photofind_closed"  # a pool's dynamic property, set by close_pool
 
 
 class TaskSignals(QObject):
@@ -36,7 +35,6 @@ class Task(QRunnable):
         self.args = args
         self.with_progress = with_progress
         self.signals = TaskSignals()
-        self.pool: QThreadPool | None = None  # the pool it runs on (close_pool takes it back)
         # Python owns the task: Qt deleting it after run() could take the signals object
         # with it before its queued results reach the GUI thread.
         self.setAutoDelete(False)
@@ -64,10 +62,9 @@ def run_task(
     progress: Callable[[Any], None] | None = None,
 ) -> Task:
     task = Task(fn, *args, with_progress=progress is not None)
-    task.pool = pool
     # A window's pool is its Qt child: once the window is deleted, its callbacks' owners are
     # gone too (a search answered after the close met a deleted controller), so what the task
-    # reports after that is dropped (and after close_pool). The global pool never goes.
+    # reports after that is dropped. The global pool never goes (dialogs: TaskGroup).
     for signal, slot in ((task.signals.done, done), (task.signals.failed, failed),
                          (task.signals.progress, progress)):  # fmt: skip
         if slot is not None:
@@ -79,20 +76,56 @@ def run_task(
     return task
 
 
-def close_pool(pool: QThreadPool) -> None:
-    """The pool's owner is closing for good (a dialog): its tasks not yet started never start,
-    the running ones are waited for, and what any of them reports from now on is dropped,
-    as if the pool were gone. On the GUI thread; hide the owner first, so the wait is not
-    shown frozen."""
-    pool.setProperty(_CLOSED, True)
-    for task in [t for t in _running if t.pool is pool]:
-        if pool.tryTake(task):
-            _delivered(task)  # never runs: its signals go now
-    pool.waitForDone()
+class TaskGroup:
+    """The tasks one owner (a dialog) starts on a pool that outlives it (its window's).
+
+    `close()` (the owner closing, on the GUI thread): tasks not yet started never start,
+    and what the running ones report from then on is dropped. It does not wait for them,
+    so closing is instant even while a 48 MP PNG decodes; the pool's owner waits for
+    them when it closes (a window's pool is waited for before the window goes)."""
+
+    def __init__(self, pool: QThreadPool) -> None:
+        self.pool = pool
+        self.closed = False
+        self._started: set[Task] = set()
+
+    def run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        done: Callable[[Any], None] | None = None,
+        failed: Callable[[BaseException], None] | None = None,
+        progress: Callable[[Any], None] | None = None,
+    ) -> Task:
+        """`run_task` on the group's pool; the slots are called only while it is open."""
+        open_ = self._while_open
+        task = run_task(self.pool, fn, *args, done=open_(done), failed=open_(failed),
+                        progress=open_(progress))  # fmt: skip
+        self._started.add(task)
+        task.signals.done.connect(lambda _result: self._started.discard(task))
+        task.signals.failed.connect(lambda _exc: self._started.discard(task))
+        return task
+
+    def close(self) -> None:
+        self.closed = True
+        for task in list(self._started):
+            if self.pool.tryTake(task):
+                self._started.discard(task)
+                _delivered(task)  # never runs: its signals go now
+
+    def _while_open(self, slot: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
+        if slot is None:
+            return None
+
+        def deliver(value: Any) -> None:
+            if not self.closed:
+                slot(value)
+
+        return deliver
 
 
 def _if_alive(pool: QThreadPool, slot: Callable[[Any], None], value: Any) -> None:
-    if shiboken6.isValid(pool) and not pool.property(_CLOSED):
+    if shiboken6.isValid(pool):
         slot(value)
 
 

@@ -84,7 +84,7 @@ def main(library: Path, model: Path, folder: Path) -> int:
         close_when_open(10 * n, start=lambda d: d.install_button.click())
         window.show_models()
     # Quit with a decode running: a preview shown without exec, the window closed under it.
-    last = PreviewDialog(window.results.hits[0], window)
+    last = PreviewDialog(window.results.hits[0], window, pool=window.preview_pool)
     last.show()
     app.processEvents()
     window.close()

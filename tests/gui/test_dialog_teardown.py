@@ -5,7 +5,8 @@ or a download, went on after the close, delivered into a closed (or deleted) dia
 import popped a warning from a dialog already gone), and the dialog itself stayed in the
 window, a hidden child, one per opening. These tests open them from the real window on a
 real library, the way a person does (`exec`), close them with the work in flight, twenty
-times over.
+times over. Closing does not wait for that work (a 48 MP PNG decodes for seconds): it is
+dropped, and the window waits for it when the window closes.
 """
 
 from __future__ import annotations
@@ -77,33 +78,33 @@ def test_a_preview_closed_while_its_photo_decodes_leaves_nothing(
     gc.collect()
     before = {id(o) for o in gc.get_objects()}
     for _ in range(ROUNDS):
-        gate, reached, returned = threading.Event(), threading.Event(), threading.Event()
+        gate, reached = threading.Event(), threading.Event()
         decoded: list[Path] = []
+        released: list[bool] = []
 
-        def held(path, longest, gate=gate, reached=reached, returned=returned, decoded=decoded):
+        def held(path, longest, gate=gate, reached=reached, decoded=decoded, released=released):
             decoded.append(path)
             reached.set()
-            assert gate.wait(TIMEOUT / 1000)
-            try:
-                return real(path, longest)
-            finally:
-                returned.set()
+            released.append(gate.wait(10))  # False: closing waited for this decode
+            return real(path, longest)
 
         monkeypatch.setattr(preview, "decode", held)
 
-        def walk_then_close(dialog, gate=gate, reached=reached) -> None:
+        def walk_then_close(dialog, reached=reached) -> None:
             assert isinstance(dialog, PreviewDialog)
             assert reached.wait(TIMEOUT / 1000)  # the first photo is decoding
             for _ in range(3):  # walked on: three more photos asked for meanwhile
                 QTest.keyClick(dialog, Qt.Key.Key_Right)
-            threading.Timer(0.05, gate.set).start()  # let go while the close waits for it
             QTest.keyClick(dialog, Qt.Key.Key_Escape)
 
         while_open(walk_then_close)
         win.preview(win.results.hits[0])
-        assert returned.is_set(), "the photo was still decoding after the preview closed"
-        assert decoded == [win.results.hits[0].file.path], "photos walked past were decoded"
+        gate.set()  # the decode goes on after the close; the window waits for it at its own
+        assert win.preview_pool.waitForDone(TIMEOUT)
         settle()
+        assert released and all(released), "closing the preview waited for its decode"
+        # One decode per pool thread may have begun; the photos queued behind never are.
+        assert decoded[0] == win.results.hits[0].file.path and len(decoded) <= 2, decoded
     assert drawn == [], "results reached a closed preview"
     assert win.findChildren(PreviewDialog) == [], "closed previews stay in the window"
     left = left_to_collector(before)
@@ -141,7 +142,7 @@ class SlowStore:
 
     def import_folder(self, folder):
         self.reached.set()
-        assert self.gate.wait(TIMEOUT / 1000)
+        self.released = self.gate.wait(10)  # False: closing waited for the import
         raise Cancelled(f"{folder} is not a model folder")
 
 
@@ -179,7 +180,6 @@ def test_a_models_dialog_closed_mid_install_or_import_leaves_nothing(
             store = stores[-1]
             if importing:
                 dialog.import_folder(tmp_path / "not-a-model")
-                threading.Timer(0.05, store.gate.set).start()  # fails while the close waits
             else:
                 qtbot.mouseClick(dialog.install_button, Qt.MouseButton.LeftButton)
             assert store.reached.wait(TIMEOUT / 1000)
@@ -187,8 +187,12 @@ def test_a_models_dialog_closed_mid_install_or_import_leaves_nothing(
 
         while_open(start_then_close)
         win.show_models()
-        assert stores[-1].installs_running == 0, "the download went on after the dialog closed"
+        store = stores[-1]
+        store.gate.set()  # an import goes on, unheard, after the close
+        qtbot.waitUntil(lambda store=store: store.installs_running == 0, timeout=TIMEOUT)
+        assert win.pool.waitForDone(TIMEOUT)
         settle()
+        assert getattr(store, "released", True), "closing the dialog waited for the import"
     assert late == [], f"reports reached a closed Models dialog: {sorted(set(late))}"
     assert win.findChildren(ModelDialog) == [], "closed Models dialogs stay in the window"
     assert QApplication.activeModalWidget() is None, "a message box outlived its dialog"

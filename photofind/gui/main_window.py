@@ -59,7 +59,7 @@ from photofind.gui.results_actions import ResultActions
 from photofind.gui.results_timeline import TimelineFeed, date_headers
 from photofind.gui.search_bar import SearchBar
 from photofind.gui.status_bar import StatusBar
-from photofind.gui.thumbnails import ThumbnailLoader
+from photofind.gui.thumbnails import ThumbnailLoader, cache_path
 from photofind.gui.welcome_page import WelcomePage
 from photofind.library.thumbcache import ThumbnailCache
 from photofind.search import Hit, Query, SearchResult
@@ -628,7 +628,18 @@ class MainWindow(QMainWindow):
 
     def find_similar(self, hit: Hit) -> None:
         """Photos like `hit`, combined with the typed text (a chip shows the photo)."""
-        self.search_bar.set_image(hit.file.id, hit.file.path.name, hit.file.path)
+        self.search_bar.set_image(hit.file.id, hit.file.path.name, self._tile_picture(hit))
+
+    def _tile_picture(self, hit: Hit) -> Path:
+        """The photo's cached thumbnail (as its tile shows it: upright, any format), else the
+        file: Qt reads no HEIC or AVIF, ignores EXIF orientation, and takes 0.6 s for a 48 MP
+        original on the GUI thread."""
+        file, cache = hit.file, self.thumbnails.cache_dir
+        if cache is not None:
+            made = cache_path(cache, file.path, file.size, file.mtime_ns)
+            if made.exists():
+                return made
+        return file.path
 
     def preview_current(self) -> None:
         hit = self._current_hit()

@@ -2,7 +2,7 @@
 
 Both ran their work on Qt's global pool, which outlives every window: a photo still decoding,
 or a download, went on after the close, delivered into a closed (or deleted) dialog (a failed
-import popped a warning from a dialog already gone), and the dialog itself stayed in the
+import would pop a warning from a closed dialog), and the dialog itself stayed in the
 window, a hidden child, one per opening. These tests open them from the real window on a
 real library, the way a person does (`exec`), close them with the work in flight, twenty
 times over. Closing does not wait for that work (a 48 MP PNG decodes for seconds): it is

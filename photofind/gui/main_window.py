@@ -26,6 +26,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -767,6 +768,9 @@ class MainWindow(QMainWindow):
         self._save_settings()
         self.hide()  # at once: the waits below (a 12 MP thumbnail, a batch) are not shown frozen
         self.poll.stop()
+        for dialog in self.findChildren(QDialog):  # open when every window closes (a logout)
+            if dialog.isVisible():
+                dialog.reject()  # a Models download stops, instead of being waited for below
 
         def stop_views() -> None:
             self.thumbnails.shutdown()

@@ -135,7 +135,7 @@ class SlowStore:
                     progress(Progress("download", done, 1_000_000))
                 self.reached.set()
                 threading.Event().wait(0.002)
-                if done > 100_000:
+                if done > 5_000:  # some 10 s
                     raise AssertionError("closing the dialog did not cancel the download")
         finally:
             self.installs_running -= 1
@@ -198,6 +198,38 @@ def test_a_models_dialog_closed_mid_install_or_import_leaves_nothing(
     assert QApplication.activeModalWidget() is None, "a message box outlived its dialog"
     left = left_to_collector(before)
     assert left == [], f"left to the cycle collector: {left}"
+
+
+def test_the_window_closing_over_a_downloading_models_dialog_cancels_it(
+    qtbot, tmp_path: Path, tiny_model_dir: Path, monkeypatch
+) -> None:
+    """Closed with the Models dialog open (a logout closes every window; a modal dialog
+    blocks only the person's clicks), the window waited for the download to end: a
+    600 MB model, or forever. Its open dialogs are closed first, so the download stops."""
+    win = model_window(qtbot, tmp_path, tiny_model_dir)
+    stores: list[SlowStore] = []
+    real_store = win._store
+    monkeypatch.setattr(win, "_store", lambda: stores.append(SlowStore(real_store())) or stores[-1])
+    outcome: list[str] = []
+
+    def install_then_close_the_window(dialog) -> None:
+        qtbot.mouseClick(dialog.install_button, Qt.MouseButton.LeftButton)
+        assert stores[-1].reached.wait(TIMEOUT / 1000)
+        try:
+            win.close()
+            outcome.append("closed")
+        except AssertionError as exc:  # the fake's own limit: the download was never cancelled
+            outcome.append(str(exc))
+        if dialog.isVisible():
+            outcome.append("the dialog stayed open")
+            dialog.reject()
+
+    while_open(install_then_close_the_window)
+    win.show_models()
+    assert outcome == ["closed"]
+    assert stores[-1].installs_running == 0 and not win.isVisible()
+    settle()
+    assert win.findChildren(ModelDialog) == []
 
 
 def test_quitting_with_dialog_work_in_flight_exits_cleanly(tmp_path: Path, tiny_model_dir: Path):

@@ -3,6 +3,11 @@
 Which models understand queries in languages other than English is the catalog's word
 (`multilingual`); when the system language (QLocale) is not English the dialog says so and
 preselects the recommended multilingual model instead of the default.
+
+Installs and imports run on the window's pool (`pool`; without one, the dialog's own):
+closing the dialog cancels a download (a new try resumes it), lets an import finish in the
+background (the window waits for it when it closes) and drops what either reports after
+that (tests/gui/test_dialog_teardown.py).
 """
 
 from __future__ import annotations
@@ -25,8 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from photofind.errors import Cancelled
-from photofind.gui.workers import run_task
-from photofind.modelstore import ModelStore
+from photofind.gui.workers import TaskGroup
+from photofind.modelstore import InstalledModel, ModelStore
 from photofind.modelstore.registry import (
     entries,
     multilingual,
@@ -42,6 +47,13 @@ from photofind.tasks import (
 )
 
 NameRole = Qt.ItemDataRole.UserRole
+
+
+def install(
+    store: ModelStore, name: str, control: TaskControl, progress: ProgressCallback
+) -> InstalledModel:
+    """The worker's job: plain data only, never the dialog (which may close meanwhile)."""
+    return store.install(name, progress=progress, control=control)
 
 
 def describe(entry: dict) -> str:
@@ -78,13 +90,14 @@ class ModelDialog(QDialog):
         parent=None,
         *,
         locale: QLocale | None = None,
+        pool: QThreadPool | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Models")
         self.resize(620, 460)
         self.store = store
         self.on_use = on_use
-        self.pool = QThreadPool.globalInstance()
+        self.tasks = TaskGroup(pool if pool is not None else QThreadPool(self))
         self.control: TaskControl | None = None
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<b>Installed</b>"))
@@ -175,8 +188,8 @@ class ModelDialog(QDialog):
 
     def import_folder(self, folder: Path) -> None:
         self.status.setText(f"Checking and copying {folder.name}…")
-        run_task(self.pool, self.store.import_folder, folder, done=self._installed,
-                 failed=self._failed)  # fmt: skip
+        self.tasks.run(self.store.import_folder, folder, done=self._installed,
+                       failed=self._failed)  # fmt: skip
 
     def _install(self) -> None:
         name = self._selected(self.catalog)
@@ -186,12 +199,8 @@ class ModelDialog(QDialog):
         self.install_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.status.setText(f"Downloading {name}…")
-
-        def work(progress: ProgressCallback):
-            return self.store.install(name, progress=progress, control=self.control)
-
-        run_task(self.pool, work, done=self._installed, failed=self._failed,
-                 progress=self._progress)  # fmt: skip
+        self.tasks.run(install, self.store, name, self.control, done=self._installed,
+                       failed=self._failed, progress=self._progress)  # fmt: skip
 
     def _progress(self, p: Progress) -> None:
         """A download report, on the GUI thread (run_task queues it from the worker)."""
@@ -203,6 +212,12 @@ class ModelDialog(QDialog):
     def _cancel(self) -> None:
         if self.control is not None:
             self.control.cancel()
+
+    def done(self, result: int) -> None:
+        """Closing: a download stops at its next block, an import runs on unheard."""
+        self._cancel()
+        self.tasks.close()
+        super().done(result)
 
     def _installed(self, model) -> None:
         self._idle()

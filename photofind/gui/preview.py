@@ -5,6 +5,11 @@ Left/Right move through the grid's photos (the results or the timeline), 1 or Z 
 closes. Under the photo: its name, date, size, camera, folder and (for a search) score. The
 photo is decoded in a worker at the size the screen needs (JPEG draft mode), and at full
 size only for 100%, so even a 50 MP photo opens without freezing the window. GUI thread.
+
+The decoding runs on the window's preview pool (`pool`; without one, the dialog's own): a
+photo walked past before its turn is never decoded, and closing drops what the one still
+decoding reports without waiting for it (a 48 MP PNG takes seconds); the window waits for
+it when it closes (tests/gui/test_dialog_teardown.py).
 """
 
 from __future__ import annotations
@@ -19,9 +24,9 @@ from PySide6.QtGui import QGuiApplication, QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import QDialog, QLabel, QScrollArea, QSizePolicy, QVBoxLayout
 
 from photofind.clip.images import open_image
-from photofind.errors import ImageLoadError
+from photofind.errors import Cancelled, ImageLoadError
 from photofind.gui.results import describe
-from photofind.gui.workers import run_task
+from photofind.gui.workers import TaskGroup
 from photofind.search import Hit
 
 ZOOM_KEYS = (Qt.Key.Key_1, Qt.Key.Key_Z)
@@ -35,6 +40,21 @@ def decode(path: Path, longest: int | None) -> QImage:
         img.thumbnail((longest, longest))
     data = img.tobytes("raw", "RGB")
     return QImage(data, img.width, img.height, 3 * img.width, QImage.Format.Format_RGB888).copy()
+
+
+class Wanted:
+    """The serial of the photo the preview shows now: a decode job holds this (plain data,
+    never the dialog) and skips a photo already walked past. Set on the GUI thread, read in
+    the worker (one int: the GIL makes that safe)."""
+
+    def __init__(self) -> None:
+        self.serial = 0
+
+
+def decode_if_wanted(wanted: Wanted, serial: int, path: Path, longest: int | None) -> QImage:
+    if wanted.serial != serial:
+        raise Cancelled("moved on to another photo")
+    return decode(path, longest)
 
 
 class PreviewDialog(QDialog):
@@ -52,6 +72,7 @@ class PreviewDialog(QDialog):
         hits: Sequence[Hit] | None = None,
         index: int = 0,
         options: Callable[[Hit], dict[str, Any]] | None = None,
+        pool: QThreadPool | None = None,
     ) -> None:
         super().__init__(parent)
         self.hits = list(hits) if hits else [hit]
@@ -61,8 +82,11 @@ class PreviewDialog(QDialog):
         self.zoomed = False  # 100% instead of fit
         self.full: QImage | None = None  # the photo at full size, once decoded
         self.fitted: QImage | None = None
-        self._serial = 0
-        self.pool = QThreadPool.globalInstance()
+        self._wanted = Wanted()
+        if pool is None:
+            pool = QThreadPool(self)
+            pool.setMaxThreadCount(1)
+        self.tasks = TaskGroup(pool)
         layout = QVBoxLayout(self)
         self.area = QScrollArea()
         self.area.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -108,12 +132,16 @@ class PreviewDialog(QDialog):
         self.picture.setText("Loading…")
         self._load(self._screen_side)
 
+    @property
+    def _serial(self) -> int:
+        return self._wanted.serial
+
     def _load(self, longest: int | None) -> None:
-        self._serial += 1
+        self._wanted.serial += 1
         serial, path = self._serial, self.hit.file.path
-        run_task(self.pool, decode, path, longest,
-                 done=lambda image: self._decoded(serial, longest, image),
-                 failed=lambda exc: self._unreadable(serial, exc))  # fmt: skip
+        self.tasks.run(decode_if_wanted, self._wanted, serial, path, longest,
+                       done=lambda image: self._decoded(serial, longest, image),
+                       failed=lambda exc: self._unreadable(serial, exc))  # fmt: skip
 
     def _decoded(self, serial: int, longest: int | None, image: QImage) -> None:
         if serial != self._serial or not shiboken6.isValid(self):
@@ -172,7 +200,8 @@ class PreviewDialog(QDialog):
             self._show()
 
     def done(self, result: int) -> None:
-        self._serial += 1  # a photo still decoding is not shown any more
+        self._wanted.serial += 1  # a photo still decoding is not shown any more
+        self.tasks.close()
         super().done(result)
 
     def mouseDoubleClickEvent(self, event) -> None:

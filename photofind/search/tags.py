@@ -128,13 +128,7 @@ class Tags:
             cached = self._matrix
             if cached is not None and cached[0] is model and cached[1] == self._version:
                 return cached[2], cached[3]
-            labels = self.store.labels()
-            stored = self.store.vectors(model.name)
-            missing = [
-                lab
-                for lab in labels
-                if lab.id not in stored or stored[lab.id][0] != self.vocabulary.source(lab.prompt)
-            ]
+            labels, stored, missing = self._unstored(model)
             if missing:
                 fresh = self._encode(model, missing, encoded, waiting)
                 self.store.store_vectors(model.name, fresh)
@@ -148,6 +142,33 @@ class Tags:
             )
             self._matrix = (model, self._version, ids, matrix)
             return ids, matrix
+
+    def _unstored(self, model: ClipModel) -> tuple[list[Label], dict, list[Label]]:
+        """(visible labels, their vectors stored for `model`, the labels whose vector is
+        missing or stale)."""
+        labels = self.store.labels()
+        stored = self.store.vectors(model.name)
+        missing = [
+            lab
+            for lab in labels
+            if lab.id not in stored or stored[lab.id][0] != self.vocabulary.source(lab.prompt)
+        ]
+        return labels, stored, missing
+
+    def texts_to_encode(self, model: ClipModel) -> int:
+        """How many label texts `label_matrix` would run through the text encoder now: those
+        of labels with no vector stored, less those the text cache holds. Known before any
+        is encoded, so the labels phase's first report already has its final total."""
+        with self._lock:
+            cached = self._matrix
+            if cached is not None and cached[0] is model and cached[1] == self._version:
+                return 0
+            _, _, missing = self._unstored(model)
+            texts = [t for lab in missing for t in self.vocabulary.texts(lab.prompt)]
+            if not texts:
+                return 0
+            known = self._cache(model).lookup(texts)
+            return sum(t not in known for t in texts)
 
     def _encode(
         self,
@@ -281,13 +302,18 @@ class Tags:
             catalog, name = self.library.catalog, model.name
             stamp = catalog.embedding_stamp(name)
             total = catalog.embedding_count(name)
-            meter = ProgressMeter("labels", total=2 * total, control=control)
-            done = 0  # label texts encoded (a new model: 365 labels x 5 templates), vectors
+            # The label texts to encode (a new model: 365 labels x 5 templates) and two passes
+            # over the vectors: one total from the first report on, before any text is
+            # encoded (the window shows a first index's photos on that report).
+            planned = self.texts_to_encode(model)
+            meter = ProgressMeter("labels", total=planned + 2 * total, control=control)
+            done = 0
 
             def encoded(texts: int, of: int) -> None:
                 nonlocal done
-                meter.total = of + 2 * total
-                done = texts
+                # `of - planned` of the texts were cached when they were counted; another
+                # process may compute some meanwhile: the count stays within its share.
+                done = max(done, min(planned, texts - (of - planned)))
                 self._step(meter, done, progress, control)
 
             def waiting(message: str) -> None:
@@ -296,6 +322,7 @@ class Tags:
 
             self._step(meter, done, progress, control)
             label_ids, matrix = self.label_matrix(model, encoded, waiting)
+            done = planned
             if names is not None:
                 wanted = {self._label(n).id for n in names}
                 keep = np.asarray([int(i) in wanted for i in label_ids], dtype=bool)

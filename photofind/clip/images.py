@@ -138,6 +138,10 @@ def to_rgb(img: Image.Image) -> Image.Image:
         grey = np.clip(data * scale + 0.5, 0, 255).astype(np.uint8)
         return Image.fromarray(grey, "L").convert("RGB")
     if mode in ("RGBA", "LA", "PA", "La", "RGBa"):
+        if mode in ("RGBA", "LA") and img.getchannel("A").getextrema() == (255, 255):
+            # Opaque throughout (an animated WebP's frames come as RGBA): over white it is
+            # itself, and the check costs a fifth of the compositing.
+            return img.convert("RGB")
         rgba = img.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(background, rgba).convert("RGB")

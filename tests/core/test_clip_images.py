@@ -56,6 +56,22 @@ def test_every_mode_becomes_rgb(tmp_path, mode, color):
         assert np.asarray(out)[0, 0].tolist() == [255, 255, 255], "transparent over white"
 
 
+@pytest.mark.parametrize("mode", ["RGBA", "LA"])
+def test_one_see_through_pixel_is_enough_to_composite(tmp_path, mode):
+    """Opaque images skip the compositing (an animated WebP's frames are RGBA): the check
+    must look at every pixel's alpha, the lowest included."""
+    rng = np.random.default_rng(3)
+    channels = 4 if mode == "RGBA" else 2
+    pixels = rng.integers(0, 200, (30, 40, channels), dtype=np.uint8)
+    pixels[..., -1] = 255
+    opaque = Image.fromarray(pixels, mode)
+    assert np.array_equal(np.asarray(to_rgb(opaque)), np.asarray(opaque.convert("RGB")))
+    pixels[7, 9, -1] = 0
+    out = np.asarray(open_image(_save(Image.fromarray(pixels, mode), tmp_path / "a.png")))
+    assert out[7, 9].tolist() == [255, 255, 255], "the see-through pixel goes white"
+    assert np.array_equal(out[0, 0], np.asarray(opaque.convert("RGB"))[0, 0]), "the rest stays"
+
+
 def test_palette_transparency_composites_over_white(tmp_path):
     img = Image.new("P", (10, 10), 0)
     img.putpalette([0, 0, 0] * 256)

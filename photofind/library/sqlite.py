@@ -20,6 +20,14 @@ from photofind.errors import CatalogError
 
 log = logging.getLogger(__name__)
 
+# The catalog's pages are 16 KiB, so SQLite's automatic checkpoint (every 1,000 pages) let the
+# write-ahead log reach 16 MB, and a WAL file keeps its size while any connection stays open
+# (the window's, all day): 16.5 MB stayed beside a 2.3 MB catalog after indexing 3,000 photos.
+# Each connection checkpoints every WAL_CHECKPOINT_BYTES instead, and cuts the log back to
+# WAL_SIZE_LIMIT whenever a checkpoint lets it start anew.
+WAL_CHECKPOINT_BYTES = 2 * 1024 * 1024
+WAL_SIZE_LIMIT = 4 * 1024 * 1024
+
 
 def connect(target: Path | str, *, timeout: float, uri: bool = False) -> sqlite3.Connection:
     """One connection as the catalog uses them: autocommit, foreign keys, WAL-safe sync."""
@@ -29,6 +37,9 @@ def connect(target: Path | str, *, timeout: float, uri: bool = False) -> sqlite3
     conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")  # durable across crashes of the app in WAL
+    page = int(conn.execute("PRAGMA page_size").fetchone()[0]) or 4096
+    conn.execute(f"PRAGMA wal_autocheckpoint = {max(1, WAL_CHECKPOINT_BYTES // page)}")
+    conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
     return conn
 
 

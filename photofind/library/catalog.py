@@ -183,6 +183,20 @@ class Catalog:
         """The rows of one read query."""
         return self._query(sql, params)
 
+    def fold_wal(self) -> None:
+        """After a pass that wrote: fold the write-ahead log into the catalog and cut it to
+        nothing, so no large `-wal` file stays beside a catalog another connection (the
+        window) keeps open. Housekeeping: a failure, or a reader that stays, is only logged."""
+        wal = self.path.with_name(self.path.name + "-wal")
+        try:
+            if self.read_only or wal.stat().st_size == 0:
+                return
+            with self._write_lock:
+                if not sqlite.fold_wal(self._conn(), self._conns.timeout):
+                    log.info("catalog %s: a reader kept the WAL; folded next time", self.path)
+        except (OSError, sqlite3.Error, CatalogError) as exc:
+            log.info("catalog %s: WAL not folded: %s", self.path, exc)
+
     # -- folders --------------------------------------------------------------------------
 
     def add_folder(self, path: Path, exclude: Sequence[str] = ()) -> Folder:

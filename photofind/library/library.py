@@ -286,7 +286,10 @@ class Library:
 
         with self._index_lock, self._process_lock.held(control, waiting):
             self._catch_up()
-            yield
+            try:
+                yield
+            finally:
+                self.catalog.fold_wal()  # what the pass wrote leaves no large WAL behind
 
     def _catch_up(self) -> None:
         """Under the locks: add what another process indexed since this one loaded or saved

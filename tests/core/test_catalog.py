@@ -330,6 +330,25 @@ def test_v5_catalog_gains_scan_problems(tmp_path: Path) -> None:
         assert cat.scan_problems() == {1: (1, [ScanProblem(tmp_path / "x", "Permission denied")])}
 
 
+def test_fold_wal_empties_the_log_beside_an_open_reader(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.sqlite"
+    wal = Path(f"{path}-wal")
+    photos = tmp_path / "photos"
+    with Catalog(path) as catalog:
+        reader = sqlite3.connect(path)  # another process's connection, held open
+        try:
+            folder = catalog.add_folder(photos)
+            for start in range(0, 3000, 100):
+                _add(catalog, folder.id, photos, [f"{i}.jpg" for i in range(start, start + 100)])
+                assert reader.execute("SELECT count(*) FROM files").fetchone()[0] == start + 100
+            assert wal.stat().st_size > 0
+            catalog.fold_wal()
+            assert wal.stat().st_size == 0  # though the reader still has the file open
+            assert reader.execute("SELECT count(*) FROM files").fetchone()[0] == 3000
+        finally:
+            reader.close()
+
+
 def test_newer_catalog_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "new.sqlite"
     Catalog(path).close()

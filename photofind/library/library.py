@@ -290,6 +290,7 @@ class Library:
                 yield
             finally:
                 self.catalog.fold_wal()  # what the pass wrote leaves no large WAL behind
+                self._drop_removed()  # a folder removed while the WAL was folded
 
     def _catch_up(self) -> None:
         """Under the locks: add what another process indexed since this one loaded or saved

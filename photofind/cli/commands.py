@@ -202,10 +202,12 @@ def cmd_folders_list(args: argparse.Namespace) -> int:
     else:
         for row in rows:
             counts = row["counts"]
+            unopened = f", {row['unreadable']} not opened" if row["unreadable"] else ""
             say(
                 sys.stdout,
                 f"[{row['id']}] {row['path']}  {folder_state_text(row)}  "
-                f"{counts['ok']} indexed, {counts['pending']} waiting, {counts['error']} failed",
+                f"{counts['ok']} indexed, {counts['pending']} waiting, {counts['error']} failed"
+                f"{unopened}",
             )
     return 0
 
@@ -220,8 +222,18 @@ def _folder_rows(session: Session) -> list[dict[str, Any]]:
             "offline_reason": row.folder.offline_reason,
             "last_scan": row.folder.last_scan,
             "counts": {"ok": row.ok, "pending": row.pending, "error": row.error},
+            "unreadable": row.unreadable,  # what its latest scan could not open
         }
         for row in session.library.folders()
+    ]
+
+
+def _unreadable_rows(session: Session) -> list[dict[str, Any]]:
+    """What the latest scans could not open, by folder (the first of each, by path)."""
+    return [
+        {"folder_id": row.folder.id, "path": str(problem.path), "error": problem.reason}
+        for row in session.library.folders()
+        for problem in row.problems
     ]
 
 
@@ -486,6 +498,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             "counts": catalog.counts(),
             "skipped": catalog.skipped_counts(),  # {suffix: files} the scans left out
             "folders": _folder_rows(session),
+            "unreadable": _unreadable_rows(session),
             "errors": [
                 {"id": f.id, "path": str(f.path), "error": f.error} for f in catalog.errors()
             ],

@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from photofind.cli.build_command import add_build_command
 from photofind.cli.output import print_json, say
+from photofind.wording import counted
 
 if TYPE_CHECKING:
+    from photofind.library.home import LibraryPaths
     from photofind.modelstore import ModelStore
 
 Parents = list[argparse.ArgumentParser]
@@ -62,11 +64,15 @@ def _done(args: argparse.Namespace, data: dict[str, Any], text: str) -> int:
 
 
 def _store(args: argparse.Namespace) -> ModelStore:
-    from photofind.library.home import LibraryPaths
     from photofind.session import model_store
 
-    paths = LibraryPaths.resolve(Path(args.library).expanduser() if args.library else None)
-    return model_store(paths)
+    return model_store(_paths(args))
+
+
+def _paths(args: argparse.Namespace) -> LibraryPaths:
+    from photofind.library.home import LibraryPaths
+
+    return LibraryPaths.resolve(Path(args.library).expanduser() if args.library else None)
 
 
 def _name(item: Any) -> str:
@@ -118,8 +124,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    _store(args).remove(args.name)
-    return _done(args, {"removed": args.name}, f"removed {args.name}")
+    from photofind.search.modelcaches import remove_model
+
+    caches = remove_model(_store(args), args.name, _paths(args).cache_dir)
+    return _done(args, {"removed": args.name, "cache_files_removed": len(caches)},
+                 f"removed {args.name} and its {counted(len(caches), 'cache file')}")  # fmt: skip
 
 
 def cmd_use(args: argparse.Namespace) -> int:

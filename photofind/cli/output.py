@@ -97,11 +97,29 @@ def status_lines(status: dict[str, Any]) -> list[str]:
             )
     else:
         lines.append("folders: none (add one with `photofind folders add PATH`)")
+    lines.extend(_unreadable_lines(status))
     if status["errors"]:
         lines.append("files that could not be read:")
         lines.extend(
             f"  {e['path']}: {error_text(e['path'], e['error'])}" for e in status["errors"]
         )
+    return lines
+
+
+UNREADABLE_SHOWN = 5  # `status --json` lists the rest
+
+
+def _unreadable_lines(status: dict[str, Any]) -> list[str]:
+    """What the latest scans could not open: how many, and the first few with the reason."""
+    total = sum(row.get("unreadable", 0) for row in status["folders"])
+    if not total:
+        return []
+    shown = status.get("unreadable", [])[:UNREADABLE_SHOWN]
+    lines = [f"not opened by the last scan: {total:,} (what the library knew of them is kept; "
+             "index again once they can be read)"]  # fmt: skip
+    lines.extend(f"  {item['path']}: {item['error']}" for item in shown)
+    if total > len(shown):
+        lines.append(f"  ... and {total - len(shown):,} more (`photofind status --json`)")
     return lines
 
 

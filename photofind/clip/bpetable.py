@@ -334,6 +334,13 @@ def table_path(folder: Path, tokenizer_json: Path) -> Path:
     return Path(folder) / f"{place}-{version[:12]}.sqlite"
 
 
+def tables_of(folder: Path, tokenizer_json: Path) -> list[Path]:
+    """Every table in `folder` written for the tokenizer file at this path, whatever its size
+    and mtime were then (for removing a model's tables with the model)."""
+    place = table_path(folder, tokenizer_json).name.split("-", 1)[0]
+    return sorted(Path(folder).glob(f"{place}-*"))
+
+
 def open_table(path: Path) -> BpeTable | None:
     """The table at `path`, or None when there is none or it is unreadable (logged)."""
     if not path.is_file():

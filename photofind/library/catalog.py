@@ -22,9 +22,11 @@ from photofind.library.records import (
     FileRecord,
     Folder,
     NewFile,
+    ScanProblem,
     file_from_row,
     folder_from_row,
     kind_of,
+    path_from_key,
     path_key,
     vector_blob,
     vectors_from_blobs,
@@ -46,6 +48,7 @@ _FILE_COLUMNS = (
 # The covering model index holds seq (the rowid): this reads index entries, never vectors.
 _NEWEST_SEQ = "SELECT max(seq) FROM embeddings WHERE model = ?"
 _SKIPPED = "skipped:"  # settings key prefix: + folder id
+SCAN_PROBLEMS_KEPT = 200  # per folder; the count says how many there were in all
 
 
 def _chunks(ids: Sequence[int] | np.ndarray) -> Iterator[list[int]]:
@@ -180,6 +183,20 @@ class Catalog:
         """The rows of one read query."""
         return self._query(sql, params)
 
+    def fold_wal(self) -> None:
+        """After a pass that wrote: fold the write-ahead log into the catalog and cut it to
+        nothing, so no large `-wal` file stays beside a catalog another connection (the
+        window) keeps open. Housekeeping: a failure, or a reader that stays, is only logged."""
+        wal = self.path.with_name(self.path.name + "-wal")
+        try:
+            if self.read_only or wal.stat().st_size == 0:
+                return
+            with self._write_lock:
+                if not sqlite.fold_wal(self._conn(), self._conns.timeout):
+                    log.info("catalog %s: a reader kept the WAL; folded next time", self.path)
+        except (OSError, sqlite3.Error, CatalogError) as exc:
+            log.info("catalog %s: WAL not folded: %s", self.path, exc)
+
     # -- folders --------------------------------------------------------------------------
 
     def add_folder(self, path: Path, exclude: Sequence[str] = ()) -> Folder:
@@ -279,6 +296,33 @@ class Catalog:
                 total[suffix] = total.get(suffix, 0) + int(n)
         return dict(sorted(total.items(), key=lambda item: (-item[1], item[0])))
 
+    def set_scan_problems(self, folder_id: int, problems: Sequence[ScanProblem]) -> None:
+        """What the latest scan of a folder could not open (replaces the last list): the
+        first SCAN_PROBLEMS_KEPT by path, and how many there were in all."""
+        unique = sorted({p.path: p for p in problems}.values())
+        kept = [[str(p.path), p.reason] for p in unique[:SCAN_PROBLEMS_KEPT]]
+        with self._write() as conn:  # ASCII escapes: a name not valid UTF-8 round-trips
+            conn.execute(
+                "UPDATE folders SET scan_problems = ?, scan_problem_count = ? WHERE id = ?",
+                (json.dumps(kept) if kept else None, len(unique), folder_id),
+            )
+
+    def scan_problems(self) -> dict[int, tuple[int, list[ScanProblem]]]:
+        """{folder id: (how many, the first few by path)} of the folders whose latest scan
+        could not open something."""
+        rows = self._query(
+            "SELECT id, scan_problem_count, scan_problems FROM folders "
+            "WHERE scan_problem_count > 0 ORDER BY id"
+        )
+        found: dict[int, tuple[int, list[ScanProblem]]] = {}
+        for folder_id, count, value in rows:
+            try:
+                items = [ScanProblem(path_from_key(p), str(why)) for p, why in json.loads(value)]
+            except (ValueError, TypeError):
+                items = []  # damaged: the count still says there were some
+            found[folder_id] = (int(count), items)
+        return found
+
     # -- files ----------------------------------------------------------------------------
 
     def get_file(self, file_id: int) -> FileRecord | None:
@@ -303,6 +347,14 @@ class Catalog:
     def files_in_folder(self, folder_id: int) -> list[FileRecord]:
         sql = f"SELECT {_FILE_COLUMNS} FROM files f WHERE f.folder_id = ? ORDER BY f.id"
         return [file_from_row(r) for r in self._query(sql, (folder_id,))]
+
+    def error_times(self, folder_id: int) -> dict[Path, float]:
+        """{path: when its error was recorded} of a folder's files that could not be read."""
+        rows = self._query(
+            "SELECT path, updated_at FROM files WHERE folder_id = ? AND status = 'error'",
+            (folder_id,),
+        )
+        return {path_from_key(path): float(when) for path, when in rows}
 
     def files_by_hash(self, quick_hash: str) -> list[FileRecord]:
         sql = f"SELECT {_FILE_COLUMNS} FROM files f WHERE f.quick_hash = ? ORDER BY f.id"

@@ -26,7 +26,7 @@ from photofind.library.events import Progress, ProgressCallback, TaskControl
 from photofind.library.home import LibraryPaths
 from photofind.library.indexer import Indexer, IndexReport
 from photofind.library.indexlock import IndexLock
-from photofind.library.records import Folder
+from photofind.library.records import Folder, ScanProblem
 from photofind.library.scanner import ScanReport, check_folder
 from photofind.library.vectors import VectorIndex
 
@@ -40,13 +40,17 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class FolderStatus:
     """A folder as the user sees it: "offline", "not scanned yet", "indexing" (photos
-    waiting), "errors" (some unreadable) or "up to date"."""
+    waiting), "errors" (some unreadable) or "up to date"; `unreadable` counts what its latest
+    scan could not open (a subfolder, a link to a drive that is away), `problems` lists the
+    first of them by path."""
 
     folder: Folder
     state: str
     ok: int
     pending: int
     error: int
+    unreadable: int = 0
+    problems: tuple[ScanProblem, ...] = ()
 
     @property
     def total(self) -> int:
@@ -172,21 +176,23 @@ class Library:
 
     def folders(self) -> list[FolderStatus]:
         counts = self.catalog.folder_counts()
+        problems = self.catalog.scan_problems()
         rows = []
         for folder in self.catalog.folders():
             c = counts.get(folder.id, {})
             ok, pending, error = c.get("ok", 0), c.get("pending", 0), c.get("error", 0)
+            unreadable, shown = problems.get(folder.id, (0, []))
             if not folder.online:
                 state = "offline"
             elif folder.last_scan is None:
                 state = "not scanned yet"
             elif pending:
                 state = "indexing"
-            elif error:
+            elif error or unreadable:
                 state = "errors"
             else:
                 state = "up to date"
-            rows.append(FolderStatus(folder, state, ok, pending, error))
+            rows.append(FolderStatus(folder, state, ok, pending, error, unreadable, tuple(shown)))
         return rows
 
     # -- work ---------------------------------------------------------------------------
@@ -280,7 +286,11 @@ class Library:
 
         with self._index_lock, self._process_lock.held(control, waiting):
             self._catch_up()
-            yield
+            try:
+                yield
+            finally:
+                self.catalog.fold_wal()  # what the pass wrote leaves no large WAL behind
+                self._drop_removed()  # a folder removed while the WAL was folded
 
     def _catch_up(self) -> None:
         """Under the locks: add what another process indexed since this one loaded or saved

@@ -7,6 +7,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from typing import NamedTuple
 
 import numpy as np
 
@@ -43,6 +44,16 @@ class FileRecord:
     kind: str
     status: str
     error: str | None
+
+
+class ScanProblem(NamedTuple):
+    """A place a scan could not open and why: a subfolder it may not list, a file it may not
+    look at, a link or mount point whose drive is away. What the library knew of it is kept;
+    the catalog keeps each folder's latest list (`Catalog.scan_problems`) until a scan of that
+    folder reads it again, so a person sees it in `photofind status` the next day."""
+
+    path: Path
+    reason: str
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from photofind.library.catalog import Catalog
 from photofind.library.events import ProgressCallback, ProgressMeter, TaskControl
 from photofind.library.metadata import quick_hash
 from photofind.library.mounts import MountIdentity, MountTable, mount_of
-from photofind.library.records import FileRecord, Folder, NewFile
+from photofind.library.records import FileRecord, Folder, NewFile, ScanProblem
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,7 @@ class DiskFile:
     folder_id: int
     size: int
     mtime_ns: int
+    ctime: float = 0.0  # inode change (chmod too): a file that failed may be readable now
 
 
 @dataclass
@@ -73,7 +74,7 @@ class ScanReport:
     unchanged: int = 0
     offline: list[Path] = field(default_factory=list)
     back_online: list[Path] = field(default_factory=list)
-    errors: list[tuple[Path, str]] = field(default_factory=list)
+    errors: list[ScanProblem] = field(default_factory=list)
 
 
 def is_hidden(name: str) -> bool:
@@ -115,7 +116,7 @@ def _twin_stems(entries: list[os.DirEntry]) -> frozenset[str]:
 
 def walk_photos(
     folder: Folder,
-    errors: list[tuple[Path, str]],
+    errors: list[ScanProblem],
     cancelled: Callable[[], bool] = lambda: False,
     unreadable: list[Path] | None = None,
     away: list[tuple[Path, str]] | None = None,
@@ -149,7 +150,7 @@ def walk_photos(
             seen.add(key)
             entries = list(os.scandir(current))
         except OSError as exc:
-            errors.append((current, exc.strerror or str(exc)))
+            errors.append(ScanProblem(current, exc.strerror or str(exc)))
             if unreadable is not None and not isinstance(exc, FileNotFoundError):
                 unreadable.append(current)
             continue
@@ -190,10 +191,11 @@ def walk_photos(
                     target = os.path.realpath(entry.path)
                     if any(target.startswith(r) for r in library_roots):
                         continue
-                yield DiskFile(Path(entry.path), folder.id, st.st_size, st.st_mtime_ns)
+                yield DiskFile(Path(entry.path), folder.id, st.st_size, st.st_mtime_ns,
+                               st.st_ctime)  # fmt: skip
             except OSError as exc:  # a dangling symlink, a file gone since the listing
                 if not isinstance(exc, FileNotFoundError):
-                    errors.append((Path(entry.path), exc.strerror or str(exc)))
+                    errors.append(ScanProblem(Path(entry.path), exc.strerror or str(exc)))
 
 
 def folder_is_reachable(folder: Folder) -> bool:
@@ -270,6 +272,7 @@ class _Walk:
     unreadable: list[Path] = field(default_factory=list)
     away: list[tuple[Path, str]] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
+    errors: list[ScanProblem] = field(default_factory=list)  # what it could not open
 
 
 def scan(
@@ -287,6 +290,7 @@ def scan(
     known: dict[Path, FileRecord] = {}
     emptied: list[tuple[Folder, FolderCheck]] = []
     claimable: dict[Path, FileRecord] = {}
+    failed_at: dict[Path, float] = {}  # when each unreadable file's error was recorded
     walked: list[_Walk] = []
     found_count = 0
     mounts = MountTable.read()
@@ -301,12 +305,13 @@ def scan(
         if not check.online:
             continue
         walk = _Walk(folder, time.time())
-        for found in walk_photos(folder, report.errors, cancelled, walk.unreadable, walk.away,
+        for found in walk_photos(folder, walk.errors, cancelled, walk.unreadable, walk.away,
                                  mounts, walk.skipped, roots):  # fmt: skip
             walk.found[found.path] = found
             found_count += 1
             if progress is not None and found_count % 1000 == 0:
                 progress(meter.update(found_count, current=str(found.path.parent)))
+        report.errors.extend(walk.errors)
         if cancelled():
             raise Cancelled("scan cancelled")
         walked.append(walk)
@@ -329,10 +334,15 @@ def scan(
                 hid[link[0]] = link[1]
                 continue
             known[record.path] = record
-        report.errors.extend(hid.items())
+        away = [ScanProblem(path, why) for path, why in hid.items()]
+        report.errors.extend(away)
+        failed_at.update(catalog.error_times(folder.id))
         catalog.set_folder_scanned(folder.id, walk.started, after.mount)
         catalog.set_skipped(folder.id, walk.skipped)
-    _reconcile(catalog, disk, known, claimable, report, control)
+        # A file whose hash fails below is not one: it is catalogued, and its error recorded
+        # when it is encoded (`Catalog.errors`); kept here is what holds no record of its own.
+        catalog.set_scan_problems(folder.id, [*walk.errors, *away])
+    _reconcile(catalog, disk, known, claimable, report, control, failed_at)
     for folder, check in emptied:
         if catalog.folder_has_files(folder.id):  # not all moved away: the drive may be away
             _mark(catalog, folder, check, report)
@@ -348,7 +358,7 @@ def _hash(path: Path, size: int, report: ScanReport) -> str | None:
     try:
         return quick_hash(path, size)
     except OSError as exc:
-        report.errors.append((path, exc.strerror or str(exc)))
+        report.errors.append(ScanProblem(path, exc.strerror or str(exc)))
         return None
 
 
@@ -359,9 +369,12 @@ def _reconcile(
     claimable: dict[Path, FileRecord],
     report: ScanReport,
     control: TaskControl | None,
+    failed_at: dict[Path, float] | None = None,
 ) -> None:
     """Add, update, move and delete records; `claimable` records (of an emptied folder) may be
-    moved to a new file with the same content but are never deleted."""
+    moved to a new file with the same content but are never deleted. A file that could not be
+    read (`failed_at`: when its error was recorded) is read again once its inode changed since
+    (its permissions fixed, say): its bytes may be the same, its readability is not."""
     gone = {path: rec for path, rec in known.items() if path not in disk}
     gone_by_hash: dict[tuple[str, int], list[FileRecord]] = {}
     for old in [*claimable.values(), *gone.values()]:  # popped from the end: gone first
@@ -393,6 +406,9 @@ def _reconcile(
             else:
                 catalog.mark_changed(record.id, found.size, found.mtime_ns, digest)
                 report.changed += 1
+        elif failed_at and found.ctime > failed_at.get(path, float("inf")):
+            catalog.mark_changed(record.id, found.size, found.mtime_ns, record.quick_hash)
+            report.changed += 1
         else:
             report.unchanged += 1
     if new:

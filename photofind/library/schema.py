@@ -173,6 +173,21 @@ def _v5_embedding_removals(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v6_folder_scan_problems(conn: sqlite3.Connection) -> None:
+    """Keep, per folder, what its latest scan could not open (`scan_problems`: a JSON list of
+    [path, reason], the first few hundred) and how many there were (`scan_problem_count`), so
+    `photofind status` names them after the run that met them. Columns of `folders`, not a
+    table: a folder's list is replaced as one value on each scan and goes with the folder,
+    and a library on a nearly full disk still opens (no new pages)."""
+    _run(
+        conn,
+        """
+        ALTER TABLE folders ADD COLUMN scan_problems TEXT;
+        ALTER TABLE folders ADD COLUMN scan_problem_count INTEGER NOT NULL DEFAULT 0;
+        """,
+    )
+
+
 # MIGRATIONS[n] takes a catalog from version n to n + 1 (version 0 = empty file).
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_tables,
@@ -180,6 +195,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v3_folder_mounts,
     _v4_labels_and_albums,
     _v5_embedding_removals,
+    _v6_folder_scan_problems,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -20,6 +20,15 @@ from photofind.errors import CatalogError
 
 log = logging.getLogger(__name__)
 
+# The catalog's pages are 16 KiB, so SQLite's automatic checkpoint (every 1,000 pages) lets the
+# write-ahead log reach 16 MB, and a WAL file keeps its size while any connection stays open
+# (the window's, all day): 16.5 MB stayed beside a 2.3 MB catalog after indexing 3,000 photos.
+# An index pass folds the log away when it ends (`fold_wal`), and each connection cuts it back
+# to WAL_SIZE_LIMIT whenever a checkpoint lets it start anew. (Checkpointing more often cost
+# the tiny model's indexing 1.7 times its time.)
+WAL_SIZE_LIMIT = 4 * 1024 * 1024
+FOLD_WAIT = 0.5  # seconds `fold_wal` waits for readers to leave the log before giving up
+
 
 def connect(target: Path | str, *, timeout: float, uri: bool = False) -> sqlite3.Connection:
     """One connection as the catalog uses them: autocommit, foreign keys, WAL-safe sync."""
@@ -29,7 +38,22 @@ def connect(target: Path | str, *, timeout: float, uri: bool = False) -> sqlite3
     conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")  # durable across crashes of the app in WAL
+    conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
     return conn
+
+
+def fold_wal(conn: sqlite3.Connection, timeout: float) -> bool:
+    """Copy the write-ahead log into the database and truncate it to nothing; True if done.
+
+    A TRUNCATE checkpoint waits for readers to leave the log and holds other writers off
+    meanwhile, so it waits FOLD_WAIT at most (then `timeout`, the connection's own, again):
+    a reader that stays leaves the log for the next time, and nothing is lost either way."""
+    conn.execute(f"PRAGMA busy_timeout = {int(FOLD_WAIT * 1000)}")
+    try:
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    return not busy
 
 
 class ThreadConnections:

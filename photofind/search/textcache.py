@@ -157,6 +157,19 @@ class TextVectorCache:
             self._process_lock.release()
 
 
+def model_files(folder: Path, model_folder: Path) -> list[Path]:
+    """The files of this cache (`folder`) made for the model in `model_folder`, for its fp32
+    and its int8 text graph (for removing them with the model)."""
+    from photofind.clip import ClipModel
+
+    plain = ClipModel.load(model_folder, verify=False)
+    models = [plain]
+    if "textual.int8.onnx" in plain.manifest.files:  # what graph_path runs in the fast mode
+        models.append(ClipModel.load(model_folder, verify=False, int8=True))
+    keys = {model_key(model) for model in models}
+    return sorted(p for key in keys for p in Path(folder).glob(f"{key}.*"))
+
+
 def cache_folder(cache_dir: Path) -> Path:
     """Where the text vector files of a library's cache folder go."""
     return Path(cache_dir) / FOLDER

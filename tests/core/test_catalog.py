@@ -17,8 +17,9 @@ import pytest
 
 from photofind.errors import CatalogError
 from photofind.library import schema
-from photofind.library.catalog import Catalog, NewFile
+from photofind.library.catalog import SCAN_PROBLEMS_KEPT, Catalog, NewFile
 from photofind.library.metadata import ImageFacts
+from photofind.library.records import ScanProblem
 
 DIM = 8
 
@@ -299,6 +300,55 @@ def test_v1_catalog_migrates(tmp_path: Path) -> None:
         assert cat.embedding_stamp("m") == 2 and cat.embedding_count("m") == 1
 
 
+def test_scan_problems_are_replaced_capped_and_counted(catalog: Catalog, tmp_path: Path) -> None:
+    folder = catalog.add_folder(tmp_path / "photos")
+    other = catalog.add_folder(tmp_path / "other")
+    many = [ScanProblem(tmp_path / "photos" / f"sub{i:04}", "Permission denied")
+            for i in reversed(range(SCAN_PROBLEMS_KEPT + 50))]  # fmt: skip
+    odd = ScanProblem(Path(os.fsdecode(os.fsencode(str(tmp_path)) + b"/caf\xe9")), "I/O error")
+    catalog.set_scan_problems(folder.id, [*many, many[0]])  # a path twice counts once
+    catalog.set_scan_problems(other.id, [odd])
+    problems = catalog.scan_problems()
+    count, shown = problems[folder.id]
+    assert count == SCAN_PROBLEMS_KEPT + 50 and shown == sorted(many)[:SCAN_PROBLEMS_KEPT]
+    assert problems[other.id] == (1, [odd])  # a name that is not UTF-8 round-trips
+    catalog.set_scan_problems(folder.id, [])  # the next scan read everything
+    assert list(catalog.scan_problems()) == [other.id]
+    catalog.remove_folder(other.id)
+    assert catalog.scan_problems() == {}
+
+
+def test_v5_catalog_gains_scan_problems(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    schema.migrate(conn, target=5)
+    conn.execute("INSERT INTO folders (path, added_at) VALUES (?, 0)", (str(tmp_path),))
+    conn.close()
+    with Catalog(path) as cat:
+        assert cat.scan_problems() == {}
+        cat.set_scan_problems(1, [ScanProblem(tmp_path / "x", "Permission denied")])
+        assert cat.scan_problems() == {1: (1, [ScanProblem(tmp_path / "x", "Permission denied")])}
+
+
+def test_fold_wal_empties_the_log_beside_an_open_reader(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.sqlite"
+    wal = Path(f"{path}-wal")
+    photos = tmp_path / "photos"
+    with Catalog(path) as catalog:
+        reader = sqlite3.connect(path)  # another process's connection, held open
+        try:
+            folder = catalog.add_folder(photos)
+            for start in range(0, 3000, 100):
+                _add(catalog, folder.id, photos, [f"{i}.jpg" for i in range(start, start + 100)])
+                assert reader.execute("SELECT count(*) FROM files").fetchone()[0] == start + 100
+            assert wal.stat().st_size > 0
+            catalog.fold_wal()
+            assert wal.stat().st_size == 0  # though the reader still has the file open
+            assert reader.execute("SELECT count(*) FROM files").fetchone()[0] == 3000
+        finally:
+            reader.close()
+
+
 def test_newer_catalog_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "new.sqlite"
     Catalog(path).close()
@@ -404,7 +454,7 @@ KILL_SCRIPT = textwrap.dedent(
     """
     import sys, numpy as np
     from pathlib import Path
-    from photofind.library.catalog import Catalog, NewFile
+    from photofind.library.catalog import SCAN_PROBLEMS_KEPT, Catalog, NewFile
     cat = Catalog(Path(sys.argv[1]))
     folder = cat.add_folder(Path(sys.argv[1]).parent)
     n = 0

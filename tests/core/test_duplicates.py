@@ -86,18 +86,39 @@ def _library(tmp_path: Path, matrix: np.ndarray) -> tuple[Catalog, VectorIndex, 
 def test_find_duplicates_by_cells_groups_the_planted_copies(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(closepairs, "EXACT_MAX", 100)  # cells even for this small library
     matrix = _planted(2000, 30, seed=2)
     catalog, index, ids = _library(tmp_path, matrix)
+    exact = duplicates.find_duplicates(catalog, index, "m", THRESHOLD)  # all pairs
+    monkeypatch.setattr(closepairs, "EXACT_MAX", 100)  # cells even for this small library
     groups = duplicates.find_duplicates(catalog, index, "m", THRESHOLD)
-    got = {frozenset(f.id for f in g) for g in groups}
-    exact = _pairs(closepairs.all_pairs, matrix)
-    sets = duplicates._UnionFind()
-    for a, b in exact:
-        sets.union(ids[a], ids[b])
-    assert got == {frozenset(g) for g in sets.groups()}
-    assert len(got) >= 30
+    as_ids = [[f.id for f in g] for g in groups]
+    assert as_ids == [[f.id for f in g] for g in exact] and len(groups) >= 30
+    row = {file_id: n for n, file_id in enumerate(ids)}
+    for kept, *others in as_ids:  # each a near-copy of the photo to keep
+        assert all(matrix[row[kept]] @ matrix[row[o]] >= THRESHOLD - 1e-6 for o in others)
+    grouped = {i for g in as_ids for i in g}
+    assert len(grouped) == sum(map(len, as_ids))  # one group per photo at most
+    leaders = [row[g[0]] for g in as_ids]
+    for a, b in _pairs(closepairs.all_pairs, matrix):  # no near-copy of a kept photo left out
+        for x, y in ((a, b), (b, a)):
+            assert not (x in leaders and ids[y] not in grouped), (x, y)
     catalog.close()
+
+
+def test_star_groups_split_a_chain_and_pick_the_nearer_leader() -> None:
+    """Ranks 0..4: 0~1, 1~2, 2~3 (a chain), and 4 near both 0 and 2 but nearer 2."""
+    upper, lower = np.array([0, 1, 2, 0, 2]), np.array([1, 2, 3, 4, 4])
+    near = {(4, 0): 0.96, (4, 2): 0.99}
+    asked: list[tuple[int, int]] = []
+
+    def score(who: np.ndarray, lead: np.ndarray) -> np.ndarray:
+        asked.extend(zip(who.tolist(), lead.tolist(), strict=True))
+        return np.array([near[p] for p in zip(who.tolist(), lead.tolist(), strict=True)])
+
+    leader_of = duplicates.star_groups(5, upper, lower, score)
+    # 0 leads {0, 1}; 2 (not a near-copy of 0) leads {2, 3, 4}: 4 is nearer 2 than 0.
+    assert leader_of.tolist() == [0, 0, 2, 2, 2]
+    assert sorted(asked) == [(4, 0), (4, 2)]  # only a photo with a choice is scored
 
 
 def test_a_cancel_stops_the_cells_between_blocks(

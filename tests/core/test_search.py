@@ -369,14 +369,27 @@ def test_duplicates_group_near_identical_vectors(library) -> None:
     assert sorted(f.path.name for f in loose[0]) == ["copy-1.jpg", "copy-2.jpg", "red-circle.jpg"]
 
 
-def test_duplicates_chain_and_big_groups(library) -> None:
-    """A~B and B~C join one group; a group larger than the first neighbour batch is whole."""
+def test_duplicates_do_not_chain_and_big_groups_are_whole(library) -> None:
+    """A drifting series (each vector a near-copy of the next, the ends far apart) is split
+    into groups whose every photo is a near-copy of the group's first; twenty copies of one
+    picture make one group of twenty."""
+    drift = {}
     for n in range(20):
         v = concept("blue", "triangle", noise=np.eye(DIM, dtype=np.float32)[7] * (n * 0.004))
-        library.add("c", f"many-{n}.jpg", v)
-    groups = find_duplicates(library.catalog, library.vectors, "fake", 0.9995)
-    assert len(groups[0]) == 20
-    assert {f.path.name for f in groups[0]} == {f"many-{n}.jpg" for n in range(20)}
+        drift[library.add("c", f"many-{n}.jpg", v)] = v
+    for n in range(20):
+        v = concept("red", "square", noise=np.eye(DIM, dtype=np.float32)[6] * (n * 1e-5))
+        drift[library.add("d", f"copy-{n}.jpg", v)] = v
+    threshold = 0.9995
+    assert float(drift[library.ids["many-0.jpg"]] @ drift[library.ids["many-19.jpg"]]) < threshold
+    groups = find_duplicates(library.catalog, library.vectors, "fake", threshold)
+    assert {f.path.name for f in groups[0]} == {f"copy-{n}.jpg" for n in range(20)}
+    series = [g for g in groups if g[0].path.name.startswith("many-")]
+    assert len(series) >= 2 and sum(map(len, series)) >= 19
+    for kept, *others in groups:
+        assert all(drift[kept.id] @ drift[f.id] >= threshold - 1e-6 for f in others)
+    names = [f.path.name for g in groups for f in g]
+    assert len(names) == len(set(names))
     with pytest.raises(ValueError):
         find_duplicates(library.catalog, library.vectors, "fake", 0.0)
 

@@ -4,6 +4,7 @@ EXIF orientation make one group, the biggest first; unrelated photos and a broke
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -60,3 +61,43 @@ def test_copies_resizes_re_encodes_and_rotations_make_one_group(
     byte_copies = {Path(path).name for path in listed}
     assert {"red-circle copy.jpg", "red-circle.jpg"} <= byte_copies
     assert "red-circle small.jpg" not in byte_copies
+
+
+def test_a_burst_that_drifts_is_not_chained_into_one_group(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """Eight shots, each a little further from a red circle towards a blue square: each is a
+    near-copy of the next, the first and the last are not. No group may hold both, and every
+    photo in a group is a near-copy of the one it says to keep (listed first)."""
+    photos, library = tmp_path / "photos", tmp_path / "library"
+    start = make_photo(tmp_path / "start.png", "red", "circle", seed=1)
+    end = make_photo(tmp_path / "end.png", "blue", "square", seed=2)
+    photos.mkdir()
+    with Image.open(start) as a, Image.open(end) as b:
+        first, last = a.convert("RGB"), b.convert("RGB")
+        for i in range(8):
+            Image.blend(first, last, i * 0.04).save(photos / f"shot{i}.jpg", quality=92)
+    run("folders", "add", str(photos), library=library)
+    run("index", library=library, model=tiny_model_dir)
+
+    def scores(name: str) -> dict[str, float]:
+        done = run("similar", str(photos / name), "--all", "--json", library=library,
+                   model=tiny_model_dir)  # fmt: skip
+        return {Path(h["path"]).name: h["score"] for h in json.loads(done.stdout)["hits"]}
+
+    threshold = 0.97
+    shots = [f"shot{i}.jpg" for i in range(8)]
+    # The chain this test is about, as the model sees these photos:
+    assert all(scores(a)[b] >= threshold for a, b in itertools.pairwise(shots)), "no chain"
+    assert scores(shots[0])[shots[-1]] < threshold, "the ends are near-copies: no chain"
+
+    done = run("duplicates", "--json", "--threshold", str(threshold), library=library,
+               model=tiny_model_dir)  # fmt: skip
+    groups = [[Path(f["path"]).name for f in g] for g in json.loads(done.stdout)["groups"]]
+    assert groups, "the near-copies make groups"
+    assert not any({shots[0], shots[-1]} <= set(g) for g in groups), groups
+    for kept, *others in groups:
+        near = scores(kept)
+        assert all(near[o] >= threshold - 1e-6 for o in others), (kept, others, near)
+    grouped = [name for g in groups for name in g]
+    assert len(grouped) == len(set(grouped)), "a photo is in one group at most"

@@ -5,22 +5,9 @@ photos indexed from it before are kept, not deleted."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
-from library_journey import command, embeddings, env, make_photos, photofind
-
-# root reads any folder: drop the two capabilities that let it, as an ordinary user has neither
-AS_A_USER = ["--bounding-set=-dac_override,-dac_read_search",
-             "--inh-caps=-dac_override,-dac_read_search"]  # fmt: skip
-
-
-def index_as_a_user(library: Path, model: Path, *args: str) -> subprocess.CompletedProcess:
-    setpriv = shutil.which("setpriv")
-    assert setpriv, "setpriv (util-linux) is missing: apt-get install util-linux"
-    return subprocess.run([setpriv, *AS_A_USER, *command(library, "index", *args, model=model)],
-                          capture_output=True, text=True, env=env(), timeout=120)  # fmt: skip
+from library_journey import embeddings, index_as_a_user, make_photos, photofind
 
 
 def test_index_names_a_subfolder_it_cannot_open_and_keeps_its_photos(

@@ -1,0 +1,54 @@
+"""What the scan could not open stays visible in `photofind status` after the index run that met
+it: a subfolder photofind may not list and a photo it may not read, seen by a person who comes
+back later (text and --json), until a scan reads them again once their permissions are fixed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from library_journey import embeddings, index_as_a_user, make_photos, photofind
+
+
+def status(library: Path, *args: str) -> str:
+    return photofind(library, "status", *args).stdout
+
+
+def test_status_names_what_the_last_scan_could_not_open_until_it_is_read(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    photos, library = tmp_path / "photos", tmp_path / "lib"
+    private = photos / "private"
+    make_photos(photos, 3)
+    make_photos(private, 2, prefix="secret")
+    locked = make_photos(photos, 1, prefix="locked")[0]
+    photofind(library, "folders", "add", str(photos))
+    private.chmod(0)
+    locked.chmod(0)
+    try:
+        done = index_as_a_user(library, tiny_model_dir)
+        assert done.returncode == 0, done.stderr
+        text = status(library)
+        lines = [line for line in text.splitlines() if str(private) in line]
+        assert lines and "Permission denied" in lines[0], text
+        assert any(str(locked) in line and "Permission denied" in line
+                   for line in text.splitlines()), text  # fmt: skip
+        data = json.loads(status(library, "--json"))
+        assert data["unreadable"] == [
+            {"folder_id": 1, "path": str(private), "error": "Permission denied"}
+        ]
+        assert data["folders"][0]["unreadable"] == 1
+        assert [e["path"] for e in data["errors"]] == [str(locked)]
+        # Another run meets the same: the list is replaced, not grown.
+        assert index_as_a_user(library, tiny_model_dir).returncode == 0
+        assert json.loads(status(library, "--json"))["unreadable"] == data["unreadable"]
+    finally:
+        private.chmod(0o755)
+        locked.chmod(0o644)
+    photofind(library, "index", model=tiny_model_dir)
+    text = status(library)
+    assert str(private) not in text and str(locked) not in text, text
+    data = json.loads(status(library, "--json"))
+    assert data["unreadable"] == [] and data["errors"] == []
+    assert data["folders"][0]["unreadable"] == 0
+    assert len(embeddings(library)) == 6  # the photos in both are indexed now

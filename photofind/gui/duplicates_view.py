@@ -7,11 +7,17 @@ one to the desktop's trash after a confirmation, and the library forgets them. U
 MAX_GROUPS groups are shown at once (the biggest first); trashing makes room for the next.
 GUI thread only.
 
-Signals: `groups_loaded()` the groups are on screen; `trashed(list)` file ids trashed.
+Its work runs on the window's pool through a `TaskGroup`: closing the dialog drops what the
+search would still report. A trash already under way finishes, and `on_trashed` (the
+window's) still hears of it after the dialog is gone, so the grid loses those photos.
+
+Signals: `groups_loaded()` the groups are on screen.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QThreadPool, Signal
@@ -33,12 +39,28 @@ from PySide6.QtWidgets import (
 
 from photofind.gui.results_actions import move_to_trash
 from photofind.gui.thumbnails import ThumbnailLoader
-from photofind.gui.workers import run_task
+from photofind.gui.workers import TaskGroup, run_task
 from photofind.library.records import FileRecord
 from photofind.tasks import TaskControl
 
+log = logging.getLogger(__name__)
+
 MAX_GROUPS = 100
 THUMB = 160
+
+
+def _find_groups(searcher, threshold: float, control: TaskControl, progress):
+    """The pool's job: plain data in, groups out (it holds no widget)."""
+    return searcher.duplicates(threshold, progress=progress, control=control)
+
+
+def _trash(library, ids: dict[Path, int]) -> tuple[list[int], list[str]]:
+    """The pool's job: move the files to the trash and make the library forget them."""
+    moved, failed = move_to_trash(list(ids))
+    gone = [ids[Path(p)] for p in moved]
+    if gone:
+        library.forget_files(gone)
+    return gone, failed
 
 
 def _megabytes(size: int) -> str:
@@ -96,13 +118,21 @@ class _GroupRow(QFrame):
 
 class DuplicatesDialog(QDialog):
     groups_loaded = Signal()
-    trashed = Signal(list)
 
-    def __init__(self, session, pool: QThreadPool, parent=None, threshold: float = 0.95) -> None:
+    def __init__(
+        self,
+        session,
+        pool: QThreadPool,
+        parent=None,
+        threshold: float = 0.95,
+        on_trashed: Callable[[list[int]], None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Near-duplicates")
         self.session = session
         self.pool = pool
+        self.tasks = TaskGroup(pool)
+        self.on_trashed = on_trashed  # file ids trashed: called even after the dialog closed
         self.control = TaskControl()
         self.rows: list[_GroupRow] = []
         self.loader = ThumbnailLoader(session.paths.thumbnails_dir, threads=2, parent=self)
@@ -122,11 +152,8 @@ class DuplicatesDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(900, 640)
-        run_task(pool, self._find, done=self._found, failed=self._failed,
-                 progress=self._progress)  # fmt: skip
-
-    def _find(self, progress):
-        return self.session.searcher.duplicates(0.95, progress=progress, control=self.control)
+        self.tasks.run(_find_groups, session.searcher, threshold, self.control,
+                       done=self._found, failed=self._failed, progress=self._progress)  # fmt: skip
 
     def _progress(self, p) -> None:
         if p.total:
@@ -179,27 +206,33 @@ class DuplicatesDialog(QDialog):
         if not self.confirm(question):
             return
         ids = {f.path: f.id for f in others}
-        library = self.session.library
-
-        def work() -> tuple[list[int], list[str]]:
-            moved, failed = move_to_trash(list(ids))
-            gone = [ids[Path(p)] for p in moved]
-            if gone:
-                library.forget_files(gone)
-            return gone, failed
+        notify, tasks = self.on_trashed, self.tasks
 
         def done(result: tuple[list[int], list[str]]) -> None:
             gone, failed = result
-            self.rows.remove(row)
-            row.deleteLater()
-            self._say()
-            if failed:
-                self.status.setText("; ".join(failed[:3]))
-            self.trashed.emit(gone)
+            if notify is not None:
+                notify(gone)
+            if not tasks.closed:
+                self._trashed(row, failed)
 
-        run_task(self.pool, work, done=done, failed=self._failed)
+        def failed(exc: BaseException) -> None:
+            if tasks.closed:
+                log.warning("the trash from a closed duplicates view failed: %s", exc)
+            else:
+                self._failed(exc)
+
+        # Not on the group: a trash under way finishes, and the window hears of it.
+        run_task(self.pool, _trash, self.session.library, ids, done=done, failed=failed)
+
+    def _trashed(self, row: _GroupRow, failed: list[str]) -> None:
+        self.rows.remove(row)
+        row.deleteLater()
+        self._say()
+        if failed:
+            self.status.setText("; ".join(failed[:3]))
 
     def done(self, result: int) -> None:  # closing: stop a search still running
+        self.tasks.close()
         self.control.cancel()
         self.loader.shutdown()
         super().done(result)

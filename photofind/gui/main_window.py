@@ -667,9 +667,9 @@ class MainWindow(QMainWindow):
 
         if self.session is None or self.session.model is None:
             return
-        dialog = DuplicatesDialog(self.session, self.pool, self)
-        dialog.trashed.connect(self._trashed)
+        dialog = DuplicatesDialog(self.session, self.pool, self, on_trashed=self._trashed)
         dialog.exec()
+        dialog.deleteLater()  # else every closed view stays on as the window's child
 
     def _add_duplicates_menu(self) -> None:
         for action in self.menuBar().actions():

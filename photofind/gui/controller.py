@@ -42,7 +42,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from photofind.errors import Cancelled, ModelError, PhotofindError
 from photofind.gui.workers import run_task
-from photofind.session import Session, model_store
+from photofind.session import LibraryPaths, Session, model_store
 from photofind.session import open_session as open_session_at
 from photofind.tasks import TaskControl
 
@@ -183,6 +183,11 @@ class WindowController(QObject):
     def store(self):
         """The open library's model store (PHOTOFIND_HOME's before it has opened)."""
         return self.session.store if self.session is not None else model_store()
+
+    def cache_dir(self) -> Path:
+        """The open library's cache folder (PHOTOFIND_HOME's before it has opened)."""
+        paths = self.session.paths if self.session is not None else LibraryPaths.resolve()
+        return paths.cache_dir
 
     # -- folders --------------------------------------------------------------------------
 

@@ -448,7 +448,8 @@ class MainWindow(QMainWindow):
     def show_models(self) -> None:
         from photofind.gui.model_dialog import ModelDialog
 
-        dialog = ModelDialog(self._store(), self.use_model, self, pool=self.pool)
+        dialog = ModelDialog(self._store(), self.use_model, self, pool=self.pool,
+                             cache_dir=self.controller.cache_dir())  # fmt: skip
         dialog.exec()
         dialog.deleteLater()  # else every closed dialog stays on as the window's child
 

@@ -91,11 +91,13 @@ class ModelDialog(QDialog):
         *,
         locale: QLocale | None = None,
         pool: QThreadPool | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Models")
         self.resize(620, 460)
         self.store = store
+        self.cache_dir = cache_dir  # photofind's cache folder: a removed model's files go too
         self.on_use = on_use
         self.tasks = TaskGroup(pool if pool is not None else QThreadPool(self))
         self.control: TaskControl | None = None
@@ -174,7 +176,12 @@ class ModelDialog(QDialog):
     def _remove(self) -> None:
         name = self._selected(self.installed)
         if name and name != self.store.active_name():
-            self.store.remove(name)
+            if self.cache_dir is None:
+                self.store.remove(name)
+            else:
+                from photofind.search.modelcaches import remove_model
+
+                remove_model(self.store, name, self.cache_dir)
             self.refresh()
         elif name:
             self.status.setText("That model is in use; choose another one first.")

@@ -27,6 +27,31 @@ ID_ROLE = Qt.ItemDataRole.UserRole
 STATE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
+PROBLEMS_SHOWN = 5  # in a folder's tooltip; `photofind status --json` lists them all
+
+
+def _state(row: Any) -> str:
+    """What the folder's line says after its photo count: files that failed, subfolders or
+    links not opened, or its state ("errors" is said by the counts themselves)."""
+    parts = [f"{row.error:,} unreadable"] if row.error else []
+    if row.unreadable:
+        parts.append(f"{row.unreadable:,} not opened")
+    return " · ".join(parts) if parts else row.state
+
+
+def _tooltip(row: Any) -> str:
+    """The folder's path, why it is offline, and what its latest scan could not open."""
+    lines = [str(row.folder.path)]
+    if row.state == "offline" and row.folder.offline_reason:
+        lines.append(row.folder.offline_reason)
+    if row.unreadable:
+        lines.append(f"Not opened by the last scan ({row.unreadable:,}):")
+        lines.extend(f"{p.path}: {p.reason}" for p in row.problems[:PROBLEMS_SHOWN])
+        if row.unreadable > PROBLEMS_SHOWN:
+            lines.append(f"... and {row.unreadable - PROBLEMS_SHOWN:,} more")
+    return "\n".join(lines)
+
+
 class FolderPanel(QWidget):
     add_requested = Signal()
     remove_requested = Signal(int)
@@ -66,10 +91,8 @@ class FolderPanel(QWidget):
         self.folder_list.clear()
         for row in rows:
             name = row.folder.path.name or str(row.folder.path)
-            state = f"{row.error:,} unreadable" if row.error else row.state
-            item = QListWidgetItem(f"{name}\n{row.total:,} photos · {state}")
-            reason = row.folder.offline_reason if row.state == "offline" else None
-            item.setToolTip(f"{row.folder.path}\n{reason}" if reason else str(row.folder.path))
+            item = QListWidgetItem(f"{name}\n{row.total:,} photos · {_state(row)}")
+            item.setToolTip(_tooltip(row))
             item.setData(ID_ROLE, row.folder.id)
             item.setData(STATE_ROLE, row.state)
             if row.state == "offline":

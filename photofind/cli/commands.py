@@ -305,9 +305,12 @@ NOT_READ_SHOWN = 5  # the rest are in the log
 
 
 def _say_not_read(not_read: list[dict[str, str]]) -> None:
+    from photofind.library.scanner import KEPT
+
     for item in not_read[:NOT_READ_SHOWN]:
-        say(sys.stderr, f"cannot open {item['path']}: {item['error']}; "
-                        "what the library knew of it is kept")  # fmt: skip
+        why = item["error"]  # a drive that is away says itself that its photos are kept
+        kept = "" if why.endswith(KEPT) else "; what the library knew of it is kept"
+        say(sys.stderr, f"cannot open {item['path']}: {why}{kept}")
     if len(not_read) > NOT_READ_SHOWN:
         say(sys.stderr, f"... and {len(not_read) - NOT_READ_SHOWN:,} more (see the log)")
 

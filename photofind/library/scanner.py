@@ -46,10 +46,11 @@ SYSTEM_DIRS = frozenset(
      "__macosx", "node_modules", "$rbvr", ".trashes", ".spotlight-v100", ".fseventsd"}
 )  # fmt: skip
 ADD_BATCH = 500
-LINK_GONE = "the link's target is missing (drive unplugged?); its photos are kept"
-MOUNT_EMPTY = "the drive mounted here lists nothing (not mounted?); its photos are kept"
+KEPT = "its photos are kept"  # how every reason for a drive that is away ends
+LINK_GONE = f"the link's target is missing (drive unplugged?); {KEPT}"
+MOUNT_EMPTY = f"the drive mounted here lists nothing (not mounted?); {KEPT}"
 MOUNT_GONE = ("the folder is empty, yet nothing was deleted from it since its photos were seen "
-              "(drive not mounted?); its photos are kept")  # fmt: skip
+              f"(drive not mounted?); {KEPT}")  # fmt: skip
 CLOCK_SLACK = 2.0  # seconds: file-system timestamps come from a coarser clock than time.time()
 RAW_TWIN = "raw+jpeg"  # the `skipped` key counting RAW files skipped for their JPEG twin
 

@@ -52,3 +52,26 @@ def test_status_names_what_the_last_scan_could_not_open_until_it_is_read(
     assert data["unreadable"] == [] and data["errors"] == []
     assert data["folders"][0]["unreadable"] == 0
     assert len(embeddings(library)) == 6  # the photos in both are indexed now
+
+
+def test_a_linked_subfolder_away_is_named_once_with_one_reason(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """`index` names a linked subfolder whose drive went away, and `status` keeps it; the
+    line says once that its photos are kept (the reason says it already)."""
+    library, folder, drive = tmp_path / "lib", tmp_path / "photos", tmp_path / "drive"
+    make_photos(drive / "trip", 2)
+    make_photos(folder, 2, prefix="home")
+    (folder / "trip").symlink_to(drive / "trip", target_is_directory=True)
+    photofind(library, "folders", "add", str(folder))
+    photofind(library, "index", model=tiny_model_dir)
+    (drive / "trip").rename(drive / "away")
+    done = photofind(library, "index", model=tiny_model_dir)
+    lines = [line for line in done.stderr.splitlines() if "trip" in line]
+    assert len(lines) == 1 and "missing" in lines[0], done.stderr
+    assert lines[0].count("kept") == 1, lines[0]
+    text = status(library)
+    assert str(folder / "trip") in text and "missing" in text, text
+    assert [p["path"] for p in json.loads(status(library, "--json"))["unreadable"]] == [
+        str(folder / "trip")
+    ]

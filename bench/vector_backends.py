@@ -311,7 +311,9 @@ def kernels(n: int) -> None:
     round: float32 BLAS on the full vectors, int8 and float16 products (numpy has no SIMD
     kernel for either), int8 converted to float32 in cache-sized chunks, a 128-d float32
     projection (the sketch before PFVECS3) and its 7-bit codes through ONNX Runtime's
-    MatMulInteger (int8scan: what vectorsketch uses now), on int8scan.THREADS threads."""
+    MatMulInteger (int8scan: what vectorsketch uses now), on int8scan.THREADS threads, and the
+    same codes as the prepacked 8-bit weights of ORT's MatMulNBits (a candidate: see
+    `_packed_scan`)."""
     from photofind.library import int8scan
 
     full = synthetic(n)
@@ -320,6 +322,7 @@ def kernels(n: int) -> None:
     half = full.astype(np.float16)
     sketch = np.ascontiguousarray(full[:, :128])
     qi, qh, qs = (q * 127).astype(np.int8), q.astype(np.float16), q[:128].copy()
+    q7 = np.rint(q[:128] * 127 / np.abs(q[:128]).max()).astype(np.int8)  # as query_code makes it
     codes7 = np.ascontiguousarray(np.abs(codes[:, :128]) & 127).view(np.uint8)
     buf = np.empty((256, DIM), np.float32)
 
@@ -336,8 +339,11 @@ def kernels(n: int) -> None:
         "float16 @ float16": lambda: half @ qh,
         "int8 -> float32 chunks": chunked,
         "float32 BLAS, 128-d": lambda: sketch @ qs,
-        "7-bit codes, ORT, 128-d": lambda: int8scan.scan(codes7, qi[:128]),
+        "7-bit codes, ORT, 128-d": lambda: int8scan.scan(codes7, q7),
     }
+    packed = _packed_scan(codes7, q7)
+    if packed is not None:
+        cases["7-bit codes, MatMulNBits"] = packed
     times: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(5):
         for name, fn in cases.items():
@@ -350,6 +356,51 @@ def kernels(n: int) -> None:
         med = statistics.median(got)
         print(f"  {name:<24} {med * 1e3:8.1f} ms  {med / base:5.2f}x float32 BLAS")
     _scan_bound(codes7, qi[:128])
+
+
+def _packed_scan(codes: np.ndarray, q: np.ndarray):
+    """The codes as MatMulNBits' 8-bit weights (one block a row, scale 1, zero point 128),
+    prepacked when the session is made; the query as float32 activations, which accuracy
+    level 4 quantises to int8 with scale max|q| / 127: exact when max|q| is 127, as
+    vectorsketch.query_code makes it. Prints the build time and whether the sums equal
+    int8scan's; None when this ONNX Runtime has no such kernel."""
+    from onnx import TensorProto, helper
+
+    from photofind.clip.providers import ort
+    from photofind.library import int8scan
+
+    n, k = codes.shape
+    ones = np.ones(n, np.float32).tobytes()
+    weights = [
+        helper.make_tensor("codes", TensorProto.UINT8, [n, 1, k], codes.tobytes(), raw=True),
+        helper.make_tensor("scales", TensorProto.FLOAT, [n], ones, raw=True),
+    ]
+    node = helper.make_node(
+        "MatMulNBits", ["q", "codes", "scales"], ["y"], domain="com.microsoft",
+        K=k, N=n, bits=8, block_size=k, accuracy_level=4,
+    )  # fmt: skip
+    q_in = helper.make_tensor_value_info("q", TensorProto.FLOAT, [1, k])
+    y_out = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, n])
+    graph = helper.make_graph([node], "packed", [q_in], [y_out], weights)
+    opsets = [helper.make_opsetid("", 18), helper.make_opsetid("com.microsoft", 1)]
+    model = helper.make_model(graph, opset_imports=opsets)
+    model.ir_version = 9
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = int8scan.THREADS
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    start = time.perf_counter()
+    try:
+        session = ort.InferenceSession(model.SerializeToString(), options,
+                                       providers=["CPUExecutionProvider"])  # fmt: skip
+    except Exception as exc:  # an older ONNX Runtime
+        print(f"  MatMulNBits: not available here ({exc})")
+        return None
+    built = time.perf_counter() - start
+    feed = {"q": q.astype(np.float32)[None]}
+    sums = session.run(None, feed)[0][0] + 128.0 * float(q.astype(np.int64).sum())
+    exact = bool(np.array_equal(sums, int8scan.scan(codes, q)))
+    print(f"  MatMulNBits: {n:,} rows prepacked in {built:.2f} s; sums equal int8scan's: {exact}")
+    return lambda: session.run(None, feed)
 
 
 def _scan_bound(codes: np.ndarray, q: np.ndarray) -> None:

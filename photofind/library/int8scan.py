@@ -6,10 +6,13 @@ Why ONNX Runtime: numpy has no SIMD kernel for 8-bit integers (bench/vector_back
 (VNNI or AVX2) reads a quarter of the bytes of a float32 sketch, and onnxruntime is already a
 dependency that runs safely on Qt's pool threads (the encoders do). Measured at 1M rows on a
 busy 2-core machine: 51-75 ms against 61-94 ms for the float32 128-d BLAS scan, 1.2-1.7x.
-At a million rows the scan waits on memory, although MLAS pads the one query column to a
-16-column panel (there is no integer GEMV: 16 columns cost what one does): a row streamed from
-memory took 3.5x as long as a row in the core's cache (one thread, 35 against 10 ns;
-bench/vector_backends.py --kernels prints both). Only fewer bytes a row would make it faster.
+At a million rows a row streamed from memory takes 3.5x as long as a row in the core's cache
+(one thread, 35 against 10 ns; bench/vector_backends.py --kernels prints both), yet still
+well below what the memory allows (bench/floors.py: 0.3 of it): MLAS packs each block of
+codes as it goes and pads the one query column to a 16-column panel (no integer GEMV). A
+long-lived process therefore scans whole blocks of rows that stay put through MatMulNBits'
+prepacked one-row kernel instead (packedscan: twice as fast over the same bytes); this
+kernel scans the rest, and every row in a process's first searches.
 
 The graph is two nodes built here as protobuf bytes (the `onnx` package is only a development
 dependency): MatMulInteger(codes, query) -> Cast to float32. The codes are a graph input, not an

@@ -2,7 +2,8 @@
 the only module that holds the vectors, so another library is a change to this file alone.
 
 A search of a large store scans a compact copy first (vectorsketch: a 128-d projection in
-7-bit codes, an eighth of the bytes, scanned by ONNX Runtime's integer GEMM, int8scan) and
+7-bit codes, an eighth of the bytes, scanned by ONNX Runtime's integer GEMM, int8scan, or from
+the fourth search on by its prepacked one-row kernel, packedscan, in blocks of 256k rows) and
 rescores in float32 the vectors that can still be in the top k: the best FIRST_SHARE * k by
 sketch score, then every vector whose sketch score plus a margin reaches the k-th best exact
 score so far. The margin is MARGIN_Z standard deviations of what the sketch misses: the part
@@ -17,10 +18,11 @@ fitted again.
 
 The full vectors of a loaded file stay memory-mapped (copy on write) and only the rescored rows
 are read (with preadv while the mapped rows are unchanged: a page fault per row through the
-map took three times as long), so resident memory is the sketch (132 bytes per vector) plus
-what was added since the last save. On Windows, where a mapped file cannot be replaced, a
-loaded file is read whole. Files: PFVECS3 (codes); PFVECS2 (a float32 sketch, encoded at load
-until the next save rewrites it) and PFVECS1 (no sketch) still load.
+map took three times as long), so resident memory is the sketch (132 bytes per vector; 260
+once packedscan holds its copy of the codes) plus what was added since the last save. On
+Windows, where a mapped file cannot be replaced, a loaded file is read whole. Files: PFVECS3
+(codes); PFVECS2 (a float32 sketch, encoded at load until the next save rewrites it) and
+PFVECS1 (no sketch) still load.
 
 Why no vector library (bench/vector_backends.py has the figures): chroma-hnswlib's pybind11
 kept the importing thread's freed PyThreadState and crashed or hung the window on Qt's pool
@@ -40,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from photofind.library import int8scan, vectorsketch
+from photofind.library import packedscan, vectorsketch
 
 NAME = f"numpy-int8sketch {np.__version__}"  # written to the sidecar, for the curious
 _MAGIC = b"PFVECS3\n"  # ids, rows, basis, codebook, codes, left-out lengths
@@ -99,6 +101,7 @@ class VectorStore:
         self._codes = np.zeros((0, 0), np.uint8)
         self._rest = np.zeros(0, np.float32)
         self._loose = 0
+        self._packed = packedscan.PackedSketch()  # the codes prepacked, once searched a few times
         self._fd: int | None = None  # the mapped file, open for pread (see `_read`)
         self._offset = 0  # where its vectors start
         if sketch is not None:
@@ -191,6 +194,7 @@ class VectorStore:
             y, rest = vectorsketch.project(self._basis, vectors)
             codes, rest = vectorsketch.encode(self._book, y, rest)
             self._codes[rows], self._rest[rows] = codes, rest
+            self._packed.touched(rows)
             self._loose += int(np.isinf(rest).sum())
 
     def _move(self, source: int, target: int) -> None:
@@ -202,6 +206,7 @@ class VectorStore:
             self._tail[target - self._nb] = vector
         if self._basis is not None:
             self._codes[target], self._rest[target] = self._codes[source], self._rest[source]
+            self._packed.touched(np.array([target]))
 
     def blocks(self, size: int = 65_536):
         """(first row, float32 block) over the stored rows, in row order, without a copy of
@@ -231,6 +236,7 @@ class VectorStore:
     def _set_sketch(self, basis: np.ndarray, book: np.ndarray, y: np.ndarray, rest: np.ndarray):
         codes, rest = vectorsketch.encode(book, y, rest)
         self._basis, self._book, self._loose = basis, book, int(np.isinf(rest).sum())
+        self._packed.touched(None)
         self._codes = _grown(codes, len(self._ids), self._n)
         self._rest = _grown(rest, len(self._ids), self._n)
 
@@ -367,7 +373,8 @@ class VectorStore:
         qy = q @ self._basis
         q_rest = float(np.sqrt(max(0.0, float(q @ q) - float(qy @ qy))))
         code, scale, offset, rounding = vectorsketch.query_code(self._book, qy)
-        sums = int8scan.scan(self._codes[:n], code)  # sketch score = offset + scale * sums
+        self._packed.searched(self._codes, n)
+        sums = self._packed.sums(self._codes, n, code)  # sketch score = offset + scale * sums
         if keep is not None:
             sums[~keep] = -np.inf
         first = min(count, max(FIRST_SHARE * k, 256))

@@ -248,3 +248,83 @@ def test_a_file_in_an_older_format_loads_answers_and_saves_as_the_new_one(
         again._store._codes[: len(model)], index._store._codes[: len(model)]
     )
     _check_exact(again, model, _text_like(5, seed=35))
+
+
+# -- the packed scan ------------------------------------------------------------------------
+
+
+def test_the_packed_kernel_gives_the_plain_kernels_sums_or_steps_aside() -> None:
+    """MatMulNBits over prepacked codes: the same exact sums as int8scan for queries whose
+    largest entry is +-127 (what query_code makes), None for any other."""
+    from photofind.library import int8scan, packedscan, vectorsketch
+
+    rng = np.random.default_rng(11)
+    codes = rng.integers(0, vectorsketch.LEVELS + 1, (5000, 128), dtype=np.uint8)
+    codes[0], codes[1] = vectorsketch.LEVELS, 0
+    block = packedscan.pack(codes)
+    assert block is not None, "this ONNX Runtime packs (1.32 here)"
+    for sign in (1, -1, 1, -1):
+        query = rng.integers(-127, 128, 128).astype(np.int8)
+        query[rng.integers(128)] = 127 * sign
+        np.testing.assert_array_equal(block.sums(query), int8scan.scan(codes, query))
+    assert block.sums(np.full(128, 100, np.int8)) is None
+    assert block.sums(np.full(128, -128, np.int8)) is None
+    assert packedscan.pack(codes[:, :96].copy()) is None  # a block is a power of two wide
+
+
+def test_a_store_packs_after_a_few_searches_and_stays_exact_through_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Searches 4 on pack the store's whole blocks in the background; results stay the
+    exact top 50 while it packs, once it has, and after replacements, adds and removals
+    (the blocks they touch go back to the plain scan, the others stay packed)."""
+    from photofind.library import packedscan
+
+    monkeypatch.setattr(packedscan, "BLOCK", 1024)
+    data = _clip_like(N, seed=21)
+    index = VectorIndex(DIM)
+    index.add(np.arange(N), data)
+    model = dict(enumerate(data))
+    queries = np.vstack([_clip_like(6, seed=22), _text_like(6, seed=23)])
+    _check_exact(index, model, queries)  # 12 searches: packing starts at the 4th
+    packed = index._store._packed
+    assert packed.wait()
+    assert sorted(packed._blocks) == list(range(N // 1024)), "every whole block is packed"
+    _check_exact(index, model, queries)
+    rng = np.random.default_rng(24)
+    fresh = np.concatenate([rng.integers(0, 1024, 5), np.arange(N, N + 700)])
+    vectors = _clip_like(len(fresh), seed=25)
+    index.add(fresh, vectors)  # replaces in block 0, adds past the last whole block
+    model.update({int(i): vectors[n] for n, i in enumerate(fresh)})
+    assert 0 not in packed._blocks and 1 in packed._blocks
+    gone = np.array([3000, 3001])  # block 2: the last rows move into their places
+    index.remove(gone)
+    for i in gone.tolist():
+        model.pop(i)
+    assert 2 not in packed._blocks and 1 in packed._blocks
+    _check_exact(index, model, queries)
+
+
+def test_changes_while_the_blocks_pack_never_leave_a_stale_block(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A block copied for packing and changed before its packing ends is not used: looped,
+    with the change landing at varying points of the build."""
+    from photofind.library import packedscan
+
+    monkeypatch.setattr(packedscan, "BLOCK", 1024)
+    data = _clip_like(N, seed=31)
+    queries = _text_like(4, seed=32)
+    for round_ in range(8):
+        index = VectorIndex(DIM)
+        index.add(np.arange(N), data)
+        model = dict(enumerate(data))
+        for q in queries:
+            index.query(q, 50)  # the 4th starts the build
+        rows = np.arange(round_ * 600, round_ * 600 + 3) % N
+        vectors = _clip_like(3, seed=40 + round_)
+        index.add(rows, vectors)  # lands before, during or after the block's packing
+        model.update({int(i): vectors[n] for n, i in enumerate(rows)})
+        assert index._store._packed.wait()
+        assert int(rows[0]) // 1024 not in index._store._packed._blocks
+        _check_exact(index, model, queries)

@@ -404,10 +404,9 @@ def _packed_scan(codes: np.ndarray, q: np.ndarray):
 
 
 def _scan_bound(codes: np.ndarray, q: np.ndarray) -> None:
-    """Whether the codes' scan waits on memory or on arithmetic: its time per row over a
-    block that stays in the core's cache (1 MB, scanned again and again) against its time
-    over every row (streamed from memory once a scan). Memory-bound when the second is well
-    above the first: fewer bytes a row, not a faster kernel, would make it faster."""
+    """The codes' scan per row over a block that stays in the core's cache (1 MB, scanned
+    again and again) and over every row (streamed from memory once a scan): how much the
+    memory costs it."""
     from photofind.library import int8scan
 
     block = np.ascontiguousarray(codes[:8192])
@@ -424,8 +423,8 @@ def _scan_bound(codes: np.ndarray, q: np.ndarray) -> None:
     inside, whole = statistics.median(cached) * 1e9, statistics.median(streamed) * 1e9
     print(
         f"  7-bit scan per row: {inside:.1f} ns in cache, {whole:.1f} ns from memory "
-        f"({codes.shape[1] / whole:.1f} GB/s): {whole / inside:.1f}x, "
-        + ("memory-bound" if whole > 1.5 * inside else "compute-bound")
+        f"({codes.shape[1] / whole:.1f} GB/s, {whole / inside:.1f}x; bench/floors.py says "
+        "what memory allows)"
     )
 
 

@@ -275,12 +275,14 @@ def test_the_packed_kernel_gives_the_plain_kernels_sums_or_steps_aside() -> None
 def test_a_store_packs_after_a_few_searches_and_stays_exact_through_changes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Searches 4 on pack the store's whole blocks in the background; results stay the
-    exact top 50 while it packs, once it has, and after replacements, adds and removals
-    (the blocks they touch go back to the plain scan, the others stay packed)."""
+    """Searches 4 on pack the store's blocks in the background (the last one with what rows
+    there are); results stay the exact top 50 while it packs, once it has, and after
+    replacements, adds past the packed rows and removals (the blocks they touch go back to
+    the plain scan, the others stay packed)."""
     from photofind.library import packedscan
 
     monkeypatch.setattr(packedscan, "BLOCK", 1024)
+    monkeypatch.setattr(packedscan, "PACK_MIN", 2048)
     data = _clip_like(N, seed=21)
     index = VectorIndex(DIM)
     index.add(np.arange(N), data)
@@ -289,14 +291,19 @@ def test_a_store_packs_after_a_few_searches_and_stays_exact_through_changes(
     _check_exact(index, model, queries)  # 12 searches: packing starts at the 4th
     packed = index._store._packed
     assert packed.wait()
-    assert sorted(packed._blocks) == list(range(N // 1024)), "every whole block is packed"
+    assert sorted(packed._blocks) == list(range(6)), "5 whole blocks and the last 880 rows"
+    assert packed._blocks[5].rows == N - 5 * 1024
     _check_exact(index, model, queries)
     rng = np.random.default_rng(24)
-    fresh = np.concatenate([rng.integers(0, 1024, 5), np.arange(N, N + 700)])
+    fresh = np.concatenate([rng.integers(0, 1024, 5), np.arange(N, N + 100)])
     vectors = _clip_like(len(fresh), seed=25)
-    index.add(fresh, vectors)  # replaces in block 0, adds past the last whole block
+    index.add(fresh, vectors)  # replaces in block 0; adds into block 5's range, past its rows
     model.update({int(i): vectors[n] for n, i in enumerate(fresh)})
     assert 0 not in packed._blocks and 1 in packed._blocks
+    assert 5 not in packed._blocks, "rows written in its range: it goes too"
+    _check_exact(index, model, queries)
+    index.add(np.arange(N + 100, N + 2000), _clip_like(1900, seed=26))  # into blocks 6 and 7
+    model.update({N + 100 + n: v for n, v in enumerate(_clip_like(1900, seed=26))})
     gone = np.array([3000, 3001])  # block 2: the last rows move into their places
     index.remove(gone)
     for i in gone.tolist():
@@ -313,6 +320,7 @@ def test_changes_while_the_blocks_pack_never_leave_a_stale_block(
     from photofind.library import packedscan
 
     monkeypatch.setattr(packedscan, "BLOCK", 1024)
+    monkeypatch.setattr(packedscan, "PACK_MIN", 2048)
     data = _clip_like(N, seed=31)
     queries = _text_like(4, seed=32)
     for round_ in range(8):

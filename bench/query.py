@@ -146,7 +146,8 @@ def measure_lookup(
         if other is not None and not n % 2:
             timed(other, q, others, other_recalls, exact)
     ratio = statistics.median(times) / statistics.median(scans)
-    print(f"    {label:<22} index {_ms(times)}  recall@50 {np.mean(recalls):.4f}")
+    print(f"    {label:<22} index {_ms(times)}  recall@50 {np.mean(recalls):.4f}"
+          f"  ({sketch_bytes(index._store)})")  # fmt: skip
     print(f"    {'':<22} exact {_ms(scans)}  index/exact {ratio:.2f}  {_load()}")
     if other is not None:
         ratio = statistics.median(times) / statistics.median(others)
@@ -157,10 +158,16 @@ def measure_lookup(
 
 
 def sketch_bytes(store) -> str:
-    """Resident bytes per vector of a store's sketch (whichever arrays it keeps)."""
+    """Resident bytes per vector of a store's sketch (whichever arrays it keeps), and of the
+    packed copy ONNX Runtime holds once the store has packed (packedscan)."""
     arrays = [getattr(store, a) for a in ("_codes", "_sketch", "_rest") if hasattr(store, a)]
     rows = max(1, len(store._ids))
-    return f"{sum(a.nbytes for a in arrays) / rows:.0f} B/vector"
+    own = f"{sum(a.nbytes for a in arrays) / rows:.0f} B/vector"
+    packed = getattr(store, "_packed", None)
+    if packed is None or not packed._blocks:
+        return own
+    copy = sum(b.rows * b.dims for b in packed._blocks.values()) / rows
+    return f"{own} + {copy:.0f} packed"
 
 
 def other_index(source: Path, saved: Path, data: np.ndarray) -> VectorIndex:

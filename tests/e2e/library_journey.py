@@ -71,6 +71,15 @@ def make_photos(folder: Path, n: int, prefix: str = "p", size=(96, 96)) -> list[
     ]
 
 
+def two_model_library(library: Path, photos: Path, first: Path, second: Path) -> None:
+    """Six photos in a folder of a library with two models imported (in that order), through
+    the console script: where removing one model must leave the other working."""
+    make_photos(photos, 6)
+    photofind(library, "model", "import", str(first))
+    photofind(library, "model", "import", str(second))
+    photofind(library, "folders", "add", str(photos))
+
+
 def embeddings(library: Path) -> dict[str, tuple[int, int, bytes]]:
     """{path: (file id, vector change number, vector bytes)}: any re-encode changes `seq`."""
     with contextlib.closing(sqlite3.connect(library / "catalog.sqlite", timeout=30)) as conn:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from library_journey import make_photos, photofind
+from library_journey import photofind, two_model_library
 
 
 def cache_files(library: Path) -> set[str]:
@@ -25,11 +25,8 @@ def use(library: Path, model: str, *index: str) -> None:
 def test_removing_a_model_removes_its_caches_and_keeps_the_others(
     tmp_path: Path, tiny_model_dir: Path, tiny_immich_dir: Path
 ) -> None:
-    library, photos = tmp_path / "lib", tmp_path / "photos"
-    make_photos(photos, 6)
-    photofind(library, "model", "import", str(tiny_model_dir))
-    photofind(library, "model", "import", str(tiny_immich_dir))
-    photofind(library, "folders", "add", str(photos))
+    library = tmp_path / "lib"
+    two_model_library(library, tmp_path / "photos", tiny_model_dir, tiny_immich_dir)
     use(library, "tiny-clip")
     first = cache_files(library)
     assert any(f.startswith("tokenizer-tables/") for f in first), first

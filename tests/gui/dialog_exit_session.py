@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import sys
 import threading
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
@@ -25,6 +24,7 @@ from photofind.gui.main_window import MainWindow
 from photofind.gui.preview import PreviewDialog
 from photofind.session import open_session
 from photofind.tasks import Progress
+from photofind.testing.spin import spin as wait_for
 
 TIMEOUT = 120.0
 
@@ -55,12 +55,7 @@ def main(library: Path, model: Path, folder: Path) -> int:
     window.show()
 
     def spin(until, what: str) -> None:
-        deadline = time.monotonic() + TIMEOUT
-        while not until():
-            if time.monotonic() > deadline:
-                raise SystemExit(f"timed out waiting for {what}")
-            app.processEvents()
-            time.sleep(0.005)
+        wait_for(app.processEvents, until, what, TIMEOUT)
 
     def close_when_open(after_ms: int, start=None) -> None:
         def close() -> None:

@@ -11,7 +11,7 @@ from PySide6.QtCore import QTimer
 
 from photofind.gui.model_dialog import ModelDialog, NameRole
 from photofind.session import open_session
-from tests.e2e.library_journey import make_photos, photofind
+from tests.e2e.library_journey import photofind, two_model_library
 from tests.gui.shell_fixtures import open_window
 
 
@@ -23,11 +23,8 @@ def caches(library: Path) -> set[str]:
 def test_remove_in_the_models_dialog_takes_the_models_caches(
     qtbot, tmp_path: Path, tiny_model_dir: Path, tiny_immich_dir: Path
 ) -> None:
-    library, photos = tmp_path / "lib", tmp_path / "photos"
-    make_photos(photos, 6)
-    photofind(library, "model", "import", str(tiny_model_dir))
-    photofind(library, "model", "import", str(tiny_immich_dir))
-    photofind(library, "folders", "add", str(photos))
+    library = tmp_path / "lib"
+    two_model_library(library, tmp_path / "photos", tiny_model_dir, tiny_immich_dir)
     made: dict[str, set[str]] = {}
     for name in ("tiny-clip", "tiny-clip-immich"):
         before = caches(library)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from photofind.gui.app import create_app
 from photofind.gui.main_window import MainWindow
 from photofind.session import open_session
+from photofind.testing.spin import spin as wait_for
 
 TIMEOUT = 120.0
 
@@ -39,12 +40,7 @@ def main(queries: list[str]) -> int:
     window.show()
 
     def spin(until, what: str) -> None:
-        deadline = time.monotonic() + TIMEOUT
-        while not until():
-            if time.monotonic() > deadline:
-                raise SystemExit(f"timed out waiting for {what}")
-            app.processEvents()
-            time.sleep(0.005)
+        wait_for(app.processEvents, until, what, TIMEOUT)
 
     def focused() -> QWidget:
         widget = QApplication.focusWidget()

@@ -21,13 +21,11 @@ command, and only from PACK_MIN rows on.
 from __future__ import annotations
 
 import logging
-import os
 import threading
-import time
 
 import numpy as np
 
-from photofind.library.int8scan import _int, _msg, _tensor
+from photofind.library import int8scan, smallgraphs
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +33,6 @@ BLOCK = 524_288  # rows a packed block holds at most (64 MB of codes): a change 
 # them sends the block back to the plain scan; a smaller block ran slower per row (262k: 11
 # against 8.7 ns a row for 1M in one block)
 PACK_MIN = 200_000  # rows: below this the plain scan takes a few milliseconds
-THREADS = min(2, os.cpu_count() or 1)
-_UINT8, _FLOAT, _INT_ATTR = 2, 1, 2
 _ZERO_POINT = 128  # MatMulNBits' default for 8-bit weights
 _CHECK_ROWS = 4096
 
@@ -62,22 +58,13 @@ class PackedBlock:
 def pack(codes: np.ndarray) -> PackedBlock | None:
     """The block for `codes` (uint8 [rows, dims], dims a power of two >= 16), or None where
     this ONNX Runtime cannot pack it or its sums differ from int8scan's (logged)."""
-    from photofind.clip.providers import ort  # the one module that imports it
-    from photofind.library import int8scan
-
     rows, dims = codes.shape
     if dims < 16 or dims & (dims - 1) or rows == 0:
         return None
     try:
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = THREADS
-        options.inter_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3
         model = _model_bytes(np.ascontiguousarray(codes, np.uint8))
-        session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        block = PackedBlock(smallgraphs.cpu_session(model, smallgraphs.THREADS), rows, dims)
         del model
-        block = PackedBlock(session, rows, dims)
         rng = np.random.default_rng(rows)
         check = min(rows, _CHECK_ROWS)
         for sign in (1, -1):
@@ -96,29 +83,36 @@ def pack(codes: np.ndarray) -> PackedBlock | None:
 def _model_bytes(codes: np.ndarray) -> bytes:
     """ModelProto (IR 9; opsets 18 and com.microsoft 1): y[1, rows] = MatMulNBits(q[1, dims],
     codes as weights [rows, 1, dims], scales 1)."""
+    g = smallgraphs
     rows, dims = codes.shape
     attributes = b"".join(
-        _msg(5, _msg(1, name) + _int(3, value) + _int(20, _INT_ATTR))
+        g.int_attribute(name, value)
         for name, value in (("K", dims), ("N", rows), ("bits", 8), ("block_size", dims),
                             ("accuracy_level", 4))
     )  # fmt: skip
     node = (
-        _msg(1, "q") + _msg(1, "codes") + _msg(1, "scales") + _msg(2, "y")
-        + _msg(4, "MatMulNBits") + attributes + _msg(7, "com.microsoft")
+        g.field_bytes(1, "q") + g.field_bytes(1, "codes") + g.field_bytes(1, "scales")
+        + g.field_bytes(2, "y") + g.field_bytes(4, "MatMulNBits") + attributes
+        + g.field_bytes(7, "com.microsoft")
     )  # fmt: skip
     weights = (
-        _int(1, rows) + _int(1, 1) + _int(1, dims) + _int(2, _UINT8) + _msg(8, "codes")
-        + _msg(9, codes.tobytes())
+        g.field_int(1, rows) + g.field_int(1, 1) + g.field_int(1, dims)
+        + g.field_int(2, g.UINT8) + g.field_bytes(8, "codes") + g.field_bytes(9, codes.tobytes())
     )  # fmt: skip
-    scales = _int(1, rows) + _int(2, _FLOAT) + _msg(8, "scales")
-    scales += _msg(9, np.ones(rows, np.float32).tobytes())
+    scales = (
+        g.field_int(1, rows) + g.field_int(2, g.FLOAT) + g.field_bytes(8, "scales")
+        + g.field_bytes(9, np.ones(rows, np.float32).tobytes())
+    )  # fmt: skip
     graph = (
-        _msg(1, node) + _msg(2, "packedscan") + _msg(5, weights) + _msg(5, scales)
-        + _msg(11, _tensor("q", _FLOAT, (1, dims)))
-        + _msg(12, _tensor("y", _FLOAT, (1, rows)))
+        g.field_bytes(1, node) + g.field_bytes(2, "packedscan")
+        + g.field_bytes(5, weights) + g.field_bytes(5, scales)
+        + g.field_bytes(11, g.value_info("q", g.FLOAT, (1, dims)))
+        + g.field_bytes(12, g.value_info("y", g.FLOAT, (1, rows)))
     )  # fmt: skip
-    opsets = _msg(8, _msg(1, "") + _int(2, 18)) + _msg(8, _msg(1, "com.microsoft") + _int(2, 1))
-    return _int(1, 9) + opsets + _msg(7, graph)
+    opsets = g.field_bytes(8, g.field_bytes(1, "") + g.field_int(2, 18)) + g.field_bytes(
+        8, g.field_bytes(1, "com.microsoft") + g.field_int(2, 1)
+    )
+    return g.field_int(1, 9) + opsets + g.field_bytes(7, graph)
 
 
 class PackedSketch:
@@ -144,6 +138,7 @@ class PackedSketch:
         self._lock = threading.Lock()
         self._searches = 0
         self._started = False
+        self._thread: threading.Thread | None = None
 
     def touched(self, rows: np.ndarray | None) -> None:
         """Rows whose codes changed (None: all of them, a new sketch)."""
@@ -161,8 +156,6 @@ class PackedSketch:
     def sums(self, codes: np.ndarray, rows: int, query: np.ndarray) -> np.ndarray:
         """float32 [rows]: int8scan.scan(codes[:rows], query), from packed blocks where there
         are some and the query allows (see PackedBlock.sums)."""
-        from photofind.library import int8scan
-
         blocks = self._blocks
         if not blocks:
             return int8scan.scan(codes[:rows], query)
@@ -201,7 +194,8 @@ class PackedSketch:
                 if min(rows, (j + 1) * BLOCK) - j * BLOCK >= BLOCK // 4
             ]
         # Not a daemon: ONNX Runtime must finish building before the interpreter exits.
-        threading.Thread(target=self._build, args=(wanted,), name="sketch-pack").start()
+        self._thread = threading.Thread(target=self._build, args=(wanted,), name="sketch-pack")
+        self._thread.start()
 
     def _build(self, wanted: list[tuple[int, int, int, np.ndarray]]) -> None:
         while wanted:
@@ -215,11 +209,10 @@ class PackedSketch:
                     self._blocks = {**self._blocks, j: block}
 
     def wait(self, timeout: float = 60.0) -> bool:
-        """Whether every whole block the build copied is packed, waiting up to `timeout`
-        seconds for the build (tests and benches: searches never wait)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not any(t.name == "sketch-pack" and t.is_alive() for t in threading.enumerate()):
-                return self._started
-            time.sleep(0.01)
-        return False
+        """Whether a build started and has ended, waiting up to `timeout` seconds for it
+        (tests and benches: searches never wait)."""
+        thread = self._thread
+        if thread is None:
+            return False
+        thread.join(timeout)
+        return not thread.is_alive()

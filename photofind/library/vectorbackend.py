@@ -2,8 +2,8 @@
 the only module that holds the vectors, so another library is a change to this file alone.
 
 A search of a large store scans a compact copy first (vectorsketch: a 128-d projection in
-7-bit codes, an eighth of the bytes, scanned by ONNX Runtime's integer GEMM, int8scan, or from
-the fourth search on by its prepacked one-row kernel, packedscan, in blocks of 256k rows) and
+7-bit codes, an eighth of the bytes, scanned by ONNX Runtime's integer GEMM, int8scan, or
+after a few searches by its prepacked one-row kernel, packedscan, in blocks of 512k rows) and
 rescores in float32 the vectors that can still be in the top k: the best FIRST_SHARE * k by
 sketch score, then every vector whose sketch score plus a margin reaches the k-th best exact
 score so far. The margin is MARGIN_Z standard deviations of what the sketch misses: the part

@@ -277,8 +277,9 @@ def test_a_store_packs_after_a_few_searches_and_stays_exact_through_changes(
 ) -> None:
     """Searches 4 on pack the store's blocks in the background (the last one with what rows
     there are); results stay the exact top 50 while it packs, once it has, and after
-    replacements, adds past the packed rows and removals (the blocks they touch go back to
-    the plain scan, the others stay packed)."""
+    replacements and removals (the blocks they touch go back to the plain scan, the others
+    stay packed) and adds past a block's packed rows (it stays); the next quiet spell of
+    searches packs the dropped blocks and the new ones again."""
     from photofind.library import packedscan
 
     monkeypatch.setattr(packedscan, "BLOCK", 1024)
@@ -300,8 +301,10 @@ def test_a_store_packs_after_a_few_searches_and_stays_exact_through_changes(
     index.add(fresh, vectors)  # replaces in block 0; adds into block 5's range, past its rows
     model.update({int(i): vectors[n] for n, i in enumerate(fresh)})
     assert 0 not in packed._blocks and 1 in packed._blocks
-    assert 5 not in packed._blocks, "rows written in its range: it goes too"
-    _check_exact(index, model, queries)
+    assert packed._blocks[5].rows == N - 5 * 1024, "rows added past its packed rows: it stays"
+    _check_exact(index, model, queries)  # a quiet spell: block 0 packs again
+    assert packed.wait()
+    assert sorted(packed._blocks) == list(range(6))
     index.add(np.arange(N + 100, N + 2000), _clip_like(1900, seed=26))  # into blocks 6 and 7
     model.update({N + 100 + n: v for n, v in enumerate(_clip_like(1900, seed=26))})
     gone = np.array([3000, 3001])  # block 2: the last rows move into their places
@@ -309,6 +312,11 @@ def test_a_store_packs_after_a_few_searches_and_stays_exact_through_changes(
     for i in gone.tolist():
         model.pop(i)
     assert 2 not in packed._blocks and 1 in packed._blocks
+    _check_exact(index, model, queries)
+    assert packed.wait()
+    assert sorted(packed._blocks) == list(range(8)), "block 2 again, and the new blocks 6, 7"
+    assert packed._blocks[5].rows == N - 5 * 1024, "880 of its 1024 rows: enough to keep"
+    assert packed._blocks[7].rows == N + 1998 - 7 * 1024
     _check_exact(index, model, queries)
 
 

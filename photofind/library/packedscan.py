@@ -125,19 +125,20 @@ class PackedSketch:
     The store calls `searched` from each search (under its caller's read lock: no change
     runs meanwhile). Once a store of PACK_MIN rows or more has been searched SEARCHES_FIRST
     times since its last change, the blocks that are missing (never packed, or dropped by a
-    change) or that cover under 3/4 of their range's rows (photos added since) are copied and
-    packed in a thread of their own, one build at a time. A block is put to use only if none
-    of its copied rows changed since the copy (`touched`, called by the store's changes,
-    which run alone, counts changes per block under `_lock`), and only while the store still
-    has all of its rows (a removal may leave a block part empty; the rows added into it
-    again are changes).
+    change) or that cover under 3/4 of their range's rows (photos added since) are packed in a
+    thread of their own, one build at a time, read from the store's codes as they stand. A
+    block is put to use only if none of its rows changed since the build began (`touched`,
+    called by the store's changes, which run alone, counts changes per block under `_lock`;
+    a block read torn by a change is counted before any search can use it), and only while
+    the store still has all of its rows (a removal may leave a block part empty; the rows
+    added into it again are changes).
     """
 
     SEARCHES_FIRST = 4  # a command that searches once or twice never pays for packing
 
     def __init__(self) -> None:
         self._blocks: dict[int, PackedBlock] = {}  # replaced whole, read without the lock
-        self._extent: dict[int, int] = {}  # rows of block j copied by its latest packing
+        self._extent: dict[int, int] = {}  # rows of block j its latest packing read
         self._changes: dict[int, int] = {}
         self._epoch = 0  # a new sketch (refit) changes every block
         self._lock = threading.Lock()
@@ -204,7 +205,9 @@ class PackedSketch:
                 if size < least or (have is not None and have.rows * 4 >= size * 3):
                     continue
                 self._extent[j] = size
-                part = codes[j * BLOCK : j * BLOCK + size].copy()
+                # A view, read by the build while changes may land: any change to these
+                # rows is counted before a search can run, so a block read torn is dropped.
+                part = codes[j * BLOCK : j * BLOCK + size]
                 wanted.append((j, self._epoch, self._changes.get(j, 0), part))
             if not wanted:
                 return
@@ -218,10 +221,11 @@ class PackedSketch:
             block = pack(part)
             del part
             with self._lock:
-                if block is None:
-                    self._broken = True  # not here: the plain scan it is
+                unchanged = epoch == self._epoch and changes == self._changes.get(j, 0)
+                if block is None:  # not here (unless a change made the check differ)
+                    self._broken = self._broken or unchanged
                     return
-                if epoch == self._epoch and changes == self._changes.get(j, 0):
+                if unchanged:
                     self._blocks = {**self._blocks, j: block}
 
     def wait(self, timeout: float = 60.0) -> bool:

@@ -474,12 +474,16 @@ class MainWindow(QMainWindow):
         self.controller.start_indexing()
 
     def _index_progress(self, p: Any) -> None:
-        """The folder list follows the scan once encoding begins; a pass's photos are
-        searchable once its labels phase begins (a new model's label texts may take a
-        minute): show them then; the Things list follows at the end."""
+        """The folder list and the timeline follow the scan once encoding begins (the
+        timeline shows photos still pending, so a long first index is not an empty grid);
+        a pass's photos are searchable once its labels phase begins (a new model's label
+        texts may take a minute): show them then; the Things list follows at the end."""
         entered, self._index_phase = p.phase != self._index_phase, p.phase
         if entered and p.phase == "index":  # scanned: the folders' photos are known
             self.refresh_folders()
+            if not self.search_bar.has_query():
+                self._load_library_dates()
+                self.timeline.refresh()
         if entered and p.phase == "labels":
             self.refresh_folders()
             self._load_library_dates()

@@ -234,7 +234,7 @@ class MainWindow(QMainWindow):
         self.repair.import_requested.connect(self.choose_model_folder)
         self.repair.models_requested.connect(self.show_models)
         self.folders.add_requested.connect(self.choose_folder)
-        self.folders.remove_requested.connect(self.remove_folder)
+        self.folders.remove_requested.connect(self.ask_remove_folder)
         self.folders.folder_chosen.connect(self._folder_chosen)
         self.search_bar.filters.folder_cleared.connect(self.folders.choose_all)
         self.search_bar.search_requested.connect(self.search_now)
@@ -399,6 +399,27 @@ class MainWindow(QMainWindow):
 
     def remove_folder(self, folder_id: int) -> None:
         self.controller.remove_folder(folder_id, failed=self._warn)
+
+    def ask_remove_folder(self, folder_id: int) -> bool:
+        """Remove a folder once the person says yes (the Remove buttons): its photos leave
+        the library with their vectors and labels, and adding it back encodes them again.
+        True if it is being removed."""
+        session = self.session
+        if session is None:
+            return False
+        row = next((r for r in session.library.folders() if r.folder.id == folder_id), None)
+        if row is None:
+            return False
+        question = (
+            f"Remove {row.folder.path} from {APP_DISPLAY_NAME}? Its "
+            f"{counted(row.total, 'photo')} leave the search; the files stay where they are. "
+            "Adding the folder again reads every photo again."
+        )
+        answer = QMessageBox.question(self, APP_DISPLAY_NAME, question)
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        self.remove_folder(folder_id)
+        return True
 
     def _folders_changed(self) -> None:
         self.refresh_folders()
@@ -745,7 +766,7 @@ class MainWindow(QMainWindow):
         hooks = PreferenceHooks(
             folders=session.library.folders,
             add_folder=self.add_folder,
-            remove_folder=self.remove_folder,
+            remove_folder=self.ask_remove_folder,
             models=lambda: [m.name for m in self._store().installed()],
             current_model=lambda: self._model_name(),
             use_model=self.use_model,

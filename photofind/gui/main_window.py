@@ -415,7 +415,10 @@ class MainWindow(QMainWindow):
             f"{counted(row.total, 'photo')} leave the search; the files stay where they are. "
             "Adding the folder again reads every photo again."
         )
-        answer = QMessageBox.question(self, APP_DISPLAY_NAME, question)
+        buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+        answer = QMessageBox.question(
+            self, APP_DISPLAY_NAME, question, buttons, QMessageBox.StandardButton.No
+        )  # Enter keeps it
         if answer != QMessageBox.StandardButton.Yes:
             return False
         self.remove_folder(folder_id)

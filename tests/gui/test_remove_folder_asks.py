@@ -25,7 +25,8 @@ def answer(button: QMessageBox.StandardButton, asked: list[str]) -> None:
             if tries[0]:
                 QTimer.singleShot(20, press)  # not shown yet
             return
-        asked.append(box.text())
+        keeps = box.defaultButton() is box.button(QMessageBox.StandardButton.No)
+        asked.append(box.text() if keeps else "Enter would remove: " + box.text())
         box.button(button).click()
 
     QTimer.singleShot(20, press)
@@ -41,6 +42,7 @@ def test_remove_asks_and_no_keeps_the_folder(qtbot, tmp_path, tiny_model_dir) ->
     answer(QMessageBox.StandardButton.No, asked)
     qtbot.mouseClick(panel.remove_button, Qt.MouseButton.LeftButton)
     assert len(asked) == 1 and str(folder) in asked[0] and "3 photos" in asked[0]
+    assert not asked[0].startswith("Enter would remove")  # No is the default button
     qtbot.wait(200)  # a removal would run in a worker
     assert window.folder_list.count() == 1
     assert window.session.library.status()["files"] == 3

@@ -11,19 +11,25 @@ from PySide6.QtGui import QDesktopServices, QImage
 from PySide6.QtWidgets import QApplication
 
 
-def open_file(path: Path) -> None:
-    """The photo in the system's default viewer."""
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+def open_file(path: Path) -> bool:
+    """The photo in the system's default viewer; False when the desktop has no program
+    for it (Qt then only logs a warning)."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
-def show_in_folder(path: Path) -> None:
-    """The platform file manager, with the file selected where the platform allows."""
-    if sys.platform == "darwin":
-        subprocess.Popen(["open", "-R", str(path)])
-    elif sys.platform == "win32":
-        subprocess.Popen(["explorer", "/select,", str(path)])
-    else:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
+def show_in_folder(path: Path) -> bool:
+    """The platform file manager, with the file selected where the platform allows; False
+    when it could not be started."""
+    try:
+        if sys.platform == "darwin":
+            subprocess.Popen(["open", "-R", str(path)])
+        elif sys.platform == "win32":
+            subprocess.Popen(["explorer", "/select,", str(path)])
+        else:
+            return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
+    except OSError:
+        return False
+    return True
 
 
 def copy_path(path: Path) -> None:

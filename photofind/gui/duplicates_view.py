@@ -77,10 +77,13 @@ class _GroupRow(QFrame):
         column = QVBoxLayout(self)
         top = QHBoxLayout()
         top.addWidget(QLabel(f"<b>{len(files)} near-identical photos</b>"))
-        top.addStretch(1)
+        # Beside the title, not at the row's far end: a burst of nine photos is wider than
+        # the view, and the far end is off screen until scrolled sideways.
         button = QPushButton("Keep the chosen one, trash the others…")
         button.clicked.connect(lambda: dialog.trash_others(self))
         top.addWidget(button)
+        top.addStretch(1)
+        self.trash_button = button
         column.addLayout(top)
         row = QHBoxLayout()
         column.addLayout(row)

@@ -31,9 +31,13 @@ PROBLEMS_SHOWN = 5  # in a folder's tooltip; `photofind status --json` lists the
 
 
 def _state(row: Any) -> str:
-    """What the folder's line says after its photo count: files that failed, subfolders or
-    links not opened, or its state ("errors" is said by the counts themselves)."""
-    parts = [f"{row.error:,} unreadable"] if row.error else []
+    """What the folder's line says after its photo count: its state, then files that failed
+    and subfolders or links not opened. "errors" is said by the counts themselves and "up to
+    date" goes without saying beside them; "offline" and "indexing" always show (a folder
+    with one broken file whose drive is away must still say it is offline)."""
+    parts = [] if row.state in ("errors", "up to date") else [row.state]
+    if row.error:
+        parts.append(f"{row.error:,} unreadable")
     if row.unreadable:
         parts.append(f"{row.unreadable:,} not opened")
     return " · ".join(parts) if parts else row.state

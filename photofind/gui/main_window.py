@@ -234,7 +234,7 @@ class MainWindow(QMainWindow):
         self.repair.import_requested.connect(self.choose_model_folder)
         self.repair.models_requested.connect(self.show_models)
         self.folders.add_requested.connect(self.choose_folder)
-        self.folders.remove_requested.connect(self.remove_folder)
+        self.folders.remove_requested.connect(self.ask_remove_folder)
         self.folders.folder_chosen.connect(self._folder_chosen)
         self.search_bar.filters.folder_cleared.connect(self.folders.choose_all)
         self.search_bar.search_requested.connect(self.search_now)
@@ -400,6 +400,30 @@ class MainWindow(QMainWindow):
     def remove_folder(self, folder_id: int) -> None:
         self.controller.remove_folder(folder_id, failed=self._warn)
 
+    def ask_remove_folder(self, folder_id: int) -> bool:
+        """Remove a folder once the person says yes (the Remove buttons): its photos leave
+        the library with their vectors and labels, and adding it back encodes them again.
+        True if it is being removed."""
+        session = self.session
+        if session is None:
+            return False
+        row = next((r for r in session.library.folders() if r.folder.id == folder_id), None)
+        if row is None:
+            return False
+        question = (
+            f"Remove {row.folder.path} from {APP_DISPLAY_NAME}? Its "
+            f"{counted(row.total, 'photo')} leave the search; the files stay where they are. "
+            "Adding the folder again reads every photo again."
+        )
+        buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+        answer = QMessageBox.question(
+            self, APP_DISPLAY_NAME, question, buttons, QMessageBox.StandardButton.No
+        )  # Enter keeps it
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        self.remove_folder(folder_id)
+        return True
+
     def _folders_changed(self) -> None:
         self.refresh_folders()
         self.search_now()
@@ -474,12 +498,16 @@ class MainWindow(QMainWindow):
         self.controller.start_indexing()
 
     def _index_progress(self, p: Any) -> None:
-        """The folder list follows the scan once encoding begins; a pass's photos are
-        searchable once its labels phase begins (a new model's label texts may take a
-        minute): show them then; the Things list follows at the end."""
+        """The folder list and the timeline follow the scan once encoding begins (the
+        timeline shows photos still pending, so a long first index is not an empty grid);
+        a pass's photos are searchable once its labels phase begins (a new model's label
+        texts may take a minute): show them then; the Things list follows at the end."""
         entered, self._index_phase = p.phase != self._index_phase, p.phase
         if entered and p.phase == "index":  # scanned: the folders' photos are known
             self.refresh_folders()
+            if not self.search_bar.has_query():
+                self._load_library_dates()
+                self.timeline.refresh()
         if entered and p.phase == "labels":
             self.refresh_folders()
             self._load_library_dates()
@@ -741,7 +769,7 @@ class MainWindow(QMainWindow):
         hooks = PreferenceHooks(
             folders=session.library.folders,
             add_folder=self.add_folder,
-            remove_folder=self.remove_folder,
+            remove_folder=self.ask_remove_folder,
             models=lambda: [m.name for m in self._store().installed()],
             current_model=lambda: self._model_name(),
             use_model=self.use_model,

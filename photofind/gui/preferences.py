@@ -70,7 +70,7 @@ class PreferenceHooks:
 
     folders: Callable[[], list]  # FolderStatus rows
     add_folder: Callable[[Path, tuple[str, ...]], None]
-    remove_folder: Callable[[int], None]
+    remove_folder: Callable[[int], bool]  # False: not removed (the person said no)
     models: Callable[[], list[str]]
     current_model: Callable[[], str | None]
     use_model: Callable[[str], None]
@@ -193,8 +193,7 @@ class PreferencesDialog(QDialog):
 
     def _remove_folder(self) -> None:
         item = self.folder_list.currentItem()
-        if item is not None:
-            self.hooks.remove_folder(int(item.data(256)))
+        if item is not None and self.hooks.remove_folder(int(item.data(256))):
             self.folder_list.takeItem(self.folder_list.row(item))
 
     def refresh_cache(self) -> None:

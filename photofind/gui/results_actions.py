@@ -104,12 +104,21 @@ class ResultActions(QObject):
         ):
             return
         for hit in hits:
-            desktop.open_file(hit.file.path)
+            self._hand_over("open", hit.file.path, desktop.open_file)
 
     def show_in_folder(self) -> None:
         hits = self.selected()
         if hits:
-            desktop.show_in_folder(hits[0].file.path)
+            self._hand_over("show", hits[0].file.path, desktop.show_in_folder)
+
+    def _hand_over(self, verb: str, path: Path, action: Callable[[Path], bool]) -> None:
+        """Give `path` to the desktop, or say why not: the desktop says nothing itself when
+        the photo's drive is away or no program is set for it."""
+        if not path.exists():
+            self.message.emit(f"Cannot {verb} {path.name}: it is not there "
+                              "(is its drive connected?)")  # fmt: skip
+        elif not action(path):
+            self.message.emit(f"Cannot {verb} {path.name}: the desktop has no program for it")
 
     def copy_paths(self) -> None:
         hits = self.selected()

@@ -98,7 +98,7 @@ class Albums:
             return self.searcher.search(replace(query, k=k))
         if album.cutoff is None or album.cutoff == NEVER:
             return []
-        return self.searcher.search(replace(query, k=k, min_score=album.cutoff))
+        return self.searcher.search(replace(query, k=k, min_score=album.cutoff, cut=None))
 
     def export(self, name: str, folder: Path, mode: str = "link") -> list[Path]:
         """Put the album's photos in `folder` as symbolic links or copies; returns the new

@@ -579,7 +579,9 @@ class MainWindow(QMainWindow):
             self._weaker = []
             self.weaker_button.hide()
             self._timeline_asked = True
-            self.timeline.start(self.session.library.catalog)
+            self.timeline.start(
+                self.session.library.catalog, filters=self.search_bar.filters.filters
+            )
             return
         self.timeline.stop()
         found = answer if isinstance(answer, SearchResult) else None
@@ -633,7 +635,12 @@ class MainWindow(QMainWindow):
 
     def _timeline_shown(self) -> None:
         total = self.timeline.total
-        self.hint.setText(f"{counted(total, 'photo')}, newest first" if total else "No photos yet")
+        if total:
+            self.hint.setText(f"{counted(total, 'photo')}, newest first")
+        elif self.search_bar.filters.filters.active:
+            self.hint.setText("No photos match the filters")
+        else:
+            self.hint.setText("No photos yet")
         if self._timeline_asked:
             self._timeline_asked = False
             self.search_finished.emit()

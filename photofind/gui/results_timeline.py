@@ -1,4 +1,5 @@
-"""The timeline in the grid: the whole library, newest first, paged in as the view scrolls.
+"""The timeline in the grid: the library (narrowed by the filters in view), newest first, paged
+in as the view scrolls.
 
 `TimelineFeed` reads pages with `photofind.search.timeline` in the window's pool (no SQL on
 the GUI thread) and hands them to the `ResultsModel`; the model's `more` hook is how the view
@@ -19,6 +20,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from photofind.gui.results import ResultsModel
 from photofind.gui.workers import run_task
 from photofind.search import Hit, photo_date
+from photofind.search.dates import Filters
 from photofind.search.timeline import (
     PAGE,
     Cursor,
@@ -50,17 +52,20 @@ class TimelineFeed(QObject):
         self.model = model
         self.active = False  # the grid shows the timeline (not a search)
         self._catalog = None
+        self._filters: Filters | None = None
         self._serial = 0
         self._cursor: Cursor | None = None
         self._months: dict[str, int] = {}
         self._loading = False
         self.total = 0  # photos in the library, loaded or not
 
-    def start(self, catalog, keep: int = 0) -> None:
-        """Show the timeline from its newest photo; `keep` rows are loaded at once (a
-        refresh keeps what the person had scrolled through)."""
+    def start(self, catalog, keep: int = 0, filters: Filters | None = None) -> None:
+        """Show the timeline from its newest photo, narrowed by `filters` (the folders and
+        dates in view); `keep` rows are loaded at once (a refresh keeps what the person had
+        scrolled through, and the filters)."""
         self.active = True
         self._catalog = catalog
+        self._filters = filters
         self._serial += 1
         serial = self._serial
         self._loading = True
@@ -68,9 +73,9 @@ class TimelineFeed(QObject):
 
         def first() -> tuple[dict[str, int], Page, int]:
             return (
-                month_counts(catalog),
-                timeline_page(catalog, None, limit),
-                timeline_count(catalog),
+                month_counts(catalog, filters),
+                timeline_page(catalog, None, limit, filters),
+                timeline_count(catalog, filters),
             )
 
         run_task(self.pool, first, done=lambda got: self._first(serial, *got),
@@ -85,7 +90,7 @@ class TimelineFeed(QObject):
     def refresh(self) -> None:
         """New or changed photos (an index pass, the watcher): reload what is loaded."""
         if self.active and self._catalog is not None:
-            self.start(self._catalog, keep=self.model.rowCount())
+            self.start(self._catalog, keep=self.model.rowCount(), filters=self._filters)
 
     def _first(self, serial: int, months: dict[str, int], page: Page, total: int) -> None:
         if serial != self._serial:
@@ -106,7 +111,7 @@ class TimelineFeed(QObject):
             return False
         self._loading = True
         serial = self._serial
-        run_task(self.pool, timeline_page, self._catalog, self._cursor, PAGE,
+        run_task(self.pool, timeline_page, self._catalog, self._cursor, PAGE, self._filters,
                  done=lambda page: self._next(serial, page),
                  failed=lambda exc: self._failed(serial, exc))  # fmt: skip
         return True

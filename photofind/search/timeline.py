@@ -1,6 +1,8 @@
 """The timeline: every photo of the library, newest first, a page at a time, with date headers.
 
-The grid opens on it when nothing is searched (what every photo app opens on). Pages are read
+The grid opens on it when nothing is searched (what every photo app opens on), narrowed by
+the same `Filters` (folders, dates) that narrow a search, so a folder chosen with no words
+typed shows that folder's photos. Pages are read
 by keyset (the date and id of the last photo shown), so page 500 costs what page 1 costs and
 no front end ever holds 100,000 rows it does not show; the order walks the catalog's
 `files_date` index backwards. A photo's date is `photo_date` (EXIF date taken, else mtime).
@@ -22,6 +24,7 @@ from photofind.search.query import Hit, photo_date
 
 if TYPE_CHECKING:
     from photofind.library import Catalog
+    from photofind.search.dates import Filters
 
 PAGE = 300
 # A month with more photos than this gets a header per day; sparser months get one header.
@@ -51,18 +54,43 @@ class Page:
     after: Cursor | None
 
 
-def timeline_page(catalog: Catalog, after: Cursor | None = None, limit: int = PAGE) -> Page:
+def _narrowed(filters: Filters | None) -> tuple[list[str], list[object]]:
+    """SQL conditions on `files f` for the folders and dates of `filters`, with their values
+    (the dates compared as the files_date index expression, both ends included)."""
+    where: list[str] = []
+    params: list[object] = []
+    if filters is None:
+        return where, params
+    if filters.folders:
+        where.append(f"f.folder_id IN ({', '.join('?' * len(filters.folders))})")
+        params += [int(f) for f in filters.folders]
+    if filters.dates is not None and filters.dates.start is not None:
+        where.append(f"{_DATE} >= ?")
+        params.append(filters.dates.start)
+    if filters.dates is not None and filters.dates.end is not None:
+        where.append(f"{_DATE} <= ?")
+        params.append(filters.dates.end)
+    return where, params
+
+
+def timeline_page(
+    catalog: Catalog,
+    after: Cursor | None = None,
+    limit: int = PAGE,
+    filters: Filters | None = None,
+) -> Page:
     """Up to `limit` photos older than `after` (all statuses: a pending photo is shown while
-    it is indexed, an unreadable one as an error tile), newest first, ties by id descending.
-    Their `score` is NO_SCORE; `offline` says the folder is offline."""
-    where, params = "", []
+    it is indexed, an unreadable one as an error tile), newest first, ties by id descending,
+    only those `filters` let through. Their `score` is NO_SCORE; `offline` says the folder
+    is offline."""
+    where, params = _narrowed(filters)
     if after is not None:
         # The first bound is a range on the index, so page 300 starts where page 299 ended.
-        where = f"WHERE {_DATE} <= ? AND ({_DATE} < ? OR f.id < ?)"
-        params = [after.date, after.date, after.file_id]
+        where.append(f"{_DATE} <= ? AND ({_DATE} < ? OR f.id < ?)")
+        params += [after.date, after.date, after.file_id]
     sql = (
         f"SELECT {_COLUMNS}, d.online FROM files f JOIN folders d ON d.id = f.folder_id "
-        f"{where} ORDER BY {_DATE} DESC, f.id DESC LIMIT ?"
+        f"{_where(where)} ORDER BY {_DATE} DESC, f.id DESC LIMIT ?"
     )
     rows = catalog.select(sql, [*params, int(limit) + 1])
     more = len(rows) > limit
@@ -71,12 +99,20 @@ def timeline_page(catalog: Catalog, after: Cursor | None = None, limit: int = PA
     return Page(hits, cursor)
 
 
-def month_counts(catalog: Catalog) -> dict[str, int]:
-    """{"2024-07": photos in that local month}, for choosing day or month headers.
+def _where(conditions: list[str]) -> str:
+    return f"WHERE {' AND '.join(conditions)}" if conditions else ""
+
+
+def month_counts(catalog: Catalog, filters: Filters | None = None) -> dict[str, int]:
+    """{"2024-07": photos in that local month}, for choosing day or month headers (of the
+    photos `filters` let through).
 
     One index range count per month from the oldest photo to the newest: the index answers
     each, where formatting every row's date would cost half a second at 100,000 photos."""
-    low, high = catalog.select(f"SELECT min({_DATE}), max({_DATE}) FROM files f")[0]
+    where, params = _narrowed(filters)
+    low, high = catalog.select(
+        f"SELECT min({_DATE}), max({_DATE}) FROM files f {_where(where)}", params
+    )[0]
     if low is None:
         return {}
     counts = {}
@@ -87,15 +123,17 @@ def month_counts(catalog: Catalog) -> dict[str, int]:
             break
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         end = time.mktime((year, month, 1, 0, 0, 0, 0, 0, -1))
-        n = catalog.select(f"SELECT count(*) FROM files f WHERE {_DATE} >= ? AND {_DATE} < ?",
-                           (start, end))[0][0]  # fmt: skip
+        span = _where([*where, f"{_DATE} >= ?", f"{_DATE} < ?"])
+        n = catalog.select(f"SELECT count(*) FROM files f {span}", [*params, start, end])[0][0]
         if n:
             counts[time.strftime("%Y-%m", time.localtime(start))] = int(n)
     return counts
 
 
-def timeline_count(catalog: Catalog) -> int:
-    return int(catalog.select("SELECT count(*) FROM files")[0][0])
+def timeline_count(catalog: Catalog, filters: Filters | None = None) -> int:
+    """Photos in the timeline (of those `filters` let through)."""
+    where, params = _narrowed(filters)
+    return int(catalog.select(f"SELECT count(*) FROM files f {_where(where)}", params)[0][0])
 
 
 def header_of(date: float, months: dict[str, int]) -> str:

@@ -49,7 +49,7 @@ import numpy as np
 # "fewer / more results" control map onto these, never onto raw cosines.
 STRICTNESS = ("fewer", "normal", "more")
 Z_FLOOR = 0.5
-GAP_MIN = 0.15
+GAP_MIN = 0.10
 KNEE = 3.0
 TIGHT = 1.5
 SMALL = 8

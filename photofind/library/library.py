@@ -40,9 +40,10 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class FolderStatus:
     """A folder as the user sees it: "offline", "not scanned yet", "indexing" (photos
-    waiting), "errors" (some unreadable) or "up to date"; `unreadable` counts what its latest
-    scan could not open (a subfolder, a link to a drive that is away), `problems` lists the
-    first of them by path."""
+    waiting while an index run goes on), "waiting" (photos waiting, no index run: it died or
+    was stopped), "errors" (some unreadable) or "up to date"; `unreadable` counts what its
+    latest scan could not open (a subfolder, a link to a drive that is away), `problems` lists
+    the first of them by path."""
 
     folder: Folder
     state: str
@@ -178,6 +179,7 @@ class Library:
         counts = self.catalog.folder_counts()
         problems = self.catalog.scan_problems()
         rows = []
+        busy: bool | None = None  # asked once, and only when some folder has photos waiting
         for folder in self.catalog.folders():
             c = counts.get(folder.id, {})
             ok, pending, error = c.get("ok", 0), c.get("pending", 0), c.get("error", 0)
@@ -187,7 +189,9 @@ class Library:
             elif folder.last_scan is None:
                 state = "not scanned yet"
             elif pending:
-                state = "indexing"
+                if busy is None:
+                    busy = self._process_lock.busy()
+                state = "indexing" if busy else "waiting"
             elif error or unreadable:
                 state = "errors"
             else:

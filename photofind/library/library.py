@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from photofind.errors import Cancelled, LibraryError
-from photofind.library import scanner, vectorsync
+from photofind.library import presence, scanner, vectorsync
 from photofind.library.catalog import Catalog
 from photofind.library.events import Progress, ProgressCallback, TaskControl
 from photofind.library.home import LibraryPaths
@@ -180,7 +180,7 @@ class Library:
         problems = self.catalog.scan_problems()
         rows = []
         busy: bool | None = None  # asked once, and only when some folder has photos waiting
-        for folder in self.catalog.folders():
+        for folder in presence.folders_now(self.catalog):  # a drive unplugged since its scan
             c = counts.get(folder.id, {})
             ok, pending, error = c.get("ok", 0), c.get("pending", 0), c.get("error", 0)
             unreadable, shown = problems.get(folder.id, (0, []))

@@ -213,6 +213,8 @@ def cmd_folders_list(args: argparse.Namespace) -> int:
 
 
 def _folder_rows(session: Session) -> list[dict[str, Any]]:
+    """The folders with their counts for the active model (what it has not indexed waits)."""
+    name = session.model_name()
     return [
         {
             "id": row.folder.id,
@@ -224,7 +226,7 @@ def _folder_rows(session: Session) -> list[dict[str, Any]]:
             "counts": {"ok": row.ok, "pending": row.pending, "error": row.error},
             "unreadable": row.unreadable,  # what its latest scan could not open
         }
-        for row in session.library.folders()
+        for row in session.library.folders(name)
     ]
 
 
@@ -498,7 +500,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         status = {
             "library": str(session.paths.home),
             "model": model,
-            "counts": catalog.counts(),
+            "counts": catalog.counts(session.model_name()),
             "skipped": catalog.skipped_counts(),  # {suffix: files} the scans left out
             "folders": _folder_rows(session),
             "unreadable": _unreadable_rows(session),

@@ -268,11 +268,11 @@ class Catalog:
         rows = self._query("SELECT 1 FROM files WHERE folder_id = ? LIMIT 1", (folder_id,))
         return bool(rows)
 
-    def folder_counts(self) -> dict[int, dict[str, int]]:
-        """{folder_id: {"ok": n, "pending": n, "error": n}}, zeros included."""
+    def folder_counts(self, model: str | None = None) -> dict[int, dict[str, int]]:
+        """{folder_id: {"ok": n, "pending": n, "error": n}}, zeros included; with `model`,
+        as `counts` says them for it."""
         counts = {f.id: dict.fromkeys(STATUSES, 0) for f in self.folders()}
-        rows = self._query("SELECT folder_id, status, count(*) FROM files GROUP BY 1, 2")
-        for folder_id, status, n in rows:
+        for folder_id, status, n in self._status_rows(model):
             counts.setdefault(folder_id, dict.fromkeys(STATUSES, 0))[status] = n
         return counts
 
@@ -510,16 +510,27 @@ class Catalog:
         sql = f"SELECT {_FILE_COLUMNS} FROM files f WHERE f.status = 'error' ORDER BY f.path"
         return [file_from_row(r) for r in self._query(sql)]
 
-    def counts(self) -> dict[str, int]:
-        """{"files": n, "ok": n, "pending": n, "error": n}"""
+    def counts(self, model: str | None = None) -> dict[str, int]:
+        """{"files": n, "ok": n, "pending": n, "error": n}; with `model`, an 'ok' photo it
+        has no vector of counts as pending (after `model use`, the photos wait for an index
+        run with it: "up to date" would be a lie while its searches find none of them)."""
         counts = {"files": 0, **dict.fromkeys(STATUSES, 0)}
-        # Grouping by (folder, status) walks the covering index in order: no sort, no table.
-        for _, status, n in self._query(
-            "SELECT folder_id, status, count(*) FROM files GROUP BY 1, 2"
-        ):
+        for _, status, n in self._status_rows(model):
             counts[status] += n
             counts["files"] += n
         return counts
+
+    def _status_rows(self, model: str | None) -> list[tuple[int, str, int]]:
+        """(folder_id, status, files) rows, the status as `model` sees it when given."""
+        if model is None:
+            # Grouping by (folder, status) walks the covering index in order: no sort, no table.
+            return self._query("SELECT folder_id, status, count(*) FROM files GROUP BY 1, 2")
+        return self._query(
+            "SELECT folder_id, CASE WHEN status = 'ok' AND NOT EXISTS (SELECT 1 FROM embeddings "
+            "e WHERE e.file_id = files.id AND e.model = ?) THEN 'pending' ELSE status END, "
+            "count(*) FROM files GROUP BY 1, 2",
+            (model,),
+        )
 
     def filter_ids(
         self,

@@ -175,8 +175,10 @@ class Library:
                 with self._removed_lock:
                     self._removed.update(ids)
 
-    def folders(self) -> list[FolderStatus]:
-        counts = self.catalog.folder_counts()
+    def folders(self, model: str | None = None) -> list[FolderStatus]:
+        """Each folder's state and counts for `model` (default: the loaded one; photos it has
+        not encoded wait for it)."""
+        counts = self.catalog.folder_counts(model or self._model_name())
         problems = self.catalog.scan_problems()
         rows = []
         busy: bool | None = None  # asked once, and only when some folder has photos waiting
@@ -396,8 +398,12 @@ class Library:
         return self._watcher
 
     def status(self) -> dict[str, int]:
-        """Photo counts: files, ok, pending, error."""
-        return self.catalog.counts()
+        """Photo counts for the loaded model: files, ok, pending, error."""
+        return self.catalog.counts(self._model_name())
+
+    def _model_name(self) -> str | None:
+        model = self.model
+        return model.name if model is not None else None
 
     def close(self) -> None:
         """Stop watching and save the vector index; safe to call twice."""

@@ -79,11 +79,11 @@ def _album_json(album: Album, count: int | None = None) -> dict[str, Any]:
 
 
 def cmd_album_add(args: argparse.Namespace) -> int:
-    from photofind.cli.commands import folder_id
+    from photofind.cli.commands import folder_scope
 
     with _open(args) as session:
         albums = _albums(session)
-        album = albums.add(args.name, query_from_args(session, args, folder_id))
+        album = albums.add(args.name, query_from_args(session, args, folder_scope))
         count = len(albums.photos(album))
     if args.json:
         print_json({"album": _album_json(album, count)})

@@ -127,16 +127,18 @@ def image_arg(text: str) -> Path | int:
 def query_from_args(
     session: Session,
     args: argparse.Namespace,
-    folder_id: Callable[[Session, str], int],
+    folder_id: Callable[[Session, str], int | Path],
     **fields: object,
 ) -> Query:
     """The Query the words and options describe; QueryError/PhotofindError if they cannot.
 
-    `folder_id` turns a --folder value into a folder id (the commands own that lookup)."""
+    `folder_id` turns a --folder value into a folder id, or the path of a subfolder of one
+    (the commands own that lookup)."""
     from photofind.search import Query, QueryError
     from photofind.search.expression import parse_expression
 
     expression = parse_expression([t.strip() for t in args.text])
+    scopes = [folder_id(session, f) for f in args.folder]  # a library folder, or a path in one
     date_to = None
     if args.before:
         date_to = parse_day(args.before, "--before") - 1e-3  # "before" excludes that day
@@ -149,7 +151,8 @@ def query_from_args(
         "like": tuple(image_arg(m) for m in args.like),
         "unlike": tuple(image_arg(m) for m in args.unlike),
         "tag": args.tag,
-        "folders": tuple(folder_id(session, f) for f in args.folder),
+        "folders": tuple(f for f in scopes if isinstance(f, int)),
+        "within": tuple(str(f) for f in scopes if not isinstance(f, int)),
         "date_from": parse_day(args.after, "--after") if args.after else None,
         "date_to": date_to,
         "kinds": tuple(args.type),

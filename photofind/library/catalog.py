@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -540,16 +541,25 @@ class Catalog:
         date_to: float | None = None,
         kinds: Sequence[str] = (),
         model: str | None = None,
+        within: Sequence[str] = (),
     ) -> set[int]:
         """Ids of 'ok' files passing every given filter, for `VectorIndex.query(filter_ids=)`.
 
         A photo's date is its EXIF date taken, else its modification time; `date_to` is
-        inclusive. With `model`, only files that have a vector for it.
+        inclusive. With `model`, only files that have a vector for it. `within`: only files
+        under one of these folder paths (any depth).
         """
         where, params = ["f.status = 'ok'"], list[object]()
         if folders:
             where.append(f"f.folder_id IN ({_marks(len(folders))})")
             params += [int(f) for f in folders]
+        if within:
+            # "dir/" <= path < "dir0" ('0' follows the separator '/'): the paths under dir,
+            # a range the UNIQUE index on path answers, and no LIKE wildcards to escape.
+            where.append("(" + " OR ".join(["(f.path >= ? AND f.path < ?)"] * len(within)) + ")")
+            for folder in within:
+                base = str(folder).rstrip(os.sep)
+                params += [base + os.sep, base + chr(ord(os.sep) + 1)]
         if kinds:
             where.append(f"f.kind IN ({_marks(len(kinds))})")
             params += [k.lower().lstrip(".") for k in kinds]

@@ -179,6 +179,7 @@ class Searcher:
             return None
         allowed = self.catalog.filter_ids(
             folders=query.folders,
+            within=query.within,
             date_from=query.date_from,
             date_to=query.date_to,
             kinds=query.kinds,
@@ -227,9 +228,10 @@ class Searcher:
         """The ids carrying a label that the other filters let through, best label score
         first."""
         allowed = set(tagged)
-        if query.folders or query.kinds or query.date_from is not None or query.date_to is not None:
+        if replace(query, tag=None).has_filters:
             allowed &= self.catalog.filter_ids(
                 folders=query.folders,
+                within=query.within,
                 date_from=query.date_from,
                 date_to=query.date_to,
                 kinds=query.kinds,

@@ -3,7 +3,8 @@
 argparse reads `photofind search beach -people` as an unknown option `-people` (and
 `-kids` as `-k ids`). `shield_negatives` runs before argparse: a word after the command
 that starts with `-` and is not one of the command's options gets a leading space, which
-argparse takes for a positional word and the query parser strips again.
+argparse takes for a positional word and the query parser strips again. A word starting
+with `--` is left to argparse: it is a misspelt option (`--jsn`), never a word to leave out.
 """
 
 from __future__ import annotations
@@ -207,6 +208,9 @@ def shield_negatives(argv: Sequence[str], parser: argparse.ArgumentParser) -> li
         short = token[:2]
         if short in arity and arity[short] and token[2:].replace(".", "", 1).isdigit():
             out.append(token)  # -k5
+            continue
+        if token.startswith("--"):
+            out.append(token)  # a long option misspelt: argparse names it (`-word` leaves out)
             continue
         if token.startswith("-") and len(token) > 1 and not _is_number(token):
             out.append(" " + token)

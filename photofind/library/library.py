@@ -348,6 +348,7 @@ class Library:
                 lambda folder, mounts: check_folder(catalog, folder, mounts),
                 lambda control, folders: self.index(control, folders=folders),
                 on_indexed=on_indexed, on_state=on_state, debounce=debounce, poll=poll,
+                own=self.paths.home,
             )  # fmt: skip
             self._watcher.start()
         return self._watcher

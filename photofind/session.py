@@ -62,6 +62,20 @@ class Session:
         """The model that answers queries now (the library's)."""
         return self.library.model
 
+    def model_name(self) -> str | None:
+        """The name of the model that answers queries, loaded or not (a session opened without
+        it, for `status`, counts the photos as that model has indexed them)."""
+        if self.model is not None:
+            return self.model.name
+        if self.model_choice.folder is None:
+            return None
+        from photofind.clip import read_manifest
+
+        try:
+            return read_manifest(self.model_choice.folder).name
+        except ModelError:
+            return None  # `status` names the problem itself
+
     @property
     def store(self) -> ModelStore:
         """This library's installed models (`model_store(paths)`)."""

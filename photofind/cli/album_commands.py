@@ -79,11 +79,11 @@ def _album_json(album: Album, count: int | None = None) -> dict[str, Any]:
 
 
 def cmd_album_add(args: argparse.Namespace) -> int:
-    from photofind.cli.commands import folder_id
+    from photofind.cli.commands import folder_scope
 
     with _open(args) as session:
         albums = _albums(session)
-        album = albums.add(args.name, query_from_args(session, args, folder_id))
+        album = albums.add(args.name, query_from_args(session, args, folder_scope))
         count = len(albums.photos(album))
     if args.json:
         print_json({"album": _album_json(album, count)})
@@ -147,13 +147,18 @@ def cmd_album_export(args: argparse.Namespace) -> int:
         mode = "copy" if args.copy else "link"
         albums = _albums(session)
         folder = Path(args.folder)
-        written = albums.export(args.name, folder, mode)
-        held = None if written else albums.count(albums.get(args.name))[0]
+        export = albums.export_to(args.name, folder, mode)
+        written = export.written
+        held = None if written or export.away else albums.count(albums.get(args.name))[0]
     if args.json:
-        print_json({"written": [str(p) for p in written]})
+        print_json({"written": [str(p) for p in written], "away": [str(p) for p in export.away]})
         return 0
     done = f"{'copied' if args.copy else 'linked'} {counted(len(written), 'photo')}"
-    if written:
+    if export.away:
+        away = counted(len(export.away), "photo")
+        say(sys.stdout, f"{done} into {folder}; {away} not copied: their drive is away "
+                        "(export again once it is back)")  # fmt: skip
+    elif written:
         say(sys.stdout, f"{done} into {folder}")
     elif held:  # a second export adds only what is new
         there = "is" if held == 1 else "are"

@@ -158,7 +158,30 @@ def _folder_id(session: Session, text: str) -> int:
     return folder.id
 
 
-folder_id = _folder_id  # for the album commands
+def folder_scope(session: Session, text: str) -> int | Path:
+    """What `--folder` keeps to: a library folder (its id), or a folder inside one (its
+    path: the photos under it, not the whole library folder around it)."""
+    found = _folder_id(session, text)
+    path = Path(text).expanduser().absolute()
+    folder = session.library.catalog.get_folder(found)
+    if folder is None or (text.isdigit() and not path.exists()) or path == folder.path:
+        return found
+    return path
+
+
+def _library_folder_id(session: Session, text: str) -> int:
+    """A folder of the library itself, by path or id; a path inside one is refused: removing
+    the folder around it would forget every photo of that folder."""
+    found = _folder_id(session, text)
+    path = Path(text).expanduser().absolute()
+    by_id = text.isdigit() and not path.exists()
+    folder = session.library.catalog.get_folder(found)
+    if folder is not None and not by_id and path != folder.path:  # on a drive away too
+        raise LibraryError(
+            f"{path} is inside the library folder {folder.path}, not one of its own: remove "
+            f"that, or leave it out with `photofind folders add {folder.path} --exclude GLOB`"
+        )
+    return found
 
 
 # -- folders ---------------------------------------------------------------------------------
@@ -181,7 +204,7 @@ def cmd_folders_add(args: argparse.Namespace) -> int:
 
 def cmd_folders_remove(args: argparse.Namespace) -> int:
     with _session(args, load_model=False) as session:
-        folder_id = _folder_id(session, args.folder)
+        folder_id = _library_folder_id(session, args.folder)
         folder = session.library.catalog.get_folder(folder_id)
         session.library.remove_folder(folder_id)
     path = str(folder.path) if folder else None
@@ -213,6 +236,8 @@ def cmd_folders_list(args: argparse.Namespace) -> int:
 
 
 def _folder_rows(session: Session) -> list[dict[str, Any]]:
+    """The folders with their counts for the active model (what it has not indexed waits)."""
+    name = session.model_name()
     return [
         {
             "id": row.folder.id,
@@ -224,7 +249,7 @@ def _folder_rows(session: Session) -> list[dict[str, Any]]:
             "counts": {"ok": row.ok, "pending": row.pending, "error": row.error},
             "unreadable": row.unreadable,  # what its latest scan could not open
         }
-        for row in session.library.folders()
+        for row in session.library.folders(name)
     ]
 
 
@@ -408,7 +433,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     with _session(args) as session:
         _require_model(session)
         query = query_from_args(
-            session, args, _folder_id, k=args.k, sort=args.sort, cut=cut_from_args(args)
+            session, args, folder_scope, k=args.k, sort=args.sort, cut=cut_from_args(args)
         )
         result = session.searcher.find(query)
     _print_result(args, result, query_json(query))
@@ -498,7 +523,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         status = {
             "library": str(session.paths.home),
             "model": model,
-            "counts": catalog.counts(),
+            "counts": catalog.counts(session.model_name()),
             "skipped": catalog.skipped_counts(),  # {suffix: files} the scans left out
             "folders": _folder_rows(session),
             "unreadable": _unreadable_rows(session),

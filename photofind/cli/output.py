@@ -61,9 +61,14 @@ def human_hit(rank: int, hit: Hit) -> str:
 
 
 def folder_state_text(row: dict[str, Any]) -> str:
-    """ "up to date", or "offline (the reason)" for a folder row of `status --json`."""
+    """ "up to date", "offline (the reason)" or "waiting (what to run)" for a folder row of
+    `status --json`."""
     reason = row.get("offline_reason")
-    return f"{row['state']} ({reason})" if row["state"] == "offline" and reason else row["state"]
+    if row["state"] == "offline" and reason:
+        return f"offline ({reason})"
+    if row["state"] == "waiting":
+        return "waiting (run `photofind index`)"
+    return row["state"]
 
 
 def status_lines(status: dict[str, Any]) -> list[str]:

@@ -3,7 +3,8 @@
 argparse reads `photofind search beach -people` as an unknown option `-people` (and
 `-kids` as `-k ids`). `shield_negatives` runs before argparse: a word after the command
 that starts with `-` and is not one of the command's options gets a leading space, which
-argparse takes for a positional word and the query parser strips again.
+argparse takes for a positional word and the query parser strips again. A word starting
+with `--` is left to argparse: it is a misspelt option (`--jsn`), never a word to leave out.
 """
 
 from __future__ import annotations
@@ -127,16 +128,18 @@ def image_arg(text: str) -> Path | int:
 def query_from_args(
     session: Session,
     args: argparse.Namespace,
-    folder_id: Callable[[Session, str], int],
+    folder_id: Callable[[Session, str], int | Path],
     **fields: object,
 ) -> Query:
     """The Query the words and options describe; QueryError/PhotofindError if they cannot.
 
-    `folder_id` turns a --folder value into a folder id (the commands own that lookup)."""
+    `folder_id` turns a --folder value into a folder id, or the path of a subfolder of one
+    (the commands own that lookup)."""
     from photofind.search import Query, QueryError
     from photofind.search.expression import parse_expression
 
     expression = parse_expression([t.strip() for t in args.text])
+    scopes = [folder_id(session, f) for f in args.folder]  # a library folder, or a path in one
     date_to = None
     if args.before:
         date_to = parse_day(args.before, "--before") - 1e-3  # "before" excludes that day
@@ -149,7 +152,8 @@ def query_from_args(
         "like": tuple(image_arg(m) for m in args.like),
         "unlike": tuple(image_arg(m) for m in args.unlike),
         "tag": args.tag,
-        "folders": tuple(folder_id(session, f) for f in args.folder),
+        "folders": tuple(f for f in scopes if isinstance(f, int)),
+        "within": tuple(str(f) for f in scopes if not isinstance(f, int)),
         "date_from": parse_day(args.after, "--after") if args.after else None,
         "date_to": date_to,
         "kinds": tuple(args.type),
@@ -204,6 +208,9 @@ def shield_negatives(argv: Sequence[str], parser: argparse.ArgumentParser) -> li
         short = token[:2]
         if short in arity and arity[short] and token[2:].replace(".", "", 1).isdigit():
             out.append(token)  # -k5
+            continue
+        if token.startswith("--"):
+            out.append(token)  # a long option misspelt: argparse names it (`-word` leaves out)
             continue
         if token.startswith("-") and len(token) > 1 and not _is_number(token):
             out.append(" " + token)

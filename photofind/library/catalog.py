@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -268,11 +269,11 @@ class Catalog:
         rows = self._query("SELECT 1 FROM files WHERE folder_id = ? LIMIT 1", (folder_id,))
         return bool(rows)
 
-    def folder_counts(self) -> dict[int, dict[str, int]]:
-        """{folder_id: {"ok": n, "pending": n, "error": n}}, zeros included."""
+    def folder_counts(self, model: str | None = None) -> dict[int, dict[str, int]]:
+        """{folder_id: {"ok": n, "pending": n, "error": n}}, zeros included; with `model`,
+        as `counts` says them for it."""
         counts = {f.id: dict.fromkeys(STATUSES, 0) for f in self.folders()}
-        rows = self._query("SELECT folder_id, status, count(*) FROM files GROUP BY 1, 2")
-        for folder_id, status, n in rows:
+        for folder_id, status, n in self._status_rows(model):
             counts.setdefault(folder_id, dict.fromkeys(STATUSES, 0))[status] = n
         return counts
 
@@ -510,16 +511,27 @@ class Catalog:
         sql = f"SELECT {_FILE_COLUMNS} FROM files f WHERE f.status = 'error' ORDER BY f.path"
         return [file_from_row(r) for r in self._query(sql)]
 
-    def counts(self) -> dict[str, int]:
-        """{"files": n, "ok": n, "pending": n, "error": n}"""
+    def counts(self, model: str | None = None) -> dict[str, int]:
+        """{"files": n, "ok": n, "pending": n, "error": n}; with `model`, an 'ok' photo it
+        has no vector of counts as pending (after `model use`, the photos wait for an index
+        run with it: "up to date" would be a lie while its searches find none of them)."""
         counts = {"files": 0, **dict.fromkeys(STATUSES, 0)}
-        # Grouping by (folder, status) walks the covering index in order: no sort, no table.
-        for _, status, n in self._query(
-            "SELECT folder_id, status, count(*) FROM files GROUP BY 1, 2"
-        ):
+        for _, status, n in self._status_rows(model):
             counts[status] += n
             counts["files"] += n
         return counts
+
+    def _status_rows(self, model: str | None) -> list[tuple[int, str, int]]:
+        """(folder_id, status, files) rows, the status as `model` sees it when given."""
+        if model is None:
+            # Grouping by (folder, status) walks the covering index in order: no sort, no table.
+            return self._query("SELECT folder_id, status, count(*) FROM files GROUP BY 1, 2")
+        return self._query(
+            "SELECT folder_id, CASE WHEN status = 'ok' AND NOT EXISTS (SELECT 1 FROM embeddings "
+            "e WHERE e.file_id = files.id AND e.model = ?) THEN 'pending' ELSE status END, "
+            "count(*) FROM files GROUP BY 1, 2",
+            (model,),
+        )
 
     def filter_ids(
         self,
@@ -529,16 +541,25 @@ class Catalog:
         date_to: float | None = None,
         kinds: Sequence[str] = (),
         model: str | None = None,
+        within: Sequence[str] = (),
     ) -> set[int]:
         """Ids of 'ok' files passing every given filter, for `VectorIndex.query(filter_ids=)`.
 
         A photo's date is its EXIF date taken, else its modification time; `date_to` is
-        inclusive. With `model`, only files that have a vector for it.
+        inclusive. With `model`, only files that have a vector for it. `within`: only files
+        under one of these folder paths (any depth).
         """
         where, params = ["f.status = 'ok'"], list[object]()
         if folders:
             where.append(f"f.folder_id IN ({_marks(len(folders))})")
             params += [int(f) for f in folders]
+        if within:
+            # "dir/" <= path < "dir0" ('0' follows the separator '/'): the paths under dir,
+            # a range the UNIQUE index on path answers, and no LIKE wildcards to escape.
+            where.append("(" + " OR ".join(["(f.path >= ? AND f.path < ?)"] * len(within)) + ")")
+            for folder in within:
+                base = str(folder).rstrip(os.sep)
+                params += [base + os.sep, base + chr(ord(os.sep) + 1)]
         if kinds:
             where.append(f"f.kind IN ({_marks(len(kinds))})")
             params += [k.lower().lstrip(".") for k in kinds]

@@ -60,6 +60,25 @@ class IndexLock:
         finally:
             self._lock.release()
 
+    def busy(self) -> bool:
+        """Whether some process (this one included) indexes the library now: what a folder
+        with photos waiting is doing, "indexing" or nothing since a run died or stopped.
+
+        Tried on a lock of its own (its own open file, which flock sets against the holder's
+        even in this process) and let go at once; a library that cannot hold a lock (read-only)
+        has no indexer."""
+        import filelock
+
+        probe = filelock.FileLock(str(self.path), thread_local=False, is_singleton=False)
+        try:
+            probe.acquire(timeout=0)
+        except filelock.Timeout:
+            return True
+        except OSError:
+            return False
+        probe.release()
+        return False
+
 
 class LazyFileLock:
     """A process lock on `path` (filelock.FileLock, shared by the threads of this process)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from photofind.errors import Cancelled, LibraryError
-from photofind.library import scanner, vectorsync
+from photofind.library import presence, scanner, vectorsync
 from photofind.library.catalog import Catalog
 from photofind.library.events import Progress, ProgressCallback, TaskControl
 from photofind.library.home import LibraryPaths
@@ -40,9 +40,10 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class FolderStatus:
     """A folder as the user sees it: "offline", "not scanned yet", "indexing" (photos
-    waiting), "errors" (some unreadable) or "up to date"; `unreadable` counts what its latest
-    scan could not open (a subfolder, a link to a drive that is away), `problems` lists the
-    first of them by path."""
+    waiting while an index run goes on), "waiting" (photos waiting, no index run: it died or
+    was stopped), "errors" (some unreadable) or "up to date"; `unreadable` counts what its
+    latest scan could not open (a subfolder, a link to a drive that is away), `problems` lists
+    the first of them by path."""
 
     folder: Folder
     state: str
@@ -174,11 +175,14 @@ class Library:
                 with self._removed_lock:
                     self._removed.update(ids)
 
-    def folders(self) -> list[FolderStatus]:
-        counts = self.catalog.folder_counts()
+    def folders(self, model: str | None = None) -> list[FolderStatus]:
+        """Each folder's state and counts for `model` (default: the loaded one; photos it has
+        not encoded wait for it)."""
+        counts = self.catalog.folder_counts(model or self._model_name())
         problems = self.catalog.scan_problems()
         rows = []
-        for folder in self.catalog.folders():
+        busy: bool | None = None  # asked once, and only when some folder has photos waiting
+        for folder in presence.folders_now(self.catalog):  # a drive unplugged since its scan
             c = counts.get(folder.id, {})
             ok, pending, error = c.get("ok", 0), c.get("pending", 0), c.get("error", 0)
             unreadable, shown = problems.get(folder.id, (0, []))
@@ -187,7 +191,9 @@ class Library:
             elif folder.last_scan is None:
                 state = "not scanned yet"
             elif pending:
-                state = "indexing"
+                if busy is None:
+                    busy = self._process_lock.busy()
+                state = "indexing" if busy else "waiting"
             elif error or unreadable:
                 state = "errors"
             else:
@@ -342,6 +348,7 @@ class Library:
                 lambda folder, mounts: check_folder(catalog, folder, mounts),
                 lambda control, folders: self.index(control, folders=folders),
                 on_indexed=on_indexed, on_state=on_state, debounce=debounce, poll=poll,
+                own=self.paths.home,
             )  # fmt: skip
             self._watcher.start()
         return self._watcher
@@ -392,8 +399,12 @@ class Library:
         return self._watcher
 
     def status(self) -> dict[str, int]:
-        """Photo counts: files, ok, pending, error."""
-        return self.catalog.counts()
+        """Photo counts for the loaded model: files, ok, pending, error."""
+        return self.catalog.counts(self._model_name())
+
+    def _model_name(self) -> str | None:
+        model = self.model
+        return model.name if model is not None else None
 
     def close(self) -> None:
         """Stop watching and save the vector index; safe to call twice."""

@@ -20,6 +20,7 @@ per folder and suffix, so `photofind status` can say what was left out.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import logging
 import os
@@ -124,11 +125,14 @@ def walk_photos(
     mounts: MountTable | None = None,
     skipped: Counter[str] | None = None,
     library_roots: tuple[str, ...] = (),
+    own: Path | None = None,
 ) -> Iterator[DiskFile]:
     """Photos under `folder`, skipping hidden and system folders, excluded patterns and
     symlink loops; unreadable folders are noted in `errors` (and `unreadable`) and skipped.
     A link to a file under one of `library_roots` (real paths of the library's folders: an
     album exported as links) is skipped too: that photo counts once, in its own place.
+    `own` is the library's own folder, never walked when it lies inside `folder` (a portable
+    library on the photos' drive): its models' pictures and caches are not photos.
 
     `away` collects, with a reason, the subfolders whose photos may be on a drive that is not
     there: a symbolic link whose target is missing, an empty mount point, an empty folder
@@ -138,6 +142,10 @@ def walk_photos(
     root = folder.path
     points = (mounts or MountTable()).points_under(root) if away is not None else frozenset()
     seen: set[tuple[int, int]] = set()
+    if own is not None:
+        with contextlib.suppress(OSError):
+            home = own.stat()
+            seen.add((home.st_dev, home.st_ino))  # as if walked already, by any path to it
     stack: list[tuple[Path, int | None]] = [(root, None)]  # a folder, its parent's device
     while stack:
         if cancelled():
@@ -307,7 +315,7 @@ def scan(
             continue
         walk = _Walk(folder, time.time())
         for found in walk_photos(folder, walk.errors, cancelled, walk.unreadable, walk.away,
-                                 mounts, walk.skipped, roots):  # fmt: skip
+                                 mounts, walk.skipped, roots, catalog.path.parent):  # fmt: skip
             walk.found[found.path] = found
             found_count += 1
             if progress is not None and found_count % 1000 == 0:

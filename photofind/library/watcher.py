@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -54,6 +55,9 @@ class _Handler(FileSystemEventHandler):
         if event.is_directory and event.event_type in ("deleted", "moved"):
             self.watcher.check_soon()  # the watched root itself may have gone
         paths = [event.src_path, getattr(event, "dest_path", "") or ""]
+        paths = [p for p in paths if p and not self.watcher.is_own(str(p))]
+        if not paths:
+            return  # the library's own writes (a library kept inside a photo folder)
         relevant = event.is_directory or any(
             Path(str(p)).suffix.lower() in IMAGE_SUFFIXES for p in paths if p
         )
@@ -80,8 +84,12 @@ class FolderWatcher:
         on_state: Callable[[str], None] | None = None,
         debounce: float = 1.0,
         poll: float = 5.0,
+        own: Path | None = None,
     ) -> None:
+        """`own` is the library's folder: what changes under it (the catalog, caches and
+        thumbnails each pass writes) is no change to a photo folder that holds it."""
         self._folders, self._check_folder, self._run_index = folders, check, index
+        self._own = str(own.absolute()) if own is not None else None
         self.on_indexed = on_indexed
         self.on_state = on_state
         self.debounce = debounce
@@ -98,6 +106,11 @@ class FolderWatcher:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="photofind-watcher", daemon=True)
         self.state = "stopped"
+
+    def is_own(self, path: str) -> bool:
+        """Whether `path` is the library's folder or inside it."""
+        own = self._own
+        return own is not None and (path == own or path.startswith(own + os.sep))
 
     # -- lifecycle ------------------------------------------------------------------------
 

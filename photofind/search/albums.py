@@ -39,6 +39,14 @@ EXPORT_MODES = ("link", "copy")
 
 
 @dataclass(frozen=True)
+class Export:
+    """What an album export wrote, and the photos it could not copy (their drive is away)."""
+
+    written: list[Path]
+    away: list[Path]
+
+
+@dataclass(frozen=True)
 class Album:
     """An album as the front ends see it: its name, query and the cut-off in use (None when
     the library is still too small to read one off)."""
@@ -103,13 +111,26 @@ class Albums:
     def export(self, name: str, folder: Path, mode: str = "link") -> list[Path]:
         """Put the album's photos in `folder` as symbolic links or copies; returns the new
         files. Existing files are left alone (a second export adds only what is new)."""
+        return self.export_to(name, folder, mode).written
+
+    def export_to(self, name: str, folder: Path, mode: str = "link") -> Export:
+        """`export`, with the photos a copy left out: those on a drive that is away (a link
+        to them is made all the same: it works again when the drive is back)."""
         if mode not in EXPORT_MODES:
             raise QueryError(f"unknown export mode {mode!r}: use link or copy")
         folder = Path(folder).expanduser().absolute()
-        folder.mkdir(parents=True, exist_ok=True)
-        written: list[Path] = []
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise LibraryError(f"{folder} is a file, not a folder to export into") from None
+        except OSError as exc:
+            raise LibraryError(f"cannot make the folder {folder}: {exc.strerror or exc}") from None
+        done = Export([], [])
         for hit in self.photos(name):
             source = hit.file.path
+            if mode == "copy" and (hit.offline or not source.exists()):
+                done.away.append(source)
+                continue
             target = folder / source.name
             if target.exists() or target.is_symlink():
                 if target.is_symlink() and Path(os.readlink(target)) == source:
@@ -124,8 +145,8 @@ class Albums:
                     shutil.copy2(source, target)
             except OSError as exc:
                 raise LibraryError(f"cannot write {target}: {exc.strerror or exc}") from None
-            written.append(target)
-        return written
+            done.written.append(target)
+        return done
 
     # -- the cut-off ----------------------------------------------------------------------
 

@@ -60,8 +60,9 @@ class Query:
     query moves toward and away from them (see `photofind.search.feedback`); unliked photos
     leave the results. `tag` keeps only photos carrying that label. Dates are unix
     times compared with the photo's date taken (EXIF), else its modification time; `date_to`
-    is inclusive. `kinds` are lower-case extensions ("jpg", "png"). `sort="date"` orders the
-    best k hits newest first.
+    is inclusive. `within` keeps photos under these folders (paths inside the library's
+    folders: a subfolder, where `folders` are ids of the library's own). `kinds` are
+    lower-case extensions ("jpg", "png"). `sort="date"` orders the best k hits newest first.
     """
 
     text: str | None = None
@@ -74,6 +75,7 @@ class Query:
     tag: str | None = None
     k: int = 50
     folders: tuple[int, ...] = ()
+    within: tuple[str, ...] = ()
     date_from: float | None = None
     date_to: float | None = None
     kinds: tuple[str, ...] = ()
@@ -101,6 +103,7 @@ class Query:
         # Normalise the tuples so callers may pass lists; frozen, hence object.__setattr__.
         object.__setattr__(self, "negative", tuple(n for n in self.negative if n.strip()))
         object.__setattr__(self, "folders", tuple(int(f) for f in self.folders))
+        object.__setattr__(self, "within", tuple(str(w) for w in self.within))
         object.__setattr__(self, "terms", tuple(self.terms))
         object.__setattr__(self, "like", tuple(self.like))
         object.__setattr__(self, "unlike", tuple(self.unlike))
@@ -134,6 +137,7 @@ class Query:
             "tag": self.tag,
             "k": self.k,
             "folders": list(self.folders),
+            "within": list(self.within),
             "date_from": self.date_from,
             "date_to": self.date_to,
             "kinds": list(self.kinds),
@@ -164,7 +168,7 @@ class Query:
 
     @property
     def has_filters(self) -> bool:
-        return bool(self.folders or self.kinds or self.tag) or (
+        return bool(self.folders or self.within or self.kinds or self.tag) or (
             self.date_from is not None or self.date_to is not None
         )
 

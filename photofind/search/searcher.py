@@ -16,6 +16,7 @@ import numpy as np
 
 from photofind.clip.vectormath import TINY, unit
 from photofind.errors import ImageLoadError, ModelError
+from photofind.library import presence
 from photofind.search.cut import cut
 from photofind.search.duplicates import find_duplicates
 from photofind.search.feedback import feedback_vector
@@ -178,6 +179,7 @@ class Searcher:
             return None
         allowed = self.catalog.filter_ids(
             folders=query.folders,
+            within=query.within,
             date_from=query.date_from,
             date_to=query.date_to,
             kinds=query.kinds,
@@ -226,9 +228,10 @@ class Searcher:
         """The ids carrying a label that the other filters let through, best label score
         first."""
         allowed = set(tagged)
-        if query.folders or query.kinds or query.date_from is not None or query.date_to is not None:
+        if replace(query, tag=None).has_filters:
             allowed &= self.catalog.filter_ids(
                 folders=query.folders,
+                within=query.within,
                 date_from=query.date_from,
                 date_to=query.date_to,
                 kinds=query.kinds,
@@ -237,7 +240,7 @@ class Searcher:
 
     def _usable(self, scored: list[tuple[int, float]], query: Query) -> list[Hit]:
         """Hits of the ids that are 'ok' and on disk, in the given order, up to query.k."""
-        online = {f.id: f.online for f in self.catalog.folders()}
+        online = {f.id: f.online for f in presence.folders_now(self.catalog)}
         hits: list[Hit] = []
         for start in range(0, len(scored), 500):
             chunk = scored[start : start + 500]
@@ -411,7 +414,7 @@ class Searcher:
         """Ask the index for candidates and keep the usable ones; ask for more when files
         turned out deleted, pending or gone from disk, until k are found or none are left."""
         vectors = self._vectors()
-        online = {f.id: f.online for f in self.catalog.folders()}
+        online = {f.id: f.online for f in presence.folders_now(self.catalog)}
         limit = len(vectors) if allowed is None else min(len(vectors), len(allowed))
         want = min(limit, k + len(exclude) + 8)
         seen: set[int] = set()

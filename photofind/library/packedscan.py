@@ -202,7 +202,9 @@ class PackedSketch:
             for j in range(-(-rows // BLOCK)):
                 size = min(rows, (j + 1) * BLOCK) - j * BLOCK
                 have = self._blocks.get(j)
-                if size < least or (have is not None and have.rows * 4 >= size * 3):
+                # A block stays while it covers 3/4 of its range and no more rows than the
+                # range has now (removals of the last rows leave a block that cannot be used).
+                if size < least or (have is not None and size * 3 <= have.rows * 4 <= size * 4):
                     continue
                 self._extent[j] = size
                 # A view, read by the build while changes may land: any change to these

@@ -318,6 +318,15 @@ def test_a_store_packs_after_a_few_searches_and_stays_exact_through_changes(
     assert packed._blocks[5].rows == N - 5 * 1024, "880 of its 1024 rows: enough to keep"
     assert packed._blocks[7].rows == N + 1998 - 7 * 1024
     _check_exact(index, model, queries)
+    store = index._store
+    last = store._ids[store._n - 10 : store._n][::-1].copy()  # the last rows, last first
+    for i in last.tolist():  # one at a time, the last row each: no row moves, and block 7
+        index.remove([i])  # now holds more rows than its range has
+        model.pop(int(i))
+    assert packed._blocks[7].rows == store._n - 7 * 1024 + 10
+    _check_exact(index, model, queries)  # the plain scan for them, then packed again
+    assert packed.wait()
+    assert packed._blocks[7].rows == store._n - 7 * 1024
 
 
 def test_changes_while_the_blocks_pack_never_leave_a_stale_block(

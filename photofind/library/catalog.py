@@ -73,6 +73,43 @@ class StoredBatch(NamedTuple):
     failed: int = 0
 
 
+def file_conditions(
+    *,
+    folders: Sequence[int] = (),
+    date_from: float | None = None,
+    date_to: float | None = None,
+    kinds: Sequence[str] = (),
+    within: Sequence[str] = (),
+) -> tuple[list[str], list[object]]:
+    """SQL conditions on `files f`, with their values, for what narrows a search and the
+    timeline alike: folder ids, a date range (a photo's date is its EXIF date taken, else its
+    modification time, as the files_date index has it; both ends included), file kinds, and
+    `within` (only files under one of these folder paths, any depth)."""
+    where: list[str] = []
+    params: list[object] = []
+    if folders:
+        where.append(f"f.folder_id IN ({_marks(len(folders))})")
+        params += [int(f) for f in folders]
+    if within:
+        # "dir/" <= path < "dir0" ('0' follows the separator '/'): the paths under dir,
+        # a range the UNIQUE index on path answers, and no LIKE wildcards to escape.
+        where.append("(" + " OR ".join(["(f.path >= ? AND f.path < ?)"] * len(within)) + ")")
+        for folder in within:
+            base = str(folder).rstrip(os.sep)
+            params += [base + os.sep, base + chr(ord(os.sep) + 1)]
+    if kinds:
+        where.append(f"f.kind IN ({_marks(len(kinds))})")
+        params += [k.lower().lstrip(".") for k in kinds]
+    date = PHOTO_DATE_SQL.format(t="f.")  # the files_date index expression
+    if date_from is not None:
+        where.append(f"{date} >= ?")
+        params.append(date_from)
+    if date_to is not None:
+        where.append(f"{date} <= ?")
+        params.append(date_to)
+    return where, params
+
+
 class Catalog:
     """Folders, files and vectors in one SQLite file (WAL): the library's source of truth.
 
@@ -549,27 +586,10 @@ class Catalog:
         inclusive. With `model`, only files that have a vector for it. `within`: only files
         under one of these folder paths (any depth).
         """
-        where, params = ["f.status = 'ok'"], list[object]()
-        if folders:
-            where.append(f"f.folder_id IN ({_marks(len(folders))})")
-            params += [int(f) for f in folders]
-        if within:
-            # "dir/" <= path < "dir0" ('0' follows the separator '/'): the paths under dir,
-            # a range the UNIQUE index on path answers, and no LIKE wildcards to escape.
-            where.append("(" + " OR ".join(["(f.path >= ? AND f.path < ?)"] * len(within)) + ")")
-            for folder in within:
-                base = str(folder).rstrip(os.sep)
-                params += [base + os.sep, base + chr(ord(os.sep) + 1)]
-        if kinds:
-            where.append(f"f.kind IN ({_marks(len(kinds))})")
-            params += [k.lower().lstrip(".") for k in kinds]
-        date = PHOTO_DATE_SQL.format(t="f.")  # the files_date index expression
-        if date_from is not None:
-            where.append(f"{date} >= ?")
-            params.append(date_from)
-        if date_to is not None:
-            where.append(f"{date} <= ?")
-            params.append(date_to)
+        where, params = file_conditions(
+            folders=folders, date_from=date_from, date_to=date_to, kinds=kinds, within=within
+        )
+        where.insert(0, "f.status = 'ok'")
         if model is not None:
             where.append("f.id IN (SELECT file_id FROM embeddings WHERE model = ?)")
             params.append(model)

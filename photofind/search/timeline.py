@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from photofind.library.catalog import file_conditions
+from photofind.library.metadata import PHOTO_DATE_SQL
 from photofind.library.records import file_from_row
 from photofind.search.query import Hit, photo_date
 
@@ -30,7 +32,7 @@ PAGE = 300
 # A month with more photos than this gets a header per day; sparser months get one header.
 DAY_HEADERS_FROM = 40
 
-_DATE = "COALESCE(f.taken_at, f.mtime_ns / 1e9)"  # the files_date index expression
+_DATE = PHOTO_DATE_SQL.format(t="f.")  # the files_date index expression
 _COLUMNS = (
     "f.id, f.folder_id, f.path, f.size, f.mtime_ns, f.quick_hash, f.width, f.height, "
     "f.taken_at, f.camera, f.kind, f.status, f.error"
@@ -55,22 +57,15 @@ class Page:
 
 
 def _narrowed(filters: Filters | None) -> tuple[list[str], list[object]]:
-    """SQL conditions on `files f` for the folders and dates of `filters`, with their values
-    (the dates compared as the files_date index expression, both ends included)."""
-    where: list[str] = []
-    params: list[object] = []
+    """The catalog's SQL conditions (and values) for the folders and dates of `filters`."""
     if filters is None:
-        return where, params
-    if filters.folders:
-        where.append(f"f.folder_id IN ({', '.join('?' * len(filters.folders))})")
-        params += [int(f) for f in filters.folders]
-    if filters.dates is not None and filters.dates.start is not None:
-        where.append(f"{_DATE} >= ?")
-        params.append(filters.dates.start)
-    if filters.dates is not None and filters.dates.end is not None:
-        where.append(f"{_DATE} <= ?")
-        params.append(filters.dates.end)
-    return where, params
+        return [], []
+    dates = filters.dates
+    return file_conditions(
+        folders=filters.folders,
+        date_from=dates.start if dates is not None else None,
+        date_to=dates.end if dates is not None else None,
+    )
 
 
 def timeline_page(

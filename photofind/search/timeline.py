@@ -2,11 +2,11 @@
 
 The grid opens on it when nothing is searched (what every photo app opens on), narrowed by
 the same `Filters` (folders, dates) that narrow a search, so a folder chosen with no words
-typed shows that folder's photos. Pages are read
-by keyset (the date and id of the last photo shown), so page 500 costs what page 1 costs and
-no front end ever holds 100,000 rows it does not show; the order walks the catalog's
-`files_date` index backwards. A photo's date is `photo_date` (EXIF date taken, else mtime).
-No Qt; any thread (the catalog gives each thread its own connection).
+typed shows that folder's photos. Pages are read by keyset (the date and id of the last
+photo shown), so page 500 costs what page 1 costs and no front end ever holds 100,000 rows
+it does not show; the order walks the catalog's `files_date` index backwards. A photo's
+date is `photo_date` (EXIF date taken, else mtime). No Qt; any thread (the catalog gives
+each thread its own connection).
 """
 
 from __future__ import annotations
